@@ -1,0 +1,244 @@
+package caddyerrorpages
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"github.com/dustin/go-humanize"
+
+	"github.com/errorpages/caddy-errorpages/errorpages"
+)
+
+func init() {
+	httpcaddyfile.RegisterHandlerDirective("error_pages", parseCaddyfile)
+	// Before basic_auth (whose deprecated name "basicauth" sits just before
+	// it): error_pages then wraps basic_auth, forward_auth, encode and
+	// every handler that responds, so their errors and written denials
+	// reach it.
+	httpcaddyfile.RegisterDirectiveOrder("error_pages", httpcaddyfile.Before, "basicauth")
+}
+
+func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
+	var ep Handler
+	err := ep.UnmarshalCaddyfile(h.Dispenser)
+	return &ep, err
+}
+
+// UnmarshalCaddyfile sets up the handler from Caddyfile tokens. Syntax:
+//
+//	error_pages [<matcher>] {
+//		status         <code|class|range>...
+//		formats        <format>...
+//		default_format <format>
+//		templates      <dir>
+//		brand {
+//			name    <text>
+//			logo    <url>
+//			color   <hex color>
+//			home    <url>
+//			support <url or mailto:>
+//		}
+//		docs           <url>
+//		message        <code> <text>
+//		details        auto|always|never
+//		upstream_json  normalize|keep
+//		max_body       <size>
+//		passthrough_header <name> [<value>]
+//		request_id_header  <name>
+//		cache_control  <value>
+//	}
+func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
+	d.Next() // the directive name
+	if d.NextArg() {
+		return d.Errf("error_pages: unexpected argument %q; options go in a block", d.Val())
+	}
+	seen := map[string]bool{}
+	for d.NextBlock(0) {
+		sub := d.Val()
+		if sub != "message" && seen[sub] {
+			return d.Errf("error_pages: %s is specified more than once", sub)
+		}
+		seen[sub] = true
+		var err error
+		switch sub {
+		case "status":
+			err = h.parseStatus(d)
+		case "formats":
+			args := d.RemainingArgs()
+			if len(args) == 0 {
+				return d.Errf("formats: needs at least one of html, json, problem, text, xml")
+			}
+			for _, a := range args {
+				if _, e := errorpages.ParseFormat(a); e != nil {
+					return d.Errf("formats: %v", e)
+				}
+			}
+			h.Formats = args
+		case "default_format":
+			h.DefaultFormat, err = oneArg(d, sub)
+			if err == nil {
+				if _, e := errorpages.ParseFormat(h.DefaultFormat); e != nil {
+					return d.Errf("default_format: %v", e)
+				}
+			}
+		case "templates":
+			h.Templates, err = oneArg(d, sub)
+		case "brand":
+			err = h.parseBrand(d)
+		case "docs":
+			h.Docs, err = oneArg(d, sub)
+		case "message":
+			err = h.parseMessage(d)
+		case "details":
+			h.Details, err = oneArg(d, sub)
+			if err == nil {
+				if _, e := errorpages.ParseExposure(h.Details); e != nil {
+					return d.Errf("details: %v", e)
+				}
+			}
+		case "upstream_json":
+			h.UpstreamJSON, err = oneArg(d, sub)
+			if err == nil && h.UpstreamJSON != "normalize" && h.UpstreamJSON != "keep" {
+				return d.Errf("upstream_json: %q is not normalize or keep", h.UpstreamJSON)
+			}
+		case "max_body":
+			var s string
+			if s, err = oneArg(d, sub); err == nil {
+				n, e := humanize.ParseBytes(s)
+				if e != nil || n == 0 || n > 1<<30 {
+					return d.Errf("max_body: %q is not a size between 1B and 1GiB (like 64KiB or 1MB)", s)
+				}
+				h.MaxBody = int64(n)
+			}
+		case "passthrough_header":
+			args := d.RemainingArgs()
+			if len(args) < 1 || len(args) > 2 {
+				return d.Errf("passthrough_header: needs a header name and optionally a value")
+			}
+			if !validHeaderName(args[0]) {
+				return d.Errf("passthrough_header: %q is not a header name", args[0])
+			}
+			h.PassthroughHeader = args[0]
+			if len(args) == 2 {
+				h.PassthroughValue = args[1]
+			}
+		case "request_id_header":
+			h.RequestIDHeader, err = oneArg(d, sub)
+			if err == nil && !validHeaderName(h.RequestIDHeader) {
+				return d.Errf("request_id_header: %q is not a header name", h.RequestIDHeader)
+			}
+		case "cache_control":
+			args := d.RemainingArgs()
+			if len(args) == 0 {
+				return d.Errf("cache_control: needs a value")
+			}
+			h.CacheControl = strings.Join(args, " ")
+		default:
+			return d.Errf("error_pages: unknown subdirective %q", sub)
+		}
+		if err != nil {
+			return err
+		}
+		if sub != "brand" && d.NextBlock(1) {
+			return d.Errf("%s: takes no block", sub)
+		}
+	}
+	// Check the whole configuration the way Provision will, without
+	// writing its defaults into the adapted JSON.
+	check := *h
+	if err := check.compile(); err != nil {
+		return d.Errf("error_pages: %v", err)
+	}
+	return nil
+}
+
+func oneArg(d *caddyfile.Dispenser, sub string) (string, error) {
+	args := d.RemainingArgs()
+	if len(args) != 1 {
+		return "", d.Errf("%s: needs exactly one argument, got %d", sub, len(args))
+	}
+	return args[0], nil
+}
+
+func (h *Handler) parseStatus(d *caddyfile.Dispenser) error {
+	args := d.RemainingArgs()
+	if len(args) == 0 {
+		return d.Errf("status: needs at least one code, class or range")
+	}
+	var set errorpages.StatusSet
+	for _, a := range args {
+		if err := set.Add(a); err != nil {
+			return d.Errf("status: %v", err)
+		}
+	}
+	h.Status = args
+	return nil
+}
+
+func (h *Handler) parseMessage(d *caddyfile.Dispenser) error {
+	args := d.RemainingArgs()
+	if len(args) < 2 {
+		return d.Errf("message: needs a status code and a text")
+	}
+	code, err := strconv.Atoi(args[0])
+	if err != nil || code < 400 || code > 599 {
+		return d.Errf("message: %q is not a 4xx or 5xx status code", args[0])
+	}
+	if h.Messages == nil {
+		h.Messages = map[int]string{}
+	}
+	if _, dup := h.Messages[code]; dup {
+		return d.Errf("message: %d is given more than once", code)
+	}
+	h.Messages[code] = strings.Join(args[1:], " ")
+	return nil
+}
+
+func (h *Handler) parseBrand(d *caddyfile.Dispenser) error {
+	if d.NextArg() {
+		return d.Errf("brand: takes a block, not arguments")
+	}
+	b := &errorpages.Brand{}
+	seen := map[string]bool{}
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		key := d.Val()
+		if seen[key] {
+			return d.Errf("brand: %s is specified more than once", key)
+		}
+		seen[key] = true
+		args := d.RemainingArgs()
+		if len(args) == 0 {
+			return d.Errf("brand %s: needs a value", key)
+		}
+		val := strings.Join(args, " ")
+		if key != "name" && len(args) != 1 {
+			return d.Errf("brand %s: needs exactly one argument", key)
+		}
+		switch key {
+		case "name":
+			b.Name = val
+		case "logo":
+			b.Logo = val
+		case "color":
+			b.Color = val
+		case "home":
+			b.Home = val
+		case "support":
+			b.Support = val
+		default:
+			return d.Errf("brand: unknown option %q (want name, logo, color, home or support)", key)
+		}
+	}
+	check := *b
+	if err := check.Prepare(); err != nil {
+		return d.Errf("%v", err)
+	}
+	h.Brand = b
+	return nil
+}
+
+// Interface guard
+var _ caddyfile.Unmarshaler = (*Handler)(nil)

@@ -1,0 +1,147 @@
+// Package errorpages is the Caddy-independent core of caddy-errorpages:
+// the error model, Accept negotiation, upstream-body normalization and
+// rendering in every format. It imports only the standard library and
+// compression decoders, so any net/http program can use it.
+package errorpages
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Field is one field-level validation problem.
+type Field struct {
+	Field   string `json:"field" xml:"name,attr"`
+	Message string `json:"message" xml:",chardata"`
+}
+
+// Error is the one description of an error that every format renders
+// (contract §4).
+type Error struct {
+	// Code is the HTTP status.
+	Code int
+	// Type is a machine-readable snake_case slug.
+	Type string
+	// Message is the short public title.
+	Message string
+	// Details is the human explanation.
+	Details string
+	// Fields lists validation problems; may be empty.
+	Fields []Field
+	// RequestID identifies the request in logs.
+	RequestID string
+	// Docs is a documentation URL; empty when not configured.
+	Docs string
+	// Instance is the request path (problem+json "instance").
+	Instance string
+}
+
+// NewError returns the standard error for code: reason phrase as message
+// (or the given override), its slug as type and the end-user description
+// as details.
+func NewError(code int, message string) *Error {
+	if message == "" {
+		message = ReasonPhrase(code)
+	}
+	return &Error{Code: code, Type: TypeSlug(code), Message: message, Details: Description(code)}
+}
+
+// PageData is what an HTML template sees: the error (its fields promoted:
+// .Code, .Message, .Details, .Type, .Fields, .RequestID, .Docs) plus the
+// brand and the request.
+type PageData struct {
+	*Error
+	Brand  *Brand
+	Method string
+	Host   string
+	Path   string
+	Time   time.Time
+	// Lang is the page language (the html lang attribute).
+	Lang string
+
+	replace func(string) string
+}
+
+// SetPlaceholderFunc sets the function behind .Placeholder.
+func (d *PageData) SetPlaceholderFunc(f func(string) string) { d.replace = f }
+
+// Placeholder returns the value of a server placeholder, for example
+// {{.Placeholder "http.request.header.User-Agent"}} in Caddy. Unknown
+// placeholders give "".
+func (d *PageData) Placeholder(name string) string {
+	if d.replace == nil {
+		return ""
+	}
+	name = strings.TrimSuffix(strings.TrimPrefix(name, "{"), "}")
+	return d.replace(name)
+}
+
+// Brand fills the default HTML template.
+type Brand struct {
+	// Name of the site or company, shown in the header and the title.
+	Name string `json:"name,omitempty"`
+	// Logo is an image URL shown beside the name.
+	Logo string `json:"logo,omitempty"`
+	// Color is the accent color, a hex color like #0a66c2.
+	Color string `json:"color,omitempty"`
+	// Home is the URL of the site's home page.
+	Home string `json:"home,omitempty"`
+	// Support is a support URL or mailto: address.
+	Support string `json:"support,omitempty"`
+
+	accent, onAccent, accentDark, onAccentDark string
+}
+
+// DefaultAccent is the accent color when none is configured.
+const DefaultAccent = "#2457c5"
+
+// Prepare validates the brand and precomputes its colors.
+func (b *Brand) Prepare() error {
+	color := b.Color
+	if color == "" {
+		color = DefaultAccent
+	}
+	rgb, err := parseHexColor(color)
+	if err != nil {
+		return fmt.Errorf("brand color: %w", err)
+	}
+	for name, u := range map[string]string{"logo": b.Logo, "home": b.Home, "support": b.Support} {
+		if err := checkURL(name, u); err != nil {
+			return err
+		}
+	}
+	// In dark mode the accent is lightened until it has 4.5:1 against the
+	// dark page background, so links and focus rings stay readable.
+	dark := rgb
+	for i := 0; i < 20 && contrast(dark.luminance(), darkBG.luminance()) < 4.5; i++ {
+		dark = dark.mix(rgbColor{255, 255, 255}, 0.15)
+	}
+	b.accentDark = dark.hex()
+	b.onAccentDark = dark.contrastText()
+	// Light mode: darken until 4.5:1 against white for link text.
+	light := rgb
+	for i := 0; i < 20 && contrast(light.luminance(), 1) < 4.5; i++ {
+		light = light.mix(rgbColor{0, 0, 0}, 0.15)
+	}
+	b.accent = light.hex()
+	b.onAccent = light.contrastText()
+	return nil
+}
+
+// Accent is the accent color for light mode (AA against white).
+func (b *Brand) Accent() string { return b.accent }
+
+// OnAccent is the text color on an accent background (light mode).
+func (b *Brand) OnAccent() string { return b.onAccent }
+
+// AccentDark is the accent color for dark mode.
+func (b *Brand) AccentDark() string { return b.accentDark }
+
+// OnAccentDark is the text color on the dark-mode accent.
+func (b *Brand) OnAccentDark() string { return b.onAccentDark }
+
+// SupportIsMail reports whether Support is a mailto: address.
+func (b *Brand) SupportIsMail() bool {
+	return strings.HasPrefix(strings.ToLower(b.Support), "mailto:")
+}

@@ -1,0 +1,312 @@
+package caddyerrorpages
+
+import (
+	"errors"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/errorpages/caddy-errorpages/errorpages"
+)
+
+// Sources of an error, as logged and as the metrics' source label.
+const (
+	sourceUpstream = "upstream"
+	sourceLocal    = "local"
+)
+
+// entityHeaders describe the body being replaced; they are removed from a
+// rewritten response (contract §7).
+var entityHeaders = []string{
+	"Content-Length", "Content-Encoding", "Content-Type", "Content-Range",
+	"Content-Disposition", "Transfer-Encoding", "Etag", "Last-Modified", "Accept-Ranges",
+}
+
+// ServeHTTP passes the request on, holding back error responses of the
+// configured statuses and rendering local errors; everything else streams
+// through untouched.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) (err error) {
+	ew := h.getWriter(w)
+	defer putWriter(ew)
+	defer func() {
+		// reverse_proxy aborts with http.ErrAbortHandler when its body copy
+		// fails, which is what errBodyLimit makes it do: the body we need is
+		// captured, so answer the client instead of dropping the connection.
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler && ew.state == stateIntercept && ew.truncated {
+				err = h.rewriteUpstream(w, r, ew)
+				return
+			}
+			panic(v)
+		}
+	}()
+
+	err = next.ServeHTTP(ew, r)
+
+	switch ew.state {
+	case stateIntercept:
+		// An error from next after it started an intercepted response
+		// (a cut body, a failed copy) doesn't change what we answer.
+		return h.rewriteUpstream(w, r, ew)
+	case stateNone:
+		if err == nil {
+			// Inside handle_errors, the error being handled is in the context.
+			if e, ok := r.Context().Value(caddyhttp.ErrorCtxKey).(error); ok && e != nil {
+				err = e
+			} else {
+				return nil
+			}
+		}
+		return h.rewriteLocal(w, r, err)
+	}
+	return err
+}
+
+// rewriteLocal renders an error returned by a handler.
+func (h *Handler) rewriteLocal(w http.ResponseWriter, r *http.Request, err error) error {
+	var he caddyhttp.HandlerError
+	if !errors.As(err, &he) {
+		he = caddyhttp.Error(http.StatusInternalServerError, err)
+	}
+	code := he.StatusCode
+	if code == 0 {
+		code = http.StatusInternalServerError
+	}
+	if !h.statuses.Has(code) {
+		return err // not ours to render: Caddy's own error handling applies
+	}
+	e := errorpages.NewError(code, h.message(code))
+	internal := ""
+	if he.Err != nil {
+		internal = he.Err.Error()
+	}
+	// Only a message written by the site author for clients (Caddy's
+	// `error "<message>" <code>`) may be shown; Go error strings never are.
+	if internal != "" && strings.Contains(he.Trace, "StaticError.ServeHTTP") && h.exposure.Allows(code) {
+		if msg := errorpages.PublicMessage(internal); msg != "" {
+			e.Details = msg
+		}
+	}
+	f := h.negotiator.Negotiate(r.Header.Get("Accept"))
+	rid := h.prepare(w, r, e)
+	err = h.write(w, r, e, f)
+
+	level := zapcore.DebugLevel
+	if code >= 500 {
+		level = zapcore.ErrorLevel
+	}
+	if c := h.logger.Check(level, "rewrote local error"); c != nil {
+		c.Write(
+			zap.Int("status", code),
+			zap.String("source", sourceLocal),
+			zap.String("format", f.String()),
+			zap.String("request_id", rid),
+			zap.String("error", excerpt(internal)),
+			zap.String("error_id", he.ID),
+			zap.String("trace", he.Trace),
+		)
+	}
+	h.count(code, f, sourceLocal)
+	return err
+}
+
+// rewriteUpstream renders a held-back upstream error response.
+func (h *Handler) rewriteUpstream(w http.ResponseWriter, r *http.Request, ew *errorWriter) error {
+	code := ew.status
+	hdr := w.Header()
+	ctype := hdr.Get("Content-Type")
+	f := h.negotiator.Negotiate(r.Header.Get("Accept"))
+	var raw []byte
+	if ew.buf != nil {
+		raw = ew.buf.Bytes()
+	}
+	if ew.truncated {
+		h.metrics.truncated.Inc()
+	}
+
+	if h.keepJSON && f == errorpages.JSON && !ew.truncated && isJSON(ctype) && len(raw) > 0 {
+		rid := h.requestID(r)
+		h.setCommonHeaders(hdr, rid)
+		hdr.Set("Content-Length", strconv.Itoa(len(raw)))
+		for _, k := range []string{"Content-Range", "Content-Disposition", "Transfer-Encoding", "Etag", "Last-Modified", "Accept-Ranges", h.passName} {
+			delete(hdr, k)
+		}
+		w.WriteHeader(code)
+		var err error
+		if r.Method != http.MethodHead {
+			_, err = w.Write(raw)
+		}
+		h.logUpstream(code, f, rid, ctype, "kept upstream JSON", errorpages.Upstream{}, nil)
+		h.count(code, f, sourceUpstream)
+		return err
+	}
+
+	body, _, ok := errorpages.Decode(raw, hdr.Get("Content-Encoding"), int(h.MaxBody))
+	var u errorpages.Upstream
+	if ok {
+		u = errorpages.Parse(body, ctype)
+	}
+	e := errorpages.NewError(code, h.message(code))
+	withheld := h.exposure.Apply(e, u)
+	rid := h.prepare(w, r, e)
+	err := h.write(w, r, e, f)
+	var dropped []byte
+	if withheld || len(u.Dropped) > 0 {
+		dropped = body
+	}
+	h.logUpstream(code, f, rid, ctype, "rewrote upstream error", u, dropped)
+	h.count(code, f, sourceUpstream)
+	return err
+}
+
+func (h *Handler) logUpstream(code int, f errorpages.Format, rid, ctype, msg string, u errorpages.Upstream, dropped []byte) {
+	level := zapcore.DebugLevel
+	if code >= 500 {
+		level = zapcore.InfoLevel
+	}
+	if c := h.logger.Check(level, msg); c != nil {
+		fields := []zap.Field{
+			zap.Int("status", code),
+			zap.String("source", sourceUpstream),
+			zap.String("format", f.String()),
+			zap.String("request_id", rid),
+			zap.String("upstream_content_type", ctype),
+		}
+		// What was withheld may hold secrets: DEBUG lines only.
+		if level == zapcore.DebugLevel || h.logger.Core().Enabled(zapcore.DebugLevel) {
+			if len(dropped) > 0 {
+				fields = append(fields, zap.String("dropped", excerpt(string(dropped))))
+			}
+			if len(u.Dropped) > 0 {
+				fields = append(fields, zap.Strings("internal", u.Dropped))
+			}
+		}
+		c.Write(fields...)
+	}
+}
+
+func (h *Handler) count(code int, f errorpages.Format, source string) {
+	h.metrics.rewrites.WithLabelValues(strconv.Itoa(code), f.String(), source).Inc()
+}
+
+// prepare completes e with what depends on the request: request ID, docs
+// URL and path. It returns the request ID.
+func (h *Handler) prepare(w http.ResponseWriter, r *http.Request, e *errorpages.Error) string {
+	e.RequestID = h.requestID(r)
+	e.Instance = originalPath(r)
+	if h.Docs != "" {
+		docs := h.Docs
+		if h.docsCode {
+			docs = strings.ReplaceAll(docs, "{code}", strconv.Itoa(e.Code))
+		}
+		if h.docsRepl {
+			if repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer); ok {
+				docs = repl.ReplaceKnown(docs, "")
+			}
+		}
+		e.Docs = docs
+	}
+	return e.RequestID
+}
+
+// write sends e in format f with the headers of contract §7.
+func (h *Handler) write(w http.ResponseWriter, r *http.Request, e *errorpages.Error, f errorpages.Format) error {
+	buf := getBuffer()
+	defer putBuffer(buf)
+	d := errorpages.PageData{Error: e, Method: r.Method, Host: r.Host, Path: e.Instance, Time: time.Now()}
+	if f == errorpages.HTML {
+		if repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer); ok {
+			d.SetPlaceholderFunc(func(name string) string {
+				v, _ := repl.GetString(name)
+				return v
+			})
+		}
+	}
+	if err := h.renderer.Render(buf, f, &d); err != nil {
+		h.logger.Error("error page template failed; sent the built-in minimal page",
+			zap.Int("status", e.Code), zap.String("format", f.String()),
+			zap.String("request_id", e.RequestID), zap.Error(err))
+	}
+	hdr := w.Header()
+	for _, k := range entityHeaders {
+		delete(hdr, k)
+	}
+	delete(hdr, h.passName)
+	h.setCommonHeaders(hdr, e.RequestID)
+	hdr.Set("Content-Type", f.ContentType())
+	hdr.Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(e.Code)
+	if r.Method == http.MethodHead {
+		return nil
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+func (h *Handler) setCommonHeaders(hdr http.Header, rid string) {
+	hdr.Set("X-Content-Type-Options", "nosniff")
+	hdr.Set("Cache-Control", h.CacheControl)
+	addVary(hdr, "Accept")
+	if rid != "" {
+		hdr.Set(h.ridName, rid)
+	}
+}
+
+// addVary adds token to Vary unless it (or *) is already listed.
+func addVary(hdr http.Header, token string) {
+	for _, v := range hdr["Vary"] {
+		for _, t := range strings.Split(v, ",") {
+			t = strings.TrimSpace(t)
+			if t == "*" || strings.EqualFold(t, token) {
+				return
+			}
+		}
+	}
+	hdr.Add("Vary", token)
+}
+
+// requestID is the incoming request ID when valid, else Caddy's UUID for
+// the request.
+func (h *Handler) requestID(r *http.Request) string {
+	if v := r.Header.Get(h.ridName); validRequestID(v) {
+		return v
+	}
+	if repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer); ok {
+		if id, ok := repl.GetString("http.request.uuid"); ok {
+			return id
+		}
+	}
+	return ""
+}
+
+// originalPath is the path the client asked for, before any rewrite.
+func originalPath(r *http.Request) string {
+	if or, ok := r.Context().Value(caddyhttp.OriginalRequestCtxKey).(http.Request); ok && or.URL != nil {
+		return or.URL.Path
+	}
+	return r.URL.Path
+}
+
+func isJSON(ctype string) bool {
+	mt, _, err := mime.ParseMediaType(ctype)
+	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
+}
+
+// excerpt bounds what goes into a log line.
+func excerpt(s string) string {
+	const max = 1024
+	if len(s) > max {
+		return strings.ToValidUTF8(s[:max], "") + "…"
+	}
+	return s
+}
+
+// Interface guards
+var _ caddyhttp.MiddlewareHandler = (*Handler)(nil)

@@ -1,0 +1,286 @@
+// Package caddyerrorpages is a Caddy HTTP handler that turns every error
+// response of a site — upstream 4xx/5xx, file_server 404s, basic_auth 401s,
+// proxy 502s — into a branded HTML page or one consistent JSON envelope,
+// chosen by the client's Accept header.
+package caddyerrorpages
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/caddyserver/caddy/v2"
+	"go.uber.org/zap"
+
+	"github.com/errorpages/caddy-errorpages/errorpages"
+)
+
+func init() {
+	caddy.RegisterModule(Handler{})
+}
+
+// Defaults.
+const (
+	DefaultMaxBody           = 64 << 10
+	DefaultPassthroughHeader = "X-Error-Pages"
+	DefaultPassthroughValue  = "passthrough"
+	DefaultRequestIDHeader   = "X-Request-ID"
+	DefaultCacheControl      = "no-store"
+)
+
+// Handler rewrites error responses into HTML pages or JSON/problem/text/XML
+// bodies chosen by content negotiation.
+type Handler struct {
+	// Status codes to rewrite: codes ("404"), classes ("4xx") or ranges
+	// ("500-599"). Default: every 4xx and 5xx.
+	Status []string `json:"status,omitempty"`
+
+	// Formats offered to clients, in tie-break order. Any of html, json,
+	// problem, text, xml. Default: html json problem text xml.
+	Formats []string `json:"formats,omitempty"`
+
+	// DefaultFormat is used when the client states no preference (no
+	// Accept, or only */*) or accepts nothing offered. Default: json.
+	DefaultFormat string `json:"default_format,omitempty"`
+
+	// Templates is a directory of the site's own HTML templates:
+	// <code>.html, <class>.html (4xx.html) and error.html, tried in that
+	// order. Default: none, the embedded page is used.
+	Templates string `json:"templates,omitempty"`
+
+	// Brand fills the embedded HTML page: name, logo, color, home, support.
+	Brand *errorpages.Brand `json:"brand,omitempty"`
+
+	// Docs is a documentation URL put in every error; placeholders are
+	// allowed, {code} is the status code. Default: none.
+	Docs string `json:"docs,omitempty"`
+
+	// Messages overrides the public title (the reason phrase) per status.
+	Messages map[int]string `json:"messages,omitempty"`
+
+	// Details is the exposure policy for upstream and local messages:
+	// auto (4xx only), always, never. Default: auto.
+	Details string `json:"details,omitempty"`
+
+	// UpstreamJSON is normalize (rewrite upstream JSON into the envelope)
+	// or keep (forward it unchanged to clients that want JSON).
+	// Default: normalize.
+	UpstreamJSON string `json:"upstream_json,omitempty"`
+
+	// MaxBody is how many bytes of an upstream error body are read.
+	// Default: 65536.
+	MaxBody int64 `json:"max_body,omitempty"`
+
+	// PassthroughHeader names the response header that makes an upstream
+	// response pass untouched. Default: X-Error-Pages.
+	PassthroughHeader string `json:"passthrough_header,omitempty"`
+
+	// PassthroughValue is the value PassthroughHeader must have; "*"
+	// accepts any value. Default: passthrough.
+	PassthroughValue string `json:"passthrough_value,omitempty"`
+
+	// RequestIDHeader is the request header whose value, when valid, is
+	// the request ID; the response carries it too. Default: X-Request-ID.
+	RequestIDHeader string `json:"request_id_header,omitempty"`
+
+	// CacheControl is the Cache-Control of rewritten responses.
+	// Default: no-store.
+	CacheControl string `json:"cache_control,omitempty"`
+
+	statuses   errorpages.StatusSet
+	negotiator *errorpages.Negotiator
+	renderer   *errorpages.Renderer
+	exposure   errorpages.Exposure
+	keepJSON   bool
+	messages   [200]string
+	docsCode   bool // Docs contains {code}
+	docsRepl   bool // Docs contains other placeholders
+	passName   string
+	ridName    string
+	logger     *zap.Logger
+	metrics    *metrics
+}
+
+// CaddyModule returns the Caddy module information.
+func (Handler) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{
+		ID:  "http.handlers.error_pages",
+		New: func() caddy.Module { return new(Handler) },
+	}
+}
+
+// Provision sets defaults, parses the configuration and compiles every
+// template.
+func (h *Handler) Provision(ctx caddy.Context) error {
+	h.logger = ctx.Logger()
+	if err := h.compile(); err != nil {
+		return err
+	}
+	m, err := newMetrics(ctx.GetMetricsRegistry())
+	if err != nil {
+		return err
+	}
+	h.metrics = m
+	return nil
+}
+
+// compile turns the configuration into its run-time form. It is shared by
+// Provision and the Caddyfile parser, so both report the same errors.
+func (h *Handler) compile() error {
+	if len(h.Status) == 0 {
+		h.statuses = errorpages.AllErrors()
+	} else {
+		h.statuses = errorpages.StatusSet{}
+		for _, s := range h.Status {
+			if err := h.statuses.Add(s); err != nil {
+				return fmt.Errorf("status: %w", err)
+			}
+		}
+	}
+	offers := errorpages.DefaultFormats
+	if len(h.Formats) > 0 {
+		offers = make([]errorpages.Format, 0, len(h.Formats))
+		for _, s := range h.Formats {
+			f, err := errorpages.ParseFormat(s)
+			if err != nil {
+				return fmt.Errorf("formats: %w", err)
+			}
+			offers = append(offers, f)
+		}
+	}
+	def := errorpages.JSON
+	if h.DefaultFormat != "" {
+		f, err := errorpages.ParseFormat(h.DefaultFormat)
+		if err != nil {
+			return fmt.Errorf("default_format: %w", err)
+		}
+		def = f
+	} else if len(h.Formats) > 0 && !contains(offers, def) {
+		def = offers[0]
+	}
+	n, err := errorpages.NewNegotiator(offers, def)
+	if err != nil {
+		return fmt.Errorf("formats: %w", err)
+	}
+	h.negotiator = n
+	if h.exposure, err = errorpages.ParseExposure(h.Details); err != nil {
+		return fmt.Errorf("details: %w", err)
+	}
+	switch h.UpstreamJSON {
+	case "", "normalize":
+		h.keepJSON = false
+	case "keep":
+		h.keepJSON = true
+	default:
+		return fmt.Errorf("upstream_json: %q is not normalize or keep", h.UpstreamJSON)
+	}
+	if h.MaxBody < 0 {
+		return fmt.Errorf("max_body: must not be negative")
+	}
+	if h.MaxBody == 0 {
+		h.MaxBody = DefaultMaxBody
+	}
+	h.messages = [200]string{}
+	for code, msg := range h.Messages {
+		if code < 400 || code > 599 {
+			return fmt.Errorf("message: %d is not a 4xx or 5xx status", code)
+		}
+		if strings.TrimSpace(msg) == "" {
+			return fmt.Errorf("message: the message for %d is empty", code)
+		}
+		h.messages[code-400] = msg
+	}
+	if h.PassthroughHeader == "" {
+		h.PassthroughHeader = DefaultPassthroughHeader
+		if h.PassthroughValue == "" {
+			h.PassthroughValue = DefaultPassthroughValue
+		}
+	}
+	if h.PassthroughValue == "" {
+		h.PassthroughValue = "*"
+	}
+	if !validHeaderName(h.PassthroughHeader) {
+		return fmt.Errorf("passthrough_header: %q is not a header name", h.PassthroughHeader)
+	}
+	h.passName = http.CanonicalHeaderKey(h.PassthroughHeader)
+	if h.RequestIDHeader == "" {
+		h.RequestIDHeader = DefaultRequestIDHeader
+	}
+	if !validHeaderName(h.RequestIDHeader) {
+		return fmt.Errorf("request_id_header: %q is not a header name", h.RequestIDHeader)
+	}
+	h.ridName = http.CanonicalHeaderKey(h.RequestIDHeader)
+	if h.CacheControl == "" {
+		h.CacheControl = DefaultCacheControl
+	}
+	if strings.ContainsAny(h.CacheControl, "\r\n") {
+		return fmt.Errorf("cache_control: must be one line")
+	}
+	h.docsCode = strings.Contains(h.Docs, "{code}")
+	h.docsRepl = strings.Contains(strings.ReplaceAll(h.Docs, "{code}", ""), "{")
+	r, err := errorpages.NewRenderer(errorpages.RendererConfig{Brand: h.Brand, TemplatesDir: h.Templates})
+	if err != nil {
+		return err
+	}
+	h.renderer = r
+	return nil
+}
+
+// Validate is a no-op beyond Provision's checks: everything that can be
+// wrong is found while compiling, with the subdirective named.
+func (h *Handler) Validate() error {
+	if h.negotiator == nil || h.renderer == nil {
+		return fmt.Errorf("error_pages: not provisioned")
+	}
+	return nil
+}
+
+func (h *Handler) message(code int) string {
+	if code >= 400 && code < 600 && h.messages[code-400] != "" {
+		return h.messages[code-400]
+	}
+	return ""
+}
+
+func contains(fs []errorpages.Format, f errorpages.Format) bool {
+	for _, x := range fs {
+		if x == f {
+			return true
+		}
+	}
+	return false
+}
+
+func validHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// validRequestID reports whether an incoming request ID may be reused:
+// 1–128 characters of [A-Za-z0-9._:-].
+func validRequestID(s string) bool {
+	if len(s) == 0 || len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == ':' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// Interface guards
+var (
+	_ caddy.Provisioner = (*Handler)(nil)
+	_ caddy.Validator   = (*Handler)(nil)
+)

@@ -1,0 +1,195 @@
+package caddyerrorpages
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+)
+
+// errBodyLimit is returned to the handler writing an intercepted body once
+// max_body bytes have been kept, so that it stops sending the rest.
+var errBodyLimit = errors.New("error_pages: upstream error body exceeds max_body; the rest is discarded")
+
+const (
+	stateNone      = iota // nothing written yet
+	stateStream           // passing through to the client
+	stateIntercept        // an error status: headers held, body captured
+)
+
+// errorWriter holds back the responses error_pages rewrites and streams
+// all others. Unlike caddyhttp.ResponseRecorder, its capture buffer is
+// bounded by max_body.
+type errorWriter struct {
+	http.ResponseWriter
+	h         *Handler
+	state     uint8
+	truncated bool
+	status    int
+	buf       *bytes.Buffer
+}
+
+var writerPool = sync.Pool{New: func() any { return new(errorWriter) }}
+
+func (h *Handler) getWriter(w http.ResponseWriter) *errorWriter {
+	ew := writerPool.Get().(*errorWriter)
+	ew.ResponseWriter, ew.h = w, h
+	return ew
+}
+
+func putWriter(ew *errorWriter) {
+	if ew.buf != nil {
+		putBuffer(ew.buf)
+	}
+	*ew = errorWriter{}
+	writerPool.Put(ew)
+}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func getBuffer() *bytes.Buffer {
+	b := bufPool.Get().(*bytes.Buffer)
+	b.Reset()
+	return b
+}
+
+func putBuffer(b *bytes.Buffer) {
+	if b.Cap() > 1<<20 {
+		return // don't let one huge max_body pin memory in the pool
+	}
+	bufPool.Put(b)
+}
+
+func (ew *errorWriter) WriteHeader(code int) {
+	if ew.state != stateNone {
+		return
+	}
+	if code >= 100 && code <= 199 {
+		ew.ResponseWriter.WriteHeader(code)
+		if code == http.StatusSwitchingProtocols {
+			ew.state = stateStream
+		}
+		return
+	}
+	hdr := ew.ResponseWriter.Header()
+	passthrough := false
+	if v, ok := hdr[ew.h.passName]; ok {
+		passthrough = ew.h.PassthroughValue == "*" || (len(v) > 0 && equalFold(v[0], ew.h.PassthroughValue))
+		if passthrough {
+			delete(hdr, ew.h.passName)
+		}
+	}
+	if !passthrough && ew.h.statuses.Has(code) {
+		ew.state = stateIntercept
+		ew.status = code
+		return
+	}
+	ew.state = stateStream
+	ew.ResponseWriter.WriteHeader(code)
+}
+
+func (ew *errorWriter) Write(p []byte) (int, error) {
+	if ew.state == stateNone {
+		ew.WriteHeader(http.StatusOK)
+	}
+	if ew.state == stateStream {
+		return ew.ResponseWriter.Write(p)
+	}
+	if ew.buf == nil {
+		ew.buf = getBuffer()
+	}
+	room := int(ew.h.MaxBody) - ew.buf.Len()
+	if len(p) <= room {
+		return ew.buf.Write(p)
+	}
+	ew.buf.Write(p[:room])
+	ew.truncated = true
+	return room, errBodyLimit
+}
+
+// ReadFrom keeps sendfile and friends on the pass-through path.
+func (ew *errorWriter) ReadFrom(r io.Reader) (int64, error) {
+	if ew.state == stateNone {
+		ew.WriteHeader(http.StatusOK)
+	}
+	if ew.state == stateStream {
+		if rf, ok := ew.ResponseWriter.(io.ReaderFrom); ok {
+			return rf.ReadFrom(r)
+		}
+		return io.Copy(ew.ResponseWriter, r)
+	}
+	if ew.buf == nil {
+		ew.buf = getBuffer()
+	}
+	room := ew.h.MaxBody - int64(ew.buf.Len())
+	n, err := ew.buf.ReadFrom(io.LimitReader(r, room))
+	if err != nil {
+		return n, err
+	}
+	var probe [1]byte
+	if m, _ := r.Read(probe[:]); m > 0 {
+		ew.truncated = true
+		return n, errBodyLimit
+	}
+	return n, nil
+}
+
+// FlushError flushes a streamed response; a held-back one has nothing to
+// flush yet.
+func (ew *errorWriter) FlushError() error {
+	if ew.state == stateNone {
+		ew.WriteHeader(http.StatusOK)
+	}
+	if ew.state == stateIntercept {
+		return nil
+	}
+	return http.NewResponseController(ew.ResponseWriter).Flush()
+}
+
+// Flush implements http.Flusher for handlers that type-assert it.
+func (ew *errorWriter) Flush() { _ = ew.FlushError() }
+
+// Hijack hands the connection over, e.g. for WebSocket upgrades.
+func (ew *errorWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	if ew.state == stateIntercept {
+		return nil, nil, errors.New("error_pages: cannot hijack an error response being rewritten")
+	}
+	conn, brw, err := http.NewResponseController(ew.ResponseWriter).Hijack()
+	if err == nil {
+		ew.state = stateStream
+	}
+	return conn, brw, err
+}
+
+// Unwrap lets http.ResponseController reach the real writer.
+func (ew *errorWriter) Unwrap() http.ResponseWriter { return ew.ResponseWriter }
+
+func equalFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// Interface guards
+var (
+	_ http.ResponseWriter = (*errorWriter)(nil)
+	_ http.Flusher        = (*errorWriter)(nil)
+	_ http.Hijacker       = (*errorWriter)(nil)
+	_ io.ReaderFrom       = (*errorWriter)(nil)
+)
