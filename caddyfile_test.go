@@ -1,0 +1,140 @@
+package caddyerrorpages
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig"
+	"github.com/caddyserver/caddy/v2/caddytest"
+)
+
+func adapt(t *testing.T, caddyfile string) ([]byte, error) {
+	t.Helper()
+	out, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(caddyfile), map[string]any{"filename": "Caddyfile"})
+	return out, err
+}
+
+func TestCaddyfileErrors(t *testing.T) {
+	brokenDir := t.TempDir()
+	os.WriteFile(filepath.Join(brokenDir, "404.html"), []byte("ok\n{{.Code"), 0o644)
+	rows := []struct {
+		name, block, want string
+	}{
+		{"unknown subdirective", "bogus 1", `unknown subdirective "bogus", at Caddyfile:3`},
+		{"argument on the directive", "", ""}, // filled below
+		{"status not a code", "status 4x0", `status: "4x0" is not a code, class or range`},
+		{"status outside 4xx/5xx", "status 302", `only 4xx and 5xx`},
+		{"status without args", "status", "status: needs at least one"},
+		{"bad range", "status 500-400", "range start is after its end"},
+		{"bad format", "formats html yaml", `formats: "yaml" is not a format`},
+		{"duplicate format", "formats html html", "listed twice"},
+		{"bad default format", "default_format csv", `default_format: "csv" is not a format`},
+		{"default format not offered", "formats html json\n\t\tdefault_format xml", "default format xml is not among the offered formats"},
+		{"bad size", "max_body lots", `max_body: "lots" is not a size`},
+		{"zero size", "max_body 0", "max_body"},
+		{"missing templates directory", "templates /nonexistent/dir", "/nonexistent/dir"},
+		{"broken template", "templates " + brokenDir, "404.html:2"},
+		{"bad details", "details sometimes", `details: "sometimes" is not auto, always or never`},
+		{"bad upstream_json", "upstream_json merge", `upstream_json: "merge" is not normalize or keep`},
+		{"message bad code", "message 200 OK", `message: "200" is not a 4xx or 5xx`},
+		{"message without text", "message 404", "message: needs a status code and a text"},
+		{"message twice for a code", "message 404 a\n\t\tmessage 404 b", "404 is given more than once"},
+		{"option twice", "details auto\n\t\tdetails never", "details is specified more than once"},
+		{"bad passthrough header", "passthrough_header X:Bad", "is not a header name"},
+		{"passthrough with three args", "passthrough_header A b c", "passthrough_header: needs a header name"},
+		{"bad request id header", `request_id_header "a b"`, "request_id_header"},
+		{"docs with two args", "docs a b", "docs: needs exactly one argument"},
+		{"brand bad color", "brand {\n\t\t\tcolor red\n\t\t}", `brand color: "red" is not a hex color`},
+		{"brand bad url", "brand {\n\t\t\thome javascript:alert(1)\n\t\t}", "brand home"},
+		{"brand unknown option", "brand {\n\t\t\tfont serif\n\t\t}", `brand: unknown option "font"`},
+		{"cache_control without value", "cache_control", "cache_control: needs a value"},
+	}
+	for _, row := range rows {
+		t.Run(row.name, func(t *testing.T) {
+			cf := "http://localhost {\n\terror_pages {\n\t\t" + row.block + "\n\t}\n}\n"
+			want := row.want
+			if row.name == "argument on the directive" {
+				cf = "http://localhost {\n\terror_pages json\n}\n"
+				want = `unexpected argument "json"`
+			}
+			_, err := adapt(t, cf)
+			if err == nil {
+				t.Fatalf("adapting should fail:\n%s", cf)
+			}
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("error %q does not contain %q", err, want)
+			}
+			if !strings.Contains(err.Error(), "Caddyfile:") {
+				t.Errorf("error %q does not name the file and line", err)
+			}
+		})
+	}
+}
+
+// TestCaddyfileAdapt compares Caddyfile→JSON against golden files in
+// testdata/adapt (Caddyfile, a line of dashes, the JSON), then loads the
+// JSON again: provisioning it must succeed unchanged.
+func TestCaddyfileAdapt(t *testing.T) {
+	files, _ := filepath.Glob("testdata/adapt/*.txt")
+	if len(files) == 0 {
+		t.Fatal("no golden files")
+	}
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			parts := strings.SplitN(string(data), "----------", 2)
+			if len(parts) != 2 {
+				t.Fatal("no ---------- separator")
+			}
+			if !caddytest.CompareAdapt(t, file, parts[0], "caddyfile", strings.TrimSpace(parts[1])) {
+				t.Fatal("adapted JSON differs from the golden file")
+			}
+			var cfg caddy.Config
+			if err := json.Unmarshal([]byte(parts[1]), &cfg); err != nil {
+				t.Fatal(err)
+			}
+			if err := caddy.Validate(&cfg); err != nil {
+				t.Errorf("adapted config does not load again: %v", err)
+			}
+		})
+	}
+}
+
+func TestDirectiveOrder(t *testing.T) {
+	// error_pages sorts before basic_auth and everything that responds,
+	// without an order option.
+	out, err := adapt(t, "http://localhost {\n\trespond 404\n\tbasic_auth {\n\t\tu $2a$14$vCF60G7mdcr.2myMO3Z6u.c6yRLaHEHQO5C7C/8tgk0/G1j2/hR/K\n\t}\n\terror_pages\n}\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(out)
+	ep, ba, re := strings.Index(s, `"error_pages"`), strings.Index(s, `"authentication"`), strings.Index(s, `"static_response"`)
+	if ep < 0 || ba < 0 || re < 0 || !(ep < ba && ba < re) {
+		t.Errorf("order error_pages=%d basic_auth=%d respond=%d in %s", ep, ba, re, s)
+	}
+}
+
+func TestExampleCaddyfileAdapts(t *testing.T) {
+	src, err := os.ReadFile("Caddyfile.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := adapt(t, string(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg caddy.Config
+	if err := json.Unmarshal(out, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if err := caddy.Validate(&cfg); err != nil {
+		t.Errorf("Caddyfile.example does not validate: %v", err)
+	}
+}

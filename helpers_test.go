@@ -1,0 +1,5 @@
+package caddyerrorpages
+
+import "github.com/errorpages/caddy-errorpages/errorpages"
+
+func descriptions(code int) string { return errorpages.Description(code) }

@@ -1,0 +1,184 @@
+package caddyerrorpages
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fakeUpstream is the API behind reverse_proxy in the integration tests.
+type fakeUpstream struct {
+	*httptest.Server
+	sseRelease chan struct{}
+	once       sync.Once
+}
+
+const validationBody = `{"message":"email is not a valid address","code":"validation_failed","errors":[{"field":"email","message":"Invalid email format"}]}`
+
+func newFakeUpstream(t *testing.T) *fakeUpstream {
+	u := &fakeUpstream{sseRelease: make(chan struct{})}
+	mux := http.NewServeMux()
+	// /status/{code}: a JSON validation error with that status.
+	mux.HandleFunc("/status/{code}", func(w http.ResponseWriter, r *http.Request) {
+		code, _ := strconv.Atoi(r.PathValue("code"))
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(code)
+		io.WriteString(w, validationBody)
+	})
+	mux.HandleFunc("/headers", func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Type", "application/json")
+		h.Set("Set-Cookie", "session=abc; Path=/")
+		h.Set("Access-Control-Allow-Origin", "https://app.example.com")
+		h.Set("Www-Authenticate", `Bearer realm="api"`)
+		h.Set("Retry-After", "120")
+		h.Set("Allow", "GET, POST")
+		h.Set("Location", "/elsewhere")
+		h.Set("X-Custom", "kept")
+		h.Set("Etag", `"v1"`)
+		h.Set("Last-Modified", "Mon, 02 Jan 2006 15:04:05 GMT")
+		h.Set("Content-Disposition", "attachment; filename=err.json")
+		h.Set("Accept-Ranges", "bytes")
+		h.Set("Content-Language", "en")
+		h.Set("Vary", "Origin")
+		w.WriteHeader(http.StatusTooManyRequests)
+		io.WriteString(w, `{"message":"slow down"}`)
+	})
+	mux.HandleFunc("/ok", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"ok":true}`)
+	})
+	mux.HandleFunc("/nocontent", func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("/notmodified", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Etag", `"abc"`)
+		w.WriteHeader(http.StatusNotModified)
+	})
+	mux.HandleFunc("/big", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Write(bigBody())
+	})
+	mux.HandleFunc("/passthrough", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Error-Pages", "passthrough")
+		w.WriteHeader(http.StatusBadRequest)
+		io.WriteString(w, `{"raw":true}`)
+	})
+	mux.HandleFunc("/gzip", func(w http.ResponseWriter, r *http.Request) {
+		var b bytes.Buffer
+		zw := gzip.NewWriter(&b)
+		io.WriteString(zw, validationBody)
+		zw.Close()
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Encoding", "gzip")
+		w.WriteHeader(http.StatusUnprocessableEntity)
+		w.Write(b.Bytes())
+	})
+	mux.HandleFunc("/sse", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.WriteHeader(http.StatusOK)
+		io.WriteString(w, "data: first\n\n")
+		w.(http.Flusher).Flush()
+		select {
+		case <-u.sseRelease:
+		case <-time.After(10 * time.Second):
+		}
+		io.WriteString(w, "data: second\n\n")
+	})
+	mux.HandleFunc("/ws", func(w http.ResponseWriter, r *http.Request) {
+		if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+			http.Error(w, "upgrade required", http.StatusUpgradeRequired)
+			return
+		}
+		conn, brw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		brw.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+		brw.Flush()
+		line, err := brw.ReadString('\n')
+		if err != nil {
+			return
+		}
+		brw.WriteString("echo: " + line)
+		brw.Flush()
+	})
+	mux.HandleFunc("/huge", func(w http.ResponseWriter, r *http.Request) {
+		// A 64 MiB error body, written slowly enough to notice waiting.
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		chunk := bytes.Repeat([]byte("x"), 64<<10)
+		io.WriteString(w, `{"message":"too big","padding":"`)
+		for i := 0; i < 1024; i++ {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+		io.WriteString(w, `"}`)
+	})
+	mux.HandleFunc("/raw", func(w http.ResponseWriter, r *http.Request) {
+		// /raw?code=&type=&body=&enc=: any status, content type and body.
+		code, _ := strconv.Atoi(r.URL.Query().Get("code"))
+		if ct := r.URL.Query().Get("type"); ct != "" {
+			w.Header().Set("Content-Type", ct)
+		}
+		w.WriteHeader(code)
+		io.WriteString(w, r.URL.Query().Get("body"))
+	})
+	mux.HandleFunc("/auth", func(w http.ResponseWriter, r *http.Request) {
+		// forward_auth's auth service: deny with its own body.
+		if r.Header.Get("Authorization") == "Bearer good" {
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+		w.Header().Set("Www-Authenticate", `Bearer error="invalid_token"`)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		io.WriteString(w, `{"error":"invalid_token","error_description":"The access token expired"}`)
+	})
+	u.Server = httptest.NewServer(mux)
+	t.Cleanup(func() { u.release(); u.Server.Close() })
+	return u
+}
+
+func (u *fakeUpstream) release() { u.once.Do(func() { close(u.sseRelease) }) }
+
+func (u *fakeUpstream) addr() string { return strings.TrimPrefix(u.URL, "http://") }
+
+var bigBodyOnce = sync.OnceValue(func() []byte {
+	b := make([]byte, 1<<20)
+	for i := range b {
+		b[i] = byte(i*7 + i/256)
+	}
+	return b
+})
+
+func bigBody() []byte { return bigBodyOnce() }
+
+// readSSE reads one server-sent event.
+func readSSE(r *bufio.Reader) (string, error) {
+	var out strings.Builder
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return out.String(), err
+		}
+		if line == "\n" {
+			return out.String(), nil
+		}
+		out.WriteString(line)
+	}
+}
+
+var _ = fmt.Sprintf
