@@ -503,32 +503,44 @@ func clean(s string, max int) string {
 	return b.String()
 }
 
-var internalPatterns = []*regexp.Regexp{
-	regexp.MustCompile(`Traceback \(most recent call last\)`),
-	regexp.MustCompile(`goroutine \d+ \[`),
-	regexp.MustCompile(`(^|\W)panic: `),
-	regexp.MustCompile(`\bat [\w$.<>/]+\([^)]*\)`), // Java / .NET / JS frames
-	regexp.MustCompile(`Exception in thread`),
-	regexp.MustCompile(`\b\w+(\.\w+)*(Exception|Error): .*\bat\b`),
-	regexp.MustCompile(`File "[^"]+", line \d+`),
-	regexp.MustCompile(`[\w.\-]+\.(go|py|java|js|mjs|ts|rb|php|cs|rs|kt|scala|c|cc|cpp|h|ex|exs|pl):\d+`),
-	regexp.MustCompile(`(^|[\s(])(/[\w.\-]+){2,}(:\d+| line \d+)`),
-	regexp.MustCompile(`[A-Za-z]:\\[\w\\.\- ]+(:line \d+|:\d+)`),
-	regexp.MustCompile(`#\d+ /[\w/.\-]+\(\d+\)`), // PHP trace
-	regexp.MustCompile(`\b(10|127)\.\d{1,3}\.\d{1,3}\.\d{1,3}\b|\b192\.168\.\d{1,3}\.\d{1,3}\b|\b172\.(1[6-9]|2\d|3[01])\.\d{1,3}\.\d{1,3}\b`),
-	regexp.MustCompile(`(?i)\bdial (tcp|udp|unix)\b|\bECONNREFUSED\b|\bSQLSTATE\b|\bORA-\d{5}\b`),
-}
+// internalPattern matches stack traces, dumps, file paths with line
+// numbers and internal addresses. One alternation is one pass over the
+// text, instead of one pass per pattern.
+var internalPattern = regexp.MustCompile(strings.Join([]string{
+	`Traceback \(most recent call last\)`,
+	`goroutine \d+ \[`,
+	`(?:^|\W)panic: `,
+	`\bat [\w$.<>/]+\([^)]*\)`, // Java / .NET / JS frames
+	`Exception in thread`,
+	`\b\w+(?:\.\w+)*(?:Exception|Error): .*\bat\b`,
+	`File "[^"]+", line \d+`,
+	`[\w.\-]+\.(?:go|py|java|js|mjs|ts|rb|php|cs|rs|kt|scala|c|cc|cpp|h|ex|exs|pl):\d+`,
+	`(?:^|[\s(])(?:/[\w.\-]+){2,}(?::\d+| line \d+)`,
+	`[A-Za-z]:\\[\w\\.\- ]+(?::line \d+|:\d+)`,
+	`#\d+ /[\w/.\-]+\(\d+\)`, // PHP trace
+	`\b(?:10|127)\.\d{1,3}\.\d{1,3}\.\d{1,3}\b`,
+	`\b192\.168\.\d{1,3}\.\d{1,3}\b`,
+	`\b172\.(?:1[6-9]|2\d|3[01])\.\d{1,3}\.\d{1,3}\b`,
+	`(?i:\bdial (?:tcp|udp|unix)\b)`,
+	`\bECONNREFUSED\b|\bSQLSTATE\b|\bORA-\d{5}\b`,
+}, "|"))
 
 // LooksInternal reports whether s looks like a stack trace, an internal
 // dump, a file path with a line number or an internal address: text that
 // must not reach a client whatever the exposure policy.
 func LooksInternal(s string) bool {
-	for _, re := range internalPatterns {
-		if re.MatchString(s) {
-			return true
-		}
+	if !mayBeInternal(s) {
+		return false
 	}
-	return false
+	return internalPattern.MatchString(s)
+}
+
+// mayBeInternal is a cheap pre-check: every internal pattern needs a digit,
+// a parenthesis, a colon or one of a few words.
+func mayBeInternal(s string) bool {
+	return strings.ContainsAny(s, "0123456789(:") ||
+		strings.Contains(s, "Exception") || strings.Contains(s, "ECONNREFUSED") ||
+		strings.Contains(s, "SQLSTATE")
 }
 
 // Exposure is the details policy (contract §6).

@@ -1,0 +1,149 @@
+package caddyerrorpages
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+// discardWriter is a reusable ResponseWriter, so that benchmarks measure
+// the handler rather than the recorder.
+type discardWriter struct {
+	h      http.Header
+	status int
+	n      int
+}
+
+func (d *discardWriter) Header() http.Header { return d.h }
+func (d *discardWriter) WriteHeader(c int)   { d.status = c }
+func (d *discardWriter) Write(p []byte) (int, error) {
+	d.n += len(p)
+	return len(p), nil
+}
+func (d *discardWriter) reset() {
+	clear(d.h)
+	d.status, d.n = 0, 0
+}
+
+func provisioned(tb testing.TB, h *Handler) *Handler {
+	tb.Helper()
+	ctx, cancel := caddy.NewContext(caddy.Context{Context: context.Background()})
+	tb.Cleanup(cancel)
+	if err := h.Provision(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	// Caddy's default level is INFO; the test default (DEBUG to stderr)
+	// would measure the terminal.
+	h.logger = zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(io.Discard), zap.InfoLevel))
+	return h
+}
+
+func preparedRequest(accept string) (*http.Request, *discardWriter) {
+	w := &discardWriter{h: http.Header{}}
+	r := httptest.NewRequest("GET", "/api/users", nil)
+	if accept != "" {
+		r.Header.Set("Accept", accept)
+	}
+	r = caddyhttp.PrepareRequest(r, caddy.NewReplacer(), w, &caddyhttp.Server{})
+	return r, w
+}
+
+var okBody = []byte(`{"ok":true,"items":[1,2,3]}`)
+
+var nextOK = caddyhttp.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, err := w.Write(okBody)
+	return err
+})
+
+var next400 = caddyhttp.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusBadRequest)
+	_, err := io.WriteString(w, validationBody)
+	return err
+})
+
+var next404 = caddyhttp.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+	return caddyhttp.Error(http.StatusNotFound, errors.New("open /srv/www/missing: no such file"))
+})
+
+// TestPassThroughAllocations: the pass-through path adds at most 2
+// allocations per request over calling the next handler directly.
+func TestPassThroughAllocations(t *testing.T) {
+	h := provisioned(t, &Handler{})
+	r, w := preparedRequest("text/html")
+	direct := testing.AllocsPerRun(200, func() {
+		w.reset()
+		nextOK.ServeHTTP(w, r)
+	})
+	wrapped := testing.AllocsPerRun(200, func() {
+		w.reset()
+		h.ServeHTTP(w, r, nextOK)
+	})
+	if w.status != 200 || w.n != len(okBody) {
+		t.Fatalf("pass-through wrote %d, %d bytes", w.status, w.n)
+	}
+	t.Logf("allocations per request: direct %.1f, through error_pages %.1f", direct, wrapped)
+	if wrapped-direct > 2 {
+		t.Errorf("pass-through adds %.1f allocations per request, want at most 2", wrapped-direct)
+	}
+}
+
+func BenchmarkPassThrough(b *testing.B) {
+	h := provisioned(b, &Handler{})
+	r, w := preparedRequest("text/html")
+	b.Run("direct", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			w.reset()
+			nextOK.ServeHTTP(w, r)
+		}
+	})
+	b.Run("error_pages", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			w.reset()
+			h.ServeHTTP(w, r, nextOK)
+		}
+	})
+}
+
+func BenchmarkRewrite(b *testing.B) {
+	h := provisioned(b, &Handler{})
+	for _, c := range []struct {
+		name, accept string
+		next         caddyhttp.Handler
+	}{
+		{"upstream_400_untouched", "", nil},
+		{"upstream_400_json", "application/json", next400},
+		{"upstream_400_problem", "application/problem+json", next400},
+		{"upstream_400_html", "text/html", next400},
+		{"local_404_json", "application/json", next404},
+		{"local_404_html", "text/html", next404},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			r, w := preparedRequest(c.accept)
+			b.ReportAllocs()
+			for b.Loop() {
+				w.reset()
+				if c.next == nil {
+					next400.ServeHTTP(w, r)
+				} else {
+					h.ServeHTTP(w, r, c.next)
+				}
+			}
+			if w.status == 0 || w.n == 0 {
+				b.Fatalf("nothing written: %d", w.status)
+			}
+		})
+	}
+}
