@@ -20,12 +20,15 @@ type fakeUpstream struct {
 	*httptest.Server
 	sseRelease chan struct{}
 	once       sync.Once
+	// hugeRelease lets /huge go on past its first 2 MiB.
+	hugeRelease chan struct{}
+	hugeWritten chan int64
 }
 
 const validationBody = `{"message":"email is not a valid address","code":"validation_failed","errors":[{"field":"email","message":"Invalid email format"}]}`
 
 func newFakeUpstream(t *testing.T) *fakeUpstream {
-	u := &fakeUpstream{sseRelease: make(chan struct{})}
+	u := &fakeUpstream{sseRelease: make(chan struct{}), hugeRelease: make(chan struct{}), hugeWritten: make(chan int64, 1)}
 	mux := http.NewServeMux()
 	// /status/{code}: a JSON validation error with that status.
 	mux.HandleFunc("/status/{code}", func(w http.ResponseWriter, r *http.Request) {
@@ -115,13 +118,25 @@ func newFakeUpstream(t *testing.T) *fakeUpstream {
 		brw.Flush()
 	})
 	mux.HandleFunc("/huge", func(w http.ResponseWriter, r *http.Request) {
-		// A 64 MiB error body, written slowly enough to notice waiting.
+		// A 64 MiB error body. After 2 MiB it waits until the test has its
+		// answer: a module that read the whole body first would never answer.
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusBadRequest)
 		chunk := bytes.Repeat([]byte("x"), 64<<10)
-		io.WriteString(w, `{"message":"too big","padding":"`)
+		n, _ := io.WriteString(w, `{"message":"too big","padding":"`)
+		written := int64(n)
+		defer func() { u.hugeWritten <- written }()
 		for i := 0; i < 1024; i++ {
-			if _, err := w.Write(chunk); err != nil {
+			if i == 32 {
+				w.(http.Flusher).Flush()
+				select {
+				case <-u.hugeRelease:
+				case <-time.After(20 * time.Second):
+				}
+			}
+			m, err := w.Write(chunk)
+			written += int64(m)
+			if err != nil {
 				return
 			}
 		}
