@@ -142,8 +142,8 @@ func newFakeUpstream(t *testing.T) *fakeUpstream {
 		}
 		io.WriteString(w, `"}`)
 	})
-	mux.HandleFunc("/raw", func(w http.ResponseWriter, r *http.Request) {
-		// /raw?code=&type=&body=&enc=: any status, content type and body.
+	mux.HandleFunc("/raw/", func(w http.ResponseWriter, r *http.Request) {
+		// /raw/…?code=&type=&body=: any status, content type and body.
 		code, _ := strconv.Atoi(r.URL.Query().Get("code"))
 		if ct := r.URL.Query().Get("type"); ct != "" {
 			w.Header().Set("Content-Type", ct)

@@ -301,7 +301,7 @@ func writeXML(buf *bytes.Buffer, e *Error) error {
 // writeMinimalHTML is the page of last resort, used when a template fails.
 func writeMinimalHTML(buf *bytes.Buffer, e *Error) {
 	title := html.EscapeString(strconv.Itoa(e.Code) + " " + e.Message)
-	buf.WriteString(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>`)
+	buf.WriteString(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><link rel="icon" href="data:,"><title>`)
 	buf.WriteString(title)
 	buf.WriteString(`</title></head><body style="font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem"><h1>`)
 	buf.WriteString(title)

@@ -294,3 +294,31 @@ func TestBrandColorsMeetAAContrast(t *testing.T) {
 		}
 	}
 }
+
+// The whole page stays under 16 KiB for every standard status, with every
+// brand option, docs and a long field list.
+func TestHTMLSizeBound(t *testing.T) {
+	r, err := NewRenderer(RendererConfig{Brand: &Brand{Name: strings.Repeat("N", 80), Logo: "https://cdn.example.com/" + strings.Repeat("l", 100) + ".svg", Color: "#0a66c2", Home: "https://example.com/", Support: "mailto:help@example.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for code := 400; code < 600; code++ {
+		if http.StatusText(code) == "" {
+			continue
+		}
+		e := NewError(code, "")
+		e.Details = strings.Repeat("d", MaxMessageLen)
+		for i := 0; i < 10; i++ {
+			e.Fields = append(e.Fields, Field{Field: strings.Repeat("f", 40), Message: strings.Repeat("m", 120)})
+		}
+		e.RequestID = strings.Repeat("r", 128)
+		e.Docs = "https://docs.example.com/errors/" + http.StatusText(code)
+		var buf bytes.Buffer
+		if err := r.Render(&buf, HTML, &PageData{Error: e, Method: "GET", Path: "/" + strings.Repeat("p", 200)}); err != nil {
+			t.Fatal(err)
+		}
+		if buf.Len() >= 16<<10 {
+			t.Errorf("%d: page is %d bytes, want under 16 KiB", code, buf.Len())
+		}
+	}
+}

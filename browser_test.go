@@ -1,0 +1,254 @@
+package caddyerrorpages
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+// findChromium returns Debian's chromium (or another Chrome) binary.
+func findChromium() string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+const logoSVG = `<svg xmlns="http://www.w3.org/2000/svg" width="120" height="32" viewBox="0 0 120 32"><rect width="32" height="32" rx="8" fill="#0a66c2"/><text x="40" y="22" font-family="sans-serif" font-size="16" fill="#0a66c2">Shop</text></svg>`
+
+func browserConfig(up *fakeUpstream) string {
+	return globalOptions + fmt.Sprintf(`
+http://localhost:9080 {
+	error_pages
+	reverse_proxy %[1]s
+}
+
+http://brand.localhost:9080 {
+	error_pages {
+		brand {
+			name "Example Shop"
+			logo http://brand.localhost:9080/logo.svg
+			color "#0a66c2"
+			home http://brand.localhost:9080/
+			support mailto:help@example.com
+		}
+		docs https://docs.example.com/errors/{code}
+	}
+	handle /logo.svg {
+		header Content-Type image/svg+xml
+		respond %[2]q 200
+	}
+	reverse_proxy %[1]s
+}
+
+http://custom.localhost:9080 {
+	error_pages {
+		templates testdata/templates
+	}
+	reverse_proxy %[1]s
+}
+`, up.addr(), logoSVG)
+}
+
+type pageState struct {
+	Title     string `json:"title"`
+	H1        string `json:"h1"`
+	H1Visible bool   `json:"h1Visible"`
+	Code      string `json:"code"`
+	CodeShown bool   `json:"codeShown"`
+	Overflow  int    `json:"overflow"`
+	BG        string `json:"bg"`
+	Lang      string `json:"lang"`
+}
+
+const pageStateJS = `(() => {
+	const vis = el => { if (!el) return false; const r = el.getBoundingClientRect(); const s = getComputedStyle(el);
+		return r.width > 0 && r.height > 0 && r.top < innerHeight && r.bottom > 0 && s.visibility !== 'hidden' && s.display !== 'none'; };
+	const h1 = document.querySelector('h1'), code = document.querySelector('.code');
+	return {
+		title: document.title, h1: h1 ? h1.innerText : '', h1Visible: vis(h1),
+		code: code ? code.innerText : '', codeShown: vis(code),
+		overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+		bg: getComputedStyle(document.body).backgroundColor, lang: document.documentElement.lang,
+	};
+})()`
+
+// TestBrowserPages serves the default, branded and custom-template pages
+// from the real module to headless Chromium at phone and desktop sizes, in
+// light and dark mode, and checks what a visitor sees.
+func TestBrowserPages(t *testing.T) {
+	chrome := findChromium()
+	if chrome == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("Chromium is required in CI (.ci/run installs Debian's chromium package)")
+		}
+		t.Skip("no Chromium installed; install Debian's chromium package to run the browser test")
+	}
+	up := newFakeUpstream(t)
+	startCaddy(t, browserConfig(up))
+
+	allocCtx, cancel := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chrome),
+		chromedp.NoSandbox,
+		chromedp.Headless,
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("hide-scrollbars", true),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	defer cancel()
+
+	pages := []struct {
+		name, url string
+		code      int
+		message   string
+		allowed   []string // requests besides the document
+	}{
+		{"default", "http://localhost:9080/status/422", 422, "Unprocessable Entity", nil},
+		{"branded", "http://brand.localhost:9080/status/422", 422, "Unprocessable Entity", []string{"http://brand.localhost:9080/logo.svg"}},
+		{"branded-503", "http://brand.localhost:9080/status/503", 503, "Service Unavailable", []string{"http://brand.localhost:9080/logo.svg"}},
+		{"custom", "http://custom.localhost:9080/status/404", 404, "Not Found", nil},
+	}
+	viewports := []struct{ w, h int64 }{{375, 812}, {1280, 800}}
+	backgrounds := map[string]string{}
+	for _, p := range pages {
+		for _, vp := range viewports {
+			for _, scheme := range []string{"light", "dark"} {
+				name := fmt.Sprintf("%s-%d-%s", p.name, vp.w, scheme)
+				t.Run(name, func(t *testing.T) {
+					ctx, cancel := chromedp.NewContext(allocCtx)
+					defer cancel()
+					ctx, cancelT := context.WithTimeout(ctx, 30*time.Second)
+					defer cancelT()
+
+					var mu sync.Mutex
+					var requests, problems []string
+					if err := chromedp.Listen(ctx, func(ev any) {
+						mu.Lock()
+						defer mu.Unlock()
+						switch e := ev.(type) {
+						case *network.EventRequestWillBeSent:
+							requests = append(requests, e.Request.URL)
+						case *runtime.EventConsoleAPICalled:
+							if e.Type == "error" || e.Type == "assert" {
+								problems = append(problems, fmt.Sprintf("console.%s", e.Type))
+							}
+						case *runtime.EventExceptionThrown:
+							problems = append(problems, "exception: "+e.ExceptionDetails.Text)
+						case *log.EventEntryAdded:
+							// Chromium logs the document's own error status as a
+							// failed load; serving that status is the point.
+							if e.Entry.Level == log.EntryLevelError && !(e.Entry.Source == log.EntrySourceNetwork && e.Entry.URL == p.url) {
+								problems = append(problems, "log: "+e.Entry.Text+" "+e.Entry.URL)
+							}
+						}
+					}); err != nil {
+						t.Fatal(err)
+					}
+					opts := []chromedp.EmulateViewportOption{}
+					if vp.w < 600 {
+						opts = append(opts, chromedp.EmulateMobile)
+					}
+					err := chromedp.Do(ctx,
+						chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+							_, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
+								Headers: network.Headers{"X-Request-ID": "7f9c2b1e-4d3a-4b8e-9c1f-2a6d8e0b5c71"},
+							})
+							return err
+						}),
+						chromedp.EmulateViewport(vp.w, vp.h, opts...),
+						chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+							_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+								Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
+							})
+							return err
+						}),
+						chromedp.Navigate(p.url),
+					)
+					if err != nil {
+						t.Fatalf("loading %s: %v", p.url, err)
+					}
+					st, err := chromedp.Run(ctx, chromedp.Evaluate[pageState](pageStateJS))
+					if err != nil {
+						t.Fatal(err)
+					}
+					shot, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+					if err != nil {
+						t.Fatal(err)
+					}
+					if err := os.WriteFile(filepath.Join("docs", name+".png"), shot, 0o644); err != nil {
+						t.Fatal(err)
+					}
+
+					codeStr := fmt.Sprint(p.code)
+					if !strings.Contains(st.Title, codeStr) {
+						t.Errorf("title %q lacks the code", st.Title)
+					}
+					if !st.H1Visible || !strings.Contains(st.H1, p.message) {
+						t.Errorf("message not visible in h1: %q visible=%v", st.H1, st.H1Visible)
+					}
+					if p.name == "custom" {
+						if !strings.Contains(st.H1, "Custom page: "+codeStr) {
+							t.Errorf("custom template not used: h1 %q", st.H1)
+						}
+					} else if st.Code != codeStr || !st.CodeShown {
+						t.Errorf("status code not visible: %q shown=%v", st.Code, st.CodeShown)
+					}
+					if st.Overflow > 0 {
+						t.Errorf("horizontal scroll: the page is %d px wider than the viewport", st.Overflow)
+					}
+					if st.Lang == "" {
+						t.Error("no lang attribute")
+					}
+					mu.Lock()
+					defer mu.Unlock()
+					for _, u := range requests {
+						if u == p.url || contains2(p.allowed, u) {
+							continue
+						}
+						t.Errorf("unexpected request: %s", u)
+					}
+					if len(problems) > 0 {
+						t.Errorf("console errors: %v", problems)
+					}
+					if p.name != "custom" {
+						backgrounds[name] = st.BG
+					}
+				})
+			}
+		}
+	}
+	for _, p := range pages[:3] {
+		l, d := backgrounds[p.name+"-1280-light"], backgrounds[p.name+"-1280-dark"]
+		if l == "" || l == d {
+			t.Errorf("%s: dark mode does not change the page (light %q, dark %q)", p.name, l, d)
+		}
+	}
+}
+
+func contains2(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
