@@ -2,7 +2,6 @@ package caddyerrorpages
 
 import (
 	"errors"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -193,7 +192,7 @@ func (h *Handler) logUpstream(code int, f errorpages.Format, rid, ctype, msg str
 }
 
 func (h *Handler) count(code int, f errorpages.Format, source string) {
-	h.metrics.rewrites.WithLabelValues(strconv.Itoa(code), f.String(), source).Inc()
+	h.metrics.rewrite(code, f, source).Inc()
 }
 
 // prepare completes e with what depends on the request: request ID, docs
@@ -240,8 +239,8 @@ func (h *Handler) write(w http.ResponseWriter, r *http.Request, e *errorpages.Er
 	}
 	delete(hdr, h.passName)
 	h.setCommonHeaders(hdr, e.RequestID)
-	hdr.Set("Content-Type", f.ContentType())
-	hdr.Set("Content-Length", strconv.Itoa(buf.Len()))
+	hdr["Content-Type"] = contentTypeValues[f]
+	hdr["Content-Length"] = []string{strconv.Itoa(buf.Len())}
 	w.WriteHeader(e.Code)
 	if r.Method == http.MethodHead {
 		return nil
@@ -250,12 +249,24 @@ func (h *Handler) write(w http.ResponseWriter, r *http.Request, e *errorpages.Er
 	return err
 }
 
+// Header values that never change are shared between responses; net/http
+// only reads them, and Header.Set/Add replace or copy rather than write.
+var (
+	nosniffValue      = []string{"nosniff"}
+	contentTypeValues = func() (v [5][]string) {
+		for f := range v {
+			v[f] = []string{errorpages.Format(f).ContentType()}
+		}
+		return v
+	}()
+)
+
 func (h *Handler) setCommonHeaders(hdr http.Header, rid string) {
-	hdr.Set("X-Content-Type-Options", "nosniff")
-	hdr.Set("Cache-Control", h.CacheControl)
+	hdr["X-Content-Type-Options"] = nosniffValue
+	hdr["Cache-Control"] = h.cacheControlValue
 	addVary(hdr, "Accept")
 	if rid != "" {
-		hdr.Set(h.ridName, rid)
+		hdr[h.ridName] = []string{rid}
 	}
 }
 
@@ -295,8 +306,8 @@ func originalPath(r *http.Request) string {
 }
 
 func isJSON(ctype string) bool {
-	mt, _, err := mime.ParseMediaType(ctype)
-	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
+	mt := errorpages.MediaType(ctype)
+	return mt == "application/json" || strings.HasSuffix(mt, "+json")
 }
 
 // excerpt bounds what goes into a log line.

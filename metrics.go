@@ -2,6 +2,10 @@ package caddyerrorpages
 
 import (
 	"errors"
+	"strconv"
+	"sync"
+
+	"github.com/errorpages/caddy-errorpages/errorpages"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -9,6 +13,22 @@ import (
 type metrics struct {
 	rewrites  *prometheus.CounterVec
 	truncated prometheus.Counter
+	// children caches rewrites' counters by code, format and source, so
+	// that counting costs no label hashing or allocation.
+	children sync.Map // uint32 → prometheus.Counter
+}
+
+func (m *metrics) rewrite(code int, f errorpages.Format, source string) prometheus.Counter {
+	key := uint32(code)<<8 | uint32(f)<<1
+	if source == sourceLocal {
+		key |= 1
+	}
+	if c, ok := m.children.Load(key); ok {
+		return c.(prometheus.Counter)
+	}
+	c := m.rewrites.WithLabelValues(strconv.Itoa(code), f.String(), source)
+	m.children.Store(key, c)
+	return c
 }
 
 // newMetrics registers the module's counters in Caddy's registry. Caddy

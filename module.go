@@ -96,9 +96,11 @@ type Handler struct {
 	docsCode   bool // Docs contains {code}
 	docsRepl   bool // Docs contains other placeholders
 	passName   string
-	ridName    string
-	logger     *zap.Logger
-	metrics    *metrics
+	// cacheControlValue is CacheControl as a shared header value.
+	cacheControlValue []string
+	ridName           string
+	logger            *zap.Logger
+	metrics           *metrics
 }
 
 // CaddyModule returns the Caddy module information.
@@ -216,6 +218,7 @@ func (h *Handler) compile() error {
 	if strings.ContainsAny(h.CacheControl, "\r\n") {
 		return fmt.Errorf("cache_control: must be one line")
 	}
+	h.cacheControlValue = []string{h.CacheControl}
 	h.docsCode = strings.Contains(h.Docs, "{code}")
 	h.docsRepl = strings.Contains(strings.ReplaceAll(h.Docs, "{code}", ""), "{")
 	r, err := errorpages.NewRenderer(errorpages.RendererConfig{Brand: h.Brand, TemplatesDir: h.Templates})

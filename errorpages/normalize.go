@@ -7,8 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -106,8 +106,7 @@ func Decode(body []byte, contentEncoding string, limit int) (out []byte, truncat
 // doesn't understand gives an empty Upstream.
 func Parse(body []byte, contentType string) Upstream {
 	var u Upstream
-	mt, _, _ := mime.ParseMediaType(contentType)
-	mt = strings.ToLower(mt)
+	mt := MediaType(contentType)
 	trimmed := bytes.TrimSpace(body)
 	switch {
 	case len(trimmed) == 0:
@@ -117,9 +116,7 @@ func Parse(body []byte, contentType string) Upstream {
 	case mt == "application/json" || strings.HasSuffix(mt, "+json") ||
 		((mt == "" || mt == "text/plain") && (trimmed[0] == '{' || trimmed[0] == '[')):
 		var v any
-		dec := json.NewDecoder(bytes.NewReader(trimmed))
-		dec.UseNumber()
-		if err := dec.Decode(&v); err != nil {
+		if err := json.Unmarshal(trimmed, &v); err != nil {
 			if mt == "text/plain" {
 				u.setMessage(firstLine(trimmed))
 			}
@@ -326,12 +323,14 @@ func joinPath(parts []any) string {
 				b.WriteByte('.')
 			}
 			b.WriteString(v)
-		case json.Number:
-			b.WriteString("[" + v.String() + "]")
+		case float64:
+			b.WriteString("[" + strconv.FormatFloat(v, 'f', -1, 64) + "]")
 		}
 	}
 	return b.String()
 }
+
+var pointerUnescaper = strings.NewReplacer("~1", "/", "~0", "~")
 
 // pointerToField turns a JSON Pointer ("/data/attributes/email",
 // "#/email") into a dotted field name.
@@ -346,7 +345,7 @@ func pointerToField(p string) string {
 		segs = segs[2:]
 	}
 	for i, s := range segs {
-		segs[i] = strings.NewReplacer("~1", "/", "~0", "~").Replace(s)
+		segs[i] = pointerUnescaper.Replace(s)
 	}
 	return strings.Join(segs, ".")
 }
@@ -440,13 +439,17 @@ func isRFCSection(s string) bool {
 }
 
 func isReasonPhrase(s string) bool {
-	for code := 400; code < 600; code++ {
-		if statusDescriptions[code] != "" && strings.EqualFold(ReasonPhrase(code), s) {
-			return true
-		}
-	}
-	return false
+	_, ok := reasonPhrases[strings.ToLower(s)]
+	return ok
 }
+
+var reasonPhrases = func() map[string]bool {
+	m := map[string]bool{}
+	for code := range statusDescriptions {
+		m[strings.ToLower(ReasonPhrase(code))] = true
+	}
+	return m
+}()
 
 func sortedKeys(m map[string]any) []string {
 	keys := make([]string, 0, len(m))
@@ -476,6 +479,9 @@ func looksLikeMarkup(b []byte) bool {
 // clean makes s valid, printable, single-line UTF-8 of at most max
 // characters.
 func clean(s string, max int) string {
+	if isClean(s, max) {
+		return s
+	}
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	var b strings.Builder
 	n := 0
@@ -506,6 +512,36 @@ func clean(s string, max int) string {
 // internalPattern matches stack traces, dumps, file paths with line
 // numbers and internal addresses. One alternation is one pass over the
 // text, instead of one pass per pattern.
+// isClean reports whether s is already what clean would make of it:
+// printable ASCII, single spaces, nothing to trim, not too long.
+func isClean(s string, max int) bool {
+	if len(s) == 0 || len(s) > max || s[0] == ' ' || s[len(s)-1] == ' ' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c >= 0x7f || (c == ' ' && s[i+1] == ' ') {
+			return false
+		}
+	}
+	return true
+}
+
+// MediaType returns the lower-case media type of a Content-Type value,
+// without parameters ("application/json; charset=utf-8" → "application/json").
+func MediaType(contentType string) string {
+	if i := strings.IndexByte(contentType, ';'); i >= 0 {
+		contentType = contentType[:i]
+	}
+	contentType = strings.TrimSpace(contentType)
+	for i := 0; i < len(contentType); i++ {
+		if c := contentType[i]; c >= 'A' && c <= 'Z' {
+			return strings.ToLower(contentType)
+		}
+	}
+	return contentType
+}
+
 var internalPattern = regexp.MustCompile(strings.Join([]string{
 	`Traceback \(most recent call last\)`,
 	`goroutine \d+ \[`,

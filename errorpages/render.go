@@ -218,17 +218,22 @@ func problemOf(e *Error) problemDoc {
 // a JSON Pointer fragment ("#/address/city", "#/items/0/name").
 func FieldPointer(field string) string {
 	var b strings.Builder
+	b.Grow(len(field) + 4)
 	b.WriteString("#")
-	field = strings.NewReplacer("[", ".", "]", "").Replace(field)
-	for _, seg := range strings.Split(field, ".") {
+	for seg := range strings.SplitSeq(bracketReplacer.Replace(field), ".") {
 		if seg == "" {
 			continue
 		}
 		b.WriteByte('/')
-		b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(seg))
+		b.WriteString(pointerEscaper.Replace(seg))
 	}
 	return b.String()
 }
+
+var (
+	bracketReplacer = strings.NewReplacer("[", ".", "]", "")
+	pointerEscaper  = strings.NewReplacer("~", "~0", "/", "~1")
+)
 
 func writeJSON(buf *bytes.Buffer, v any) error {
 	enc := json.NewEncoder(buf)

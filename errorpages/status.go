@@ -80,7 +80,19 @@ func Description(code int) string {
 
 // TypeSlug returns the reason phrase as a snake_case slug ("Bad Request" →
 // "bad_request").
-func TypeSlug(code int) string { return slug(ReasonPhrase(code)) }
+func TypeSlug(code int) string {
+	if code >= 400 && code < 600 {
+		return typeSlugs[code-400]
+	}
+	return slug(ReasonPhrase(code))
+}
+
+var typeSlugs = func() (t [200]string) {
+	for i := range t {
+		t[i] = slug(ReasonPhrase(400 + i))
+	}
+	return t
+}()
 
 func slug(s string) string {
 	var b strings.Builder
