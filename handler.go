@@ -26,6 +26,7 @@ const (
 var entityHeaders = []string{
 	"Content-Length", "Content-Encoding", "Content-Type", "Content-Range",
 	"Content-Disposition", "Transfer-Encoding", "Etag", "Last-Modified", "Accept-Ranges",
+	"Trailer", // trailers announced for the upstream body won't come
 }
 
 // ServeHTTP passes the request on, holding back error responses of the
@@ -70,8 +71,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 
 // rewriteLocal renders an error returned by a handler.
 func (h *Handler) rewriteLocal(w http.ResponseWriter, r *http.Request, err error) error {
-	var he caddyhttp.HandlerError
-	if !errors.As(err, &he) {
+	he, ok := err.(caddyhttp.HandlerError) // the usual case, without errors.As's reflection
+	if !ok && !errors.As(err, &he) {
 		he = caddyhttp.Error(http.StatusInternalServerError, err)
 	}
 	code := he.StatusCode
@@ -165,30 +166,28 @@ func (h *Handler) rewriteUpstream(w http.ResponseWriter, r *http.Request, ew *er
 	return err
 }
 
+// logUpstream writes the DEBUG line of an upstream rewrite. Upstream 5xx
+// are DEBUG too: they are the upstream's errors, already in Caddy's access
+// log by status, and what was withheld may only go into DEBUG lines.
 func (h *Handler) logUpstream(code int, f errorpages.Format, rid, ctype, msg string, u errorpages.Upstream, dropped []byte) {
-	level := zapcore.DebugLevel
-	if code >= 500 {
-		level = zapcore.InfoLevel
+	c := h.logger.Check(zapcore.DebugLevel, msg)
+	if c == nil {
+		return
 	}
-	if c := h.logger.Check(level, msg); c != nil {
-		fields := []zap.Field{
-			zap.Int("status", code),
-			zap.String("source", sourceUpstream),
-			zap.String("format", f.String()),
-			zap.String("request_id", rid),
-			zap.String("upstream_content_type", ctype),
-		}
-		// What was withheld may hold secrets: DEBUG lines only.
-		if level == zapcore.DebugLevel || h.logger.Core().Enabled(zapcore.DebugLevel) {
-			if len(dropped) > 0 {
-				fields = append(fields, zap.String("dropped", excerpt(string(dropped))))
-			}
-			if len(u.Dropped) > 0 {
-				fields = append(fields, zap.Strings("internal", u.Dropped))
-			}
-		}
-		c.Write(fields...)
+	fields := []zap.Field{
+		zap.Int("status", code),
+		zap.String("source", sourceUpstream),
+		zap.String("format", f.String()),
+		zap.String("request_id", rid),
+		zap.String("upstream_content_type", ctype),
 	}
+	if len(dropped) > 0 {
+		fields = append(fields, zap.String("dropped", excerpt(string(dropped))))
+	}
+	if len(u.Dropped) > 0 {
+		fields = append(fields, zap.Strings("internal", u.Dropped))
+	}
+	c.Write(fields...)
 }
 
 func (h *Handler) count(code int, f errorpages.Format, source string) {
@@ -219,8 +218,9 @@ func (h *Handler) prepare(w http.ResponseWriter, r *http.Request, e *errorpages.
 func (h *Handler) write(w http.ResponseWriter, r *http.Request, e *errorpages.Error, f errorpages.Format) error {
 	buf := getBuffer()
 	defer putBuffer(buf)
-	d := errorpages.PageData{Error: e, Method: r.Method, Host: r.Host, Path: e.Instance, Time: time.Now()}
+	d := errorpages.PageData{Error: e, Method: r.Method, Host: r.Host, Path: e.Instance}
 	if f == errorpages.HTML {
+		d.Time = time.Now()
 		if repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer); ok {
 			d.SetPlaceholderFunc(func(name string) string {
 				v, _ := repl.GetString(name)
