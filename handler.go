@@ -37,10 +37,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	defer putWriter(ew)
 	defer func() {
 		// reverse_proxy aborts with http.ErrAbortHandler when its body copy
-		// fails, which is what errBodyLimit makes it do: the body we need is
-		// captured, so answer the client instead of dropping the connection.
+		// fails: because errBodyLimit cut the body at max_body, or because
+		// the upstream dropped the connection mid-body. Nothing has reached
+		// the client yet, so answer it instead of dropping the connection.
 		if v := recover(); v != nil {
-			if v == http.ErrAbortHandler && ew.state == stateIntercept && ew.truncated {
+			if v == http.ErrAbortHandler && ew.state == stateIntercept {
 				err = h.rewriteUpstream(w, r, ew)
 				return
 			}

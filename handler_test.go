@@ -5,9 +5,13 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -159,5 +163,56 @@ func TestWithheldNotLoggedAboveDebug(t *testing.T) {
 	}
 	if logs.Len() != 0 {
 		t.Errorf("upstream rewrites log at DEBUG only; got %d lines at INFO", logs.Len())
+	}
+}
+
+// http.ResponseController features reach the real writer through
+// error_pages (Unwrap, FlushError, Hijack).
+func TestResponseControllerReachesRealWriter(t *testing.T) {
+	h := provisioned(t, &Handler{})
+	errs := make(chan error, 4)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = caddyhttp.PrepareRequest(r, caddy.NewReplacer(), w, &caddyhttp.Server{})
+		h.ServeHTTP(w, r, caddyhttp.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+			rc := http.NewResponseController(w)
+			errs <- rc.SetWriteDeadline(time.Now().Add(time.Minute))
+			errs <- rc.EnableFullDuplex()
+			w.WriteHeader(http.StatusOK)
+			errs <- rc.Flush()
+			_, _, err := rc.Hijack()
+			errs <- err
+			return nil
+		}))
+	}))
+	defer srv.Close()
+	res, err := http.Get(srv.URL)
+	if err == nil {
+		res.Body.Close()
+	}
+	for _, name := range []string{"SetWriteDeadline", "EnableFullDuplex", "Flush", "Hijack"} {
+		if err := <-errs; err != nil {
+			t.Errorf("%s through error_pages: %v", name, err)
+		}
+	}
+}
+
+// The FastAPI example in the README is what the module produces.
+func TestReadmeFastAPIExample(t *testing.T) {
+	h := provisioned(t, &Handler{})
+	body := `{"detail":[{"type":"value_error","loc":["body","email"],"msg":"value is not a valid email address: An email address must have an @-sign.","input":"x"},{"type":"missing","loc":["body","age"],"msg":"Field required","input":{}}]}`
+	r, _ := preparedRequest("application/json")
+	r.Header.Set("X-Request-ID", "rid")
+	rec := &recordingWriter{discardWriter: discardWriter{h: http.Header{}}}
+	h.ServeHTTP(rec, r, upstreamReply(422, "application/json", body))
+	want := `{"error":{"code":422,"type":"unprocessable_entity","message":"Unprocessable Entity","details":"Some of what you sent isn't valid. Correct the highlighted problems and try again.","fields":[{"field":"email","message":"value is not a valid email address: An email address must have an @-sign."},{"field":"age","message":"Field required"}],"request_id":"rid"}}`
+	if got := rec.body.String(); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), strings.Replace(want, `"rid"`, `"…"`, 1)) {
+		t.Error("README's FastAPI example is out of date")
 	}
 }

@@ -513,6 +513,14 @@ func TestIntegration(t *testing.T) {
 		}
 	})
 
+	t.Run("an upstream body cut off mid-way still gets an answer", func(t *testing.T) {
+		r := get(t, tester, "GET", base+"/up/cut", "Accept", "application/json")
+		e := decodeEnvelope(t, r.body)
+		if r.StatusCode != 400 || e.Error.Code != 400 || e.Error.Details != descriptionOf(400) {
+			t.Errorf("cut-off upstream: %d %s", r.StatusCode, r.body)
+		}
+	})
+
 	t.Run("upstream_json keep forwards upstream JSON", func(t *testing.T) {
 		kb := "http://keep.localhost:9080"
 		r := get(t, tester, "GET", kb+"/status/400", "Accept", "application/json", "X-Trace", "trace-1")

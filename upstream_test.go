@@ -151,6 +151,15 @@ func newFakeUpstream(t *testing.T) *fakeUpstream {
 		w.WriteHeader(code)
 		io.WriteString(w, r.URL.Query().Get("body"))
 	})
+	mux.HandleFunc("/cut", func(w http.ResponseWriter, r *http.Request) {
+		// Promises 1000 bytes, sends 20, then drops the connection.
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", "1000")
+		w.WriteHeader(http.StatusBadRequest)
+		io.WriteString(w, `{"message":"partial`)
+		w.(http.Flusher).Flush()
+		panic(http.ErrAbortHandler)
+	})
 	mux.HandleFunc("/auth", func(w http.ResponseWriter, r *http.Request) {
 		// forward_auth's auth service: deny with its own body.
 		if r.Header.Get("Authorization") == "Bearer good" {
