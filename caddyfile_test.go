@@ -138,3 +138,79 @@ func TestExampleCaddyfileAdapts(t *testing.T) {
 		t.Errorf("Caddyfile.example does not validate: %v", err)
 	}
 }
+
+// JSON configs get the same checks as the Caddyfile, at provision time.
+func TestJSONConfigErrors(t *testing.T) {
+	for _, row := range []struct{ handler, want string }{
+		{`{"status":["3xx"]}`, "status:"},
+		{`{"formats":["yaml"]}`, "formats:"},
+		{`{"default_format":"csv"}`, "default_format:"},
+		{`{"formats":["html"],"default_format":"json"}`, "not among the offered formats"},
+		{`{"details":"sometimes"}`, "details:"},
+		{`{"upstream_json":"merge"}`, "upstream_json:"},
+		{`{"max_body":-1}`, "max_body:"},
+		{`{"messages":{"200":"OK"}}`, "message:"},
+		{`{"passthrough_header":"a b"}`, "passthrough_header:"},
+		{`{"request_id_header":"x:y"}`, "request_id_header:"},
+		{`{"templates":"/nonexistent/dir"}`, "/nonexistent/dir"},
+		{`{"brand":{"color":"blue"}}`, "brand color:"},
+		{`{"cache_control":"a\r\nSet-Cookie: x"}`, "cache_control:"},
+	} {
+		t.Run(row.handler, func(t *testing.T) {
+			cfg := `{"apps":{"http":{"servers":{"s":{"listen":[":0"],"routes":[{"handle":[` +
+				strings.TrimSuffix(`{"handler":"error_pages",`+row.handler[1:], "") + `]}]}}}}}`
+			var c caddy.Config
+			if err := json.Unmarshal([]byte(cfg), &c); err != nil {
+				t.Fatal(err)
+			}
+			err := caddy.Validate(&c)
+			if err == nil || !strings.Contains(err.Error(), row.want) {
+				t.Errorf("Validate = %v, want an error containing %q", err, row.want)
+			}
+		})
+	}
+}
+
+// A JSON config works like the Caddyfile: loaded into the real server.
+func TestJSONConfigServes(t *testing.T) {
+	tester := caddytest.NewTester(t)
+	tester.InitServer(`{
+	"admin": {"listen": "localhost:2999"},
+	"apps": {
+		"pki": {"certificate_authorities": {"local": {"install_trust": false}}},
+		"http": {
+			"grace_period": 1,
+			"servers": {
+				"json": {
+					"listen": [":9080"],
+					"automatic_https": {"disable": true},
+					"routes": [{
+						"handle": [
+							{
+								"handler": "error_pages",
+								"formats": ["problem", "json"],
+								"default_format": "problem",
+								"messages": {"404": "Nothing here"},
+								"docs": "https://docs.example.com/e/{code}",
+								"cache_control": "private, max-age=5"
+							},
+							{"handler": "error", "error": "No such widget", "status_code": 404}
+						]
+					}]
+				}
+			}
+		}
+	}
+}`, "json")
+	r := get(t, tester, "GET", "http://localhost:9080/widgets/7")
+	var p map[string]any
+	if err := json.Unmarshal(r.body, &p); err != nil {
+		t.Fatalf("%s", r.body)
+	}
+	if r.StatusCode != 404 || r.Header.Get("Content-Type") != "application/problem+json" || r.Header.Get("Cache-Control") != "private, max-age=5" {
+		t.Errorf("%d %v", r.StatusCode, r.Header)
+	}
+	if p["title"] != "Nothing here" || p["detail"] != "No such widget" || p["type"] != "https://docs.example.com/e/404" || p["instance"] != "/widgets/7" {
+		t.Errorf("problem = %v", p)
+	}
+}

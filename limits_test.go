@@ -1,6 +1,7 @@
 package caddyerrorpages
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // A 64 MiB upstream error body costs about max_body of memory, and the
@@ -84,4 +86,53 @@ func metricValue(t *testing.T, prefix string) float64 {
 		}
 	}
 	return sum
+}
+
+// After hostile exchanges — a body cut at max_body, an upstream dropping
+// mid-body, a client giving up on a trickling error, a client leaving an
+// event stream — no request is left inside error_pages.
+func TestNoGoroutineLeftBehind(t *testing.T) {
+	up := newFakeUpstream(t)
+	close(up.hugeRelease) // /huge sends all it can at once
+	tester := startCaddy(t, globalOptions+fmt.Sprintf(`
+http://localhost:9080 {
+	error_pages {
+		max_body 16KiB
+	}
+	reverse_proxy %s
+}
+`, up.addr()))
+	for i := 0; i < 3; i++ {
+		for _, path := range []string{"/huge", "/cut", "/status/500"} {
+			r := get(t, tester, "GET", "http://localhost:9080"+path, "Accept", "application/json")
+			if len(r.body) == 0 {
+				t.Errorf("%s: empty response", path)
+			}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		req, _ := http.NewRequestWithContext(ctx, "GET", "http://localhost:9080/slowerr", nil)
+		if res, err := tester.Client.Do(req); err == nil {
+			res.Body.Close()
+		}
+		cancel()
+		req, _ = http.NewRequest("GET", "http://localhost:9080/sse", nil)
+		if res, err := tester.Client.Do(req); err == nil {
+			buf := make([]byte, 8)
+			res.Body.Read(buf)
+			res.Body.Close()
+		}
+	}
+	up.release()
+	tester.Client.CloseIdleConnections()
+
+	// Wait for in-flight requests to unwind; a leak never does.
+	var stacks string
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		buf := make([]byte, 1<<22)
+		stacks = string(buf[:runtime.Stack(buf, true)])
+		if !strings.Contains(stacks, "caddy-errorpages.(*Handler).ServeHTTP") {
+			return
+		}
+	}
+	t.Errorf("goroutines still inside error_pages:\n%s", stacks)
 }

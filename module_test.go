@@ -267,6 +267,28 @@ func TestIntegration(t *testing.T) {
 		}
 	})
 
+	t.Run("q-value edge cases through the server", func(t *testing.T) {
+		for _, row := range []struct{ accept, ctype string }{
+			{"text/html;q=0.5, application/json;q=0.9", "application/json"},
+			{"application/json;q=0, text/html", "text/html; charset=utf-8"},
+			{"application/json;q=0", "application/json"}, // nothing acceptable: default_format, never 406
+			{"text/*", "text/html; charset=utf-8"},
+			{"text/*, text/plain;q=1", "text/plain; charset=utf-8"},
+			{"application/vnd.api+json", "application/json"},
+			{"application/xml;q=abc, text/plain;q=0.1", "text/plain; charset=utf-8"},
+			{"application/xml;q=2, text/plain;q=0.1", "text/plain; charset=utf-8"},
+			{"TEXT/PLAIN", "text/plain; charset=utf-8"},
+			{",,;;garbage,,", "application/json"},
+			{"image/png, */*;q=0.1", "application/json"},
+			{"*/*;q=0", "application/json"},
+		} {
+			r := get(t, tester, "GET", base+"/up/status/400", "Accept", row.accept)
+			if r.StatusCode != 400 || r.Header.Get("Content-Type") != row.ctype {
+				t.Errorf("Accept %q: %d %q, want 400 %q", row.accept, r.StatusCode, r.Header.Get("Content-Type"), row.ctype)
+			}
+		}
+	})
+
 	t.Run("successful responses pass through byte for byte", func(t *testing.T) {
 		r := get(t, tester, "GET", base+"/up/ok", "Accept", "text/html")
 		if r.StatusCode != 200 || string(r.body) != `{"ok":true}` || r.Header.Get("Vary") != "" {

@@ -125,7 +125,12 @@ func newFakeUpstream(t *testing.T) *fakeUpstream {
 		chunk := bytes.Repeat([]byte("x"), 64<<10)
 		n, _ := io.WriteString(w, `{"message":"too big","padding":"`)
 		written := int64(n)
-		defer func() { u.hugeWritten <- written }()
+		defer func() {
+			select {
+			case u.hugeWritten <- written:
+			default: // only the first report is read
+			}
+		}()
 		for i := 0; i < 1024; i++ {
 			if i == 32 {
 				w.(http.Flusher).Flush()
@@ -159,6 +164,22 @@ func newFakeUpstream(t *testing.T) *fakeUpstream {
 		io.WriteString(w, `{"message":"partial`)
 		w.(http.Flusher).Flush()
 		panic(http.ErrAbortHandler)
+	})
+	mux.HandleFunc("/slowerr", func(w http.ResponseWriter, r *http.Request) {
+		// An error body that trickles and never ends, until the peer leaves.
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		for {
+			if _, err := io.WriteString(w, " "); err != nil {
+				return
+			}
+			w.(http.Flusher).Flush()
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
 	})
 	mux.HandleFunc("/auth", func(w http.ResponseWriter, r *http.Request) {
 		// forward_auth's auth service: deny with its own body.
