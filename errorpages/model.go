@@ -47,11 +47,21 @@ func NewError(code int, message string) *Error {
 	return &Error{Code: code, Type: TypeSlug(code), Message: message, Details: Description(code)}
 }
 
-// PageData is what an HTML template sees: the error (its fields promoted:
-// .Code, .Message, .Details, .Type, .Fields, .RequestID, .Docs) plus the
-// brand and the request.
+// PageData is what an HTML template sees: the error's data as direct
+// fields (.Code, .Message, .Details, .Type, .Fields, .RequestID, .Docs),
+// the brand and the request. Set Error; Render fills the rest.
 type PageData struct {
-	*Error
+	// Error is the error being rendered.
+	Error *Error
+
+	Code      int
+	Type      string
+	Message   string
+	Details   string
+	Fields    []Field
+	RequestID string
+	Docs      string
+
 	Brand  *Brand
 	Method string
 	Host   string
@@ -61,6 +71,14 @@ type PageData struct {
 	Lang string
 
 	replace func(string) string
+}
+
+// fill copies the error's data into the direct fields: templates read
+// direct fields much faster than fields promoted from an embedded struct.
+func (d *PageData) fill() {
+	e := d.Error
+	d.Code, d.Type, d.Message, d.Details = e.Code, e.Type, e.Message, e.Details
+	d.Fields, d.RequestID, d.Docs = e.Fields, e.RequestID, e.Docs
 }
 
 // SetPlaceholderFunc sets the function behind .Placeholder.
@@ -90,7 +108,14 @@ type Brand struct {
 	// Support is a support URL or mailto: address.
 	Support string `json:"support,omitempty"`
 
-	accent, onAccent, accentDark, onAccentDark string
+	// Computed by Prepare, for templates: the accent for light mode (AA
+	// against white), the text color on it, and the same for dark mode.
+	Accent       string `json:"-"`
+	OnAccent     string `json:"-"`
+	AccentDark   string `json:"-"`
+	OnAccentDark string `json:"-"`
+	// SupportIsMail reports whether Support is a mailto: address.
+	SupportIsMail bool `json:"-"`
 }
 
 // DefaultAccent is the accent color when none is configured.
@@ -117,31 +142,15 @@ func (b *Brand) Prepare() error {
 	for i := 0; i < 20 && contrast(dark.luminance(), darkBG.luminance()) < 4.5; i++ {
 		dark = dark.mix(rgbColor{255, 255, 255}, 0.15)
 	}
-	b.accentDark = dark.hex()
-	b.onAccentDark = dark.contrastText()
+	b.AccentDark = dark.hex()
+	b.OnAccentDark = dark.contrastText()
 	// Light mode: darken until 4.5:1 against white for link text.
 	light := rgb
 	for i := 0; i < 20 && contrast(light.luminance(), 1) < 4.5; i++ {
 		light = light.mix(rgbColor{0, 0, 0}, 0.15)
 	}
-	b.accent = light.hex()
-	b.onAccent = light.contrastText()
+	b.Accent = light.hex()
+	b.OnAccent = light.contrastText()
+	b.SupportIsMail = strings.HasPrefix(strings.ToLower(b.Support), "mailto:")
 	return nil
-}
-
-// Accent is the accent color for light mode (AA against white).
-func (b *Brand) Accent() string { return b.accent }
-
-// OnAccent is the text color on an accent background (light mode).
-func (b *Brand) OnAccent() string { return b.onAccent }
-
-// AccentDark is the accent color for dark mode.
-func (b *Brand) AccentDark() string { return b.accentDark }
-
-// OnAccentDark is the text color on the dark-mode accent.
-func (b *Brand) OnAccentDark() string { return b.onAccentDark }
-
-// SupportIsMail reports whether Support is a mailto: address.
-func (b *Brand) SupportIsMail() bool {
-	return strings.HasPrefix(strings.ToLower(b.Support), "mailto:")
 }

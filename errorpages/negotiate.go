@@ -93,9 +93,6 @@ func NewNegotiator(offers []Format, def Format) (*Negotiator, error) {
 	return &Negotiator{offers: append([]Format(nil), offers...), def: def}, nil
 }
 
-// Default returns the default format.
-func (n *Negotiator) Default() Format { return n.def }
-
 type match struct {
 	q    int // quality in thousandths, 0..1000
 	spec int

@@ -115,39 +115,33 @@ func samplePage() *PageData {
 	e := NewError(400, "")
 	e.Fields = []Field{{Field: "email", Message: "is invalid"}}
 	e.RequestID = "sample"
-	return &PageData{Error: e, Brand: &Brand{}, Method: "GET", Host: "example.com", Path: "/", Lang: "en"}
-}
-
-// Brand returns the prepared brand.
-func (r *Renderer) Brand() *Brand { return r.brand }
-
-// TemplateFor names the template file used for code ("" for the embedded
-// default).
-func (r *Renderer) TemplateFor(code int) string {
-	if code < 400 || code >= 600 {
-		return ""
-	}
-	return r.files[r.pages[code-400]]
+	b := &Brand{}
+	b.Prepare()
+	d := &PageData{Error: e, Brand: b, Method: "GET", Host: "example.com", Path: "/", Lang: "en"}
+	d.fill()
+	return d
 }
 
 // Render appends the body for format f to buf. When a template fails while
 // executing, buf receives a minimal built-in page instead and the template
 // error is returned, so the caller can log it: the body is never empty.
 func (r *Renderer) Render(buf *bytes.Buffer, f Format, d *PageData) error {
+	e := d.Error
 	switch f {
 	case JSON:
 		return writeJSON(buf, jsonEnvelope{Error: jsonError{
-			Code: d.Code, Type: d.Type, Message: d.Message, Details: d.Details,
-			Fields: d.Fields, RequestID: d.RequestID, Docs: d.Docs,
+			Code: e.Code, Type: e.Type, Message: e.Message, Details: e.Details,
+			Fields: e.Fields, RequestID: e.RequestID, Docs: e.Docs,
 		}})
 	case Problem:
-		return writeJSON(buf, problemOf(d.Error))
+		return writeJSON(buf, problemOf(e))
 	case Text:
-		writeText(buf, d.Error)
+		writeText(buf, e)
 		return nil
 	case XML:
-		return writeXML(buf, d.Error)
+		return writeXML(buf, e)
 	}
+	d.fill()
 	if d.Brand == nil {
 		d.Brand = r.brand
 	}
@@ -155,8 +149,8 @@ func (r *Renderer) Render(buf *bytes.Buffer, f Format, d *PageData) error {
 		d.Lang = "en"
 	}
 	t := defaultTemplate
-	if d.Code >= 400 && d.Code < 600 {
-		t = r.pages[d.Code-400]
+	if e.Code >= 400 && e.Code < 600 {
+		t = r.pages[e.Code-400]
 	}
 	start := buf.Len()
 	err := t.Execute(buf, d)

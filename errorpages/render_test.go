@@ -280,17 +280,17 @@ func TestBrandColorsMeetAAContrast(t *testing.T) {
 		if err := b.Prepare(); err != nil {
 			t.Fatal(err)
 		}
-		acc, _ := parseHexColor(b.Accent())
+		acc, _ := parseHexColor(b.Accent)
 		if r := contrast(acc.luminance(), 1); r < 4.5 {
-			t.Errorf("%s: light accent %s has %.2f:1 on white", c, b.Accent(), r)
+			t.Errorf("%s: light accent %s has %.2f:1 on white", c, b.Accent, r)
 		}
-		on, _ := parseHexColor(b.OnAccent())
+		on, _ := parseHexColor(b.OnAccent)
 		if r := contrast(acc.luminance(), on.luminance()); r < 4.5 {
 			t.Errorf("%s: text on accent %.2f:1", c, r)
 		}
-		dark, _ := parseHexColor(b.AccentDark())
+		dark, _ := parseHexColor(b.AccentDark)
 		if r := contrast(dark.luminance(), darkBG.luminance()); r < 4.5 {
-			t.Errorf("%s: dark accent %s has %.2f:1 on the dark background", c, b.AccentDark(), r)
+			t.Errorf("%s: dark accent %s has %.2f:1 on the dark background", c, b.AccentDark, r)
 		}
 	}
 }
@@ -320,5 +320,20 @@ func TestHTMLSizeBound(t *testing.T) {
 		if buf.Len() >= 16<<10 {
 			t.Errorf("%d: page is %d bytes, want under 16 KiB", code, buf.Len())
 		}
+	}
+}
+
+func BenchmarkRender(b *testing.B) {
+	r, _ := NewRenderer(RendererConfig{Brand: &Brand{Name: "Example Shop", Color: "#0a66c2", Home: "https://example.com/", Support: "mailto:help@example.com"}})
+	e := sampleError()
+	for _, f := range []Format{HTML, JSON, Problem, Text, XML} {
+		b.Run(f.String(), func(b *testing.B) {
+			var buf bytes.Buffer
+			b.ReportAllocs()
+			for b.Loop() {
+				buf.Reset()
+				r.Render(&buf, f, &PageData{Error: e, Method: "GET", Path: "/api/users"})
+			}
+		})
 	}
 }
