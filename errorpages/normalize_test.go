@@ -347,3 +347,19 @@ func FuzzDecode(f *testing.F) {
 func flateWriter(w io.Writer) (io.WriteCloser, error) {
 	return flate.NewWriter(w, flate.DefaultCompression)
 }
+
+func BenchmarkParse(b *testing.B) {
+	for _, c := range []struct{ name, body string }{
+		{"envelope", `{"message":"email is not a valid address","code":"validation_failed","errors":[{"field":"email","message":"Invalid email format"}]}`},
+		{"message", `{"message":"User not found"}`},
+		{"fastapi", `{"detail":[{"type":"value_error","loc":["body","email"],"msg":"value is not a valid email address","input":"x"}]}`},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			body := []byte(c.body)
+			b.ReportAllocs()
+			for b.Loop() {
+				Parse(body, "application/json")
+			}
+		})
+	}
+}
