@@ -341,7 +341,6 @@ func neutralized(e *Error) *Error {
 	return &n
 }
 
-
 // FuzzDecode: any bytes under any coding: no panic, output bounded.
 func FuzzDecode(f *testing.F) {
 	f.Add(encodeAll(f, "gzip", []byte(`{"message":"x"}`)), "gzip")
