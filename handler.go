@@ -29,6 +29,11 @@ var entityHeaders = []string{
 	"Trailer", // trailers announced for the upstream body won't come
 }
 
+// keepRemoved are the entity headers that no longer hold when an upstream
+// JSON body is forwarded unchanged (upstream_json keep): its type, encoding
+// and length stand.
+var keepRemoved = []string{"Content-Range", "Content-Disposition", "Transfer-Encoding", "Etag", "Last-Modified", "Accept-Ranges", "Trailer"}
+
 // ServeHTTP passes the request on, holding back error responses of the
 // configured statuses and rendering local errors; everything else streams
 // through untouched.
@@ -136,9 +141,10 @@ func (h *Handler) rewriteUpstream(w http.ResponseWriter, r *http.Request, ew *er
 		rid := h.requestID(r)
 		h.setCommonHeaders(hdr, rid)
 		hdr.Set("Content-Length", strconv.Itoa(len(raw)))
-		for _, k := range []string{"Content-Range", "Content-Disposition", "Transfer-Encoding", "Etag", "Last-Modified", "Accept-Ranges", h.passName} {
+		for _, k := range keepRemoved {
 			delete(hdr, k)
 		}
+		delete(hdr, h.passName)
 		w.WriteHeader(code)
 		var err error
 		if r.Method != http.MethodHead {

@@ -216,3 +216,33 @@ func TestReadmeFastAPIExample(t *testing.T) {
 		t.Error("README's FastAPI example is out of date")
 	}
 }
+
+// Handlers that io.Copy their error body use the writer's ReadFrom: the
+// body is captured up to max_body there too, and the rest refused.
+func TestReadFromIntercept(t *testing.T) {
+	copyReply := func(code int, body string) caddyhttp.Handler {
+		return caddyhttp.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(code)
+			_, err := io.Copy(w, strings.NewReader(body))
+			return err
+		})
+	}
+	h := provisioned(t, &Handler{MaxBody: 64})
+	_, e, _ := serveJSON(t, h, copyReply(400, `{"message":"copied in"}`), "")
+	if e.Error.Details != "copied in" {
+		t.Errorf("ReadFrom capture: %+v", e.Error)
+	}
+	long := `{"message":"` + strings.Repeat("x", 200) + `"}`
+	code, e, _ := serveJSON(t, h, copyReply(400, long), "")
+	if code != 400 || e.Error.Details != descriptionOf(400) {
+		t.Errorf("a body over max_body gives no details: %d %+v", code, e.Error)
+	}
+	// Pass-through responses still go to the real writer's ReadFrom.
+	r, _ := preparedRequest("")
+	rec := &recordingWriter{discardWriter: discardWriter{h: http.Header{}}}
+	h.ServeHTTP(rec, r, copyReply(200, long))
+	if rec.body.String() != long {
+		t.Errorf("200 body changed: %d bytes", rec.body.Len())
+	}
+}
