@@ -147,3 +147,14 @@ func BenchmarkRewrite(b *testing.B) {
 		})
 	}
 }
+
+func BenchmarkRewrite5xxAuto(b *testing.B) {
+	h := provisioned(b, &Handler{})
+	next503 := upstreamReply(503, "application/json", `{"message":"db down","errors":[{"field":"x","message":"y"}]}`)
+	r, w := preparedRequest("application/json")
+	b.ReportAllocs()
+	for b.Loop() {
+		w.reset()
+		h.ServeHTTP(w, r, next503)
+	}
+}

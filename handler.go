@@ -155,10 +155,15 @@ func (h *Handler) rewriteUpstream(w http.ResponseWriter, r *http.Request, ew *er
 		return err
 	}
 
-	body, _, ok := errorpages.Decode(raw, hdr.Get("Content-Encoding"), int(h.MaxBody))
+	// The body is read only when something will use it: the client (the
+	// policy allows upstream text for this status) or a DEBUG log line.
+	var body []byte
 	var u errorpages.Upstream
-	if ok {
-		u = errorpages.Parse(body, ctype)
+	if h.exposure.Allows(code) || h.logger.Core().Enabled(zapcore.DebugLevel) {
+		var ok bool
+		if body, _, ok = errorpages.Decode(raw, hdr.Get("Content-Encoding"), int(h.MaxBody)); ok {
+			u = errorpages.Parse(body, ctype)
+		}
 	}
 	e := errorpages.NewError(code, h.message(code))
 	withheld := h.exposure.Apply(e, u)
