@@ -52,6 +52,7 @@ func TestCaddyfileErrors(t *testing.T) {
 		{"brand bad url", "brand {\n\t\t\thome javascript:alert(1)\n\t\t}", "brand home"},
 		{"brand unknown option", "brand {\n\t\t\tfont serif\n\t\t}", `brand: unknown option "font"`},
 		{"cache_control without value", "cache_control", "cache_control: needs a value"},
+		{"block after a one-line subdirective", "status 404 {\n\t\t\t5xx\n\t\t}", "status: takes no block"},
 	}
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {

@@ -21,18 +21,16 @@ const (
 	sourceLocal    = "local"
 )
 
-// entityHeaders describe the body being replaced; they are removed from a
-// rewritten response (contract §7).
-var entityHeaders = []string{
-	"Content-Length", "Content-Encoding", "Content-Type", "Content-Range",
-	"Content-Disposition", "Transfer-Encoding", "Etag", "Last-Modified", "Accept-Ranges",
+// keptBodyHeaders describe a body that no longer stands once it is
+// replaced or forwarded as JSON unchanged (upstream_json keep).
+var keptBodyHeaders = []string{
+	"Content-Range", "Content-Disposition", "Transfer-Encoding", "Etag", "Last-Modified", "Accept-Ranges",
 	"Trailer", // trailers announced for the upstream body won't come
 }
 
-// keepRemoved are the entity headers that no longer hold when an upstream
-// JSON body is forwarded unchanged (upstream_json keep): its type, encoding
-// and length stand.
-var keepRemoved = []string{"Content-Range", "Content-Disposition", "Transfer-Encoding", "Etag", "Last-Modified", "Accept-Ranges", "Trailer"}
+// entityHeaders are removed from a rewritten response (contract §7): the
+// above, plus the type, encoding and length of the body being replaced.
+var entityHeaders = append([]string{"Content-Length", "Content-Encoding", "Content-Type"}, keptBodyHeaders...)
 
 // ServeHTTP passes the request on, holding back error responses of the
 // configured statuses and rendering local errors; everything else streams
@@ -101,7 +99,7 @@ func (h *Handler) rewriteLocal(w http.ResponseWriter, r *http.Request, err error
 		}
 	}
 	f := h.negotiator.Negotiate(r.Header.Get("Accept"))
-	rid := h.prepare(w, r, e)
+	rid := h.prepare(r, e)
 	err = h.write(w, r, e, f)
 
 	level := zapcore.DebugLevel
@@ -138,18 +136,9 @@ func (h *Handler) rewriteUpstream(w http.ResponseWriter, r *http.Request, ew *er
 	}
 
 	if h.keepJSON && f == errorpages.JSON && !ew.truncated && isJSON(ctype) && len(raw) > 0 {
+		// The upstream's Content-Type and Content-Encoding stand.
 		rid := h.requestID(r)
-		h.setCommonHeaders(hdr, rid)
-		hdr.Set("Content-Length", strconv.Itoa(len(raw)))
-		for _, k := range keepRemoved {
-			delete(hdr, k)
-		}
-		delete(hdr, h.passName)
-		w.WriteHeader(code)
-		var err error
-		if r.Method != http.MethodHead {
-			_, err = w.Write(raw)
-		}
+		err := h.send(w, r, code, rid, keptBodyHeaders, nil, raw)
 		h.logUpstream(code, f, rid, ctype, "kept upstream JSON", errorpages.Upstream{}, nil)
 		h.count(code, f, sourceUpstream)
 		return err
@@ -167,7 +156,7 @@ func (h *Handler) rewriteUpstream(w http.ResponseWriter, r *http.Request, ew *er
 	}
 	e := errorpages.NewError(code, h.message(code))
 	withheld := h.exposure.Apply(e, u)
-	rid := h.prepare(w, r, e)
+	rid := h.prepare(r, e)
 	err := h.write(w, r, e, f)
 	var dropped []byte
 	if withheld || len(u.Dropped) > 0 {
@@ -208,7 +197,7 @@ func (h *Handler) count(code int, f errorpages.Format, source string) {
 
 // prepare completes e with what depends on the request: request ID, docs
 // URL and path. It returns the request ID.
-func (h *Handler) prepare(w http.ResponseWriter, r *http.Request, e *errorpages.Error) string {
+func (h *Handler) prepare(r *http.Request, e *errorpages.Error) string {
 	e.RequestID = h.requestID(r)
 	e.Instance = originalPath(r)
 	if h.Docs != "" {
@@ -245,19 +234,29 @@ func (h *Handler) write(w http.ResponseWriter, r *http.Request, e *errorpages.Er
 			zap.Int("status", e.Code), zap.String("format", f.String()),
 			zap.String("request_id", e.RequestID), zap.Error(err))
 	}
+	return h.send(w, r, e.Code, e.RequestID, entityHeaders, contentTypeValues[f], buf.Bytes())
+}
+
+// send writes body with status code and the headers of contract §7: it
+// removes the listed headers and the pass-through header, sets ctype (nil
+// keeps the upstream's), nosniff, Cache-Control, Vary, the request ID and
+// Content-Length, and leaves out the body for HEAD.
+func (h *Handler) send(w http.ResponseWriter, r *http.Request, code int, rid string, remove, ctype []string, body []byte) error {
 	hdr := w.Header()
-	for _, k := range entityHeaders {
+	for _, k := range remove {
 		delete(hdr, k)
 	}
 	delete(hdr, h.passName)
-	h.setCommonHeaders(hdr, e.RequestID)
-	hdr["Content-Type"] = contentTypeValues[f]
-	hdr["Content-Length"] = []string{strconv.Itoa(buf.Len())}
-	w.WriteHeader(e.Code)
+	if ctype != nil {
+		hdr["Content-Type"] = ctype
+	}
+	h.setCommonHeaders(hdr, rid)
+	hdr["Content-Length"] = []string{strconv.Itoa(len(body))}
+	w.WriteHeader(code)
 	if r.Method == http.MethodHead {
 		return nil
 	}
-	_, err := w.Write(buf.Bytes())
+	_, err := w.Write(body)
 	return err
 }
 
