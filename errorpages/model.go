@@ -12,8 +12,20 @@ import (
 
 // Field is one field-level validation problem.
 type Field struct {
-	Field   string `json:"field" xml:"name,attr"`
+	// Field is the name a user recognizes: "email", "items[0].qty".
+	Field string `json:"field" xml:"name,attr"`
+	// Message says what is wrong, written for the API's developers.
 	Message string `json:"message" xml:",chardata"`
+	// Pointer is a JSON Pointer qualified by the request part it is in
+	// ("/body/items/0/qty", "/query/limit", "/header/X-Tenant"); "" when
+	// the upstream gave none.
+	Pointer string `json:"pointer,omitempty" xml:"pointer,attr,omitempty"`
+	// Code is a machine-readable problem code ("required", "format",
+	// "minimum"); "" when unknown.
+	Code string `json:"code,omitempty" xml:"code,attr,omitempty"`
+	// Hint helps correct the problem (allowed values, "did you mean
+	// email?"); "" when none.
+	Hint string `json:"hint,omitempty" xml:"hint,attr,omitempty"`
 }
 
 // Error is the one description of an error that every format renders

@@ -1,0 +1,63 @@
+package errorpages
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Exposure is the details policy (contract §6).
+type Exposure uint8
+
+// The exposure policies.
+const (
+	ExposeAuto   Exposure = iota // upstream text for 4xx only
+	ExposeAlways                 // upstream text for 4xx and 5xx
+	ExposeNever                  // standard descriptions only
+)
+
+// ParseExposure parses auto, always or never.
+func ParseExposure(s string) (Exposure, error) {
+	switch strings.ToLower(s) {
+	case "", "auto":
+		return ExposeAuto, nil
+	case "always":
+		return ExposeAlways, nil
+	case "never":
+		return ExposeNever, nil
+	}
+	return 0, fmt.Errorf("%q is not auto, always or never", s)
+}
+
+func (p Exposure) String() string {
+	return [...]string{"auto", "always", "never"}[p]
+}
+
+// Allows reports whether upstream text may be shown for status code.
+func (p Exposure) Allows(code int) bool {
+	switch p {
+	case ExposeAlways:
+		return true
+	case ExposeNever:
+		return false
+	}
+	return code < 500
+}
+
+// Apply fills e from u when the policy allows it for e.Code. It reports
+// whether anything from u was withheld by the policy.
+func (p Exposure) Apply(e *Error, u Upstream) (withheld bool) {
+	if u.Message == "" && u.Type == "" && len(u.Fields) == 0 {
+		return false
+	}
+	if !p.Allows(e.Code) {
+		return true
+	}
+	if u.Message != "" {
+		e.Details = u.Message
+	}
+	if u.Type != "" {
+		e.Type = u.Type
+	}
+	e.Fields = u.Fields
+	return false
+}
