@@ -94,12 +94,21 @@ func mayBeInternal(s string) bool {
 		strings.Contains(s, "SQLSTATE")
 }
 
+// Sanitize decides what of a cleaned message may reach a client: the
+// message with every internal part (an address, a file path, a connection
+// URI, a credential or secret) replaced by a neutral marker, and ok false
+// when the message must be withheld whole (a stack trace, a dump).
+func Sanitize(s string) (out string, ok bool) {
+	if LooksInternal(s) {
+		return "", false
+	}
+	return s, true
+}
+
 // PublicMessage cleans a local error message written for clients (for
 // example by Caddy's error directive); "" when it is empty or internal.
 func PublicMessage(s string) string {
 	s = clean(s, MaxMessageLen)
-	if LooksInternal(s) {
-		return ""
-	}
+	s, _ = Sanitize(s)
 	return s
 }

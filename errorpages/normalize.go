@@ -32,11 +32,15 @@ func (u *Upstream) setMessage(s string) bool {
 	if s == "" {
 		return false
 	}
-	if LooksInternal(s) {
+	out, ok := Sanitize(s)
+	if !ok {
 		u.drop(s)
 		return false
 	}
-	u.Message = s
+	if out != s {
+		u.drop(s) // the original, with what was redacted, goes to the log only
+	}
+	u.Message = out
 	return true
 }
 
@@ -60,11 +64,16 @@ func (u *Upstream) addField(field, msg string) {
 	if field == "" || msg == "" {
 		return
 	}
-	if LooksInternal(msg) || LooksInternal(field) {
+	cleanMsg, okMsg := Sanitize(msg)
+	cleanField, okField := Sanitize(field)
+	if !okMsg || !okField || cleanField != field {
 		u.drop(field + ": " + msg)
 		return
 	}
-	u.Fields = append(u.Fields, Field{Field: field, Message: msg})
+	if cleanMsg != msg {
+		u.drop(field + ": " + msg)
+	}
+	u.Fields = append(u.Fields, Field{Field: field, Message: cleanMsg})
 }
 
 func (u *Upstream) drop(s string) {
