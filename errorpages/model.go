@@ -166,3 +166,41 @@ func (b *Brand) Prepare() error {
 	b.SupportIsMail = strings.HasPrefix(strings.ToLower(b.Support), "mailto:")
 	return nil
 }
+
+// Problems is an error whose field problems are written for the client:
+// the request_validation handler returns it (inside a Caddy HandlerError)
+// and error_pages renders its members instead of the status's defaults.
+type Problems struct {
+	// Type is the machine-readable slug, e.g. "validation_failed".
+	Type string
+	// Message is a public summary, e.g. "The request has 2 problems."
+	Message string
+	// Fields lists the problems, sorted and capped.
+	Fields []Field
+	// More counts the problems beyond Fields that were not listed.
+	More int
+	// Docs is a documentation URL for the operation; "" for none.
+	Docs string
+}
+
+// Error summarizes the problems in one line (what Caddy's own
+// {http.error.message} shows when error_pages is not used).
+func (p *Problems) Error() string {
+	n := len(p.Fields) + p.More
+	if n == 0 {
+		return p.Message
+	}
+	first := p.Fields[0]
+	where := first.Field
+	if where == "" {
+		where = first.Pointer
+	}
+	s := fmt.Sprintf("%d problem", n)
+	if n > 1 {
+		s += "s"
+	}
+	if where != "" {
+		return s + "; first: " + where + ": " + first.Message
+	}
+	return s + "; first: " + first.Message
+}
