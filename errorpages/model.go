@@ -47,6 +47,13 @@ type Error struct {
 	Docs string
 	// Instance is the request path (problem+json "instance").
 	Instance string
+	// More counts field problems beyond Fields that were not listed.
+	More int
+	// TraceID is the W3C trace ID of the request when tracing is on.
+	TraceID string
+	// Source is where the error came from: "local" (Caddy produced it) or
+	// "upstream" (a response from the handler chain).
+	Source string
 }
 
 // NewError returns the standard error for code: reason phrase as message
