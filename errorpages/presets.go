@@ -1,0 +1,428 @@
+package errorpages
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Preset names a shape of the JSON body. Every preset carries the whole
+// error model: code, type, message, details, fields with their pointer,
+// code and hint, the count of unlisted problems, request and trace IDs,
+// and docs.
+type Preset uint8
+
+// The presets.
+const (
+	// PresetErrorPages is the module's own envelope (contract §4), the default.
+	PresetErrorPages Preset = iota
+	// PresetSimple is a flat shape: {"error":"validation_failed","message":…,"fields":[…]}.
+	PresetSimple
+	// PresetJSONAPI is a JSON:API document of error objects.
+	PresetJSONAPI
+	// PresetGraphQL is a GraphQL response with errors and "data": null.
+	PresetGraphQL
+	// PresetGoogle is Google's AIP-193 error with google.rpc details.
+	PresetGoogle
+)
+
+var presetNames = [...]string{"errorpages", "simple", "jsonapi", "graphql", "google"}
+
+func (p Preset) String() string {
+	if int(p) < len(presetNames) {
+		return presetNames[p]
+	}
+	return "preset(" + strconv.Itoa(int(p)) + ")"
+}
+
+// ParsePreset parses a preset name.
+func ParsePreset(s string) (Preset, error) {
+	for i, n := range presetNames {
+		if strings.EqualFold(s, n) {
+			return Preset(i), nil
+		}
+	}
+	return 0, fmt.Errorf("%q is not a preset (%s)", s, strings.Join(presetNames[:], ", "))
+}
+
+// JSONAPIMediaType is the media type of JSON:API documents.
+const JSONAPIMediaType = "application/vnd.api+json"
+
+// WritePreset appends e in the shape of preset p to buf. host is the
+// request's host, used where a shape names the service (AIP-193's
+// ErrorInfo.domain). PresetErrorPages is rendered by the Renderer.
+func WritePreset(buf *bytes.Buffer, p Preset, e *Error, host string) error {
+	switch p {
+	case PresetSimple:
+		return encodeJSON(buf, simpleOf(e))
+	case PresetJSONAPI:
+		return encodeJSON(buf, jsonAPIOf(e))
+	case PresetGraphQL:
+		return encodeJSON(buf, graphQLOf(e))
+	case PresetGoogle:
+		return encodeJSON(buf, googleOf(e, host))
+	}
+	return fmt.Errorf("preset %s is rendered by the Renderer", p)
+}
+
+// encodeJSON writes v as compact JSON without HTML escaping: the body is
+// served as JSON with nosniff, never as markup.
+func encodeJSON(buf *bytes.Buffer, v any) error {
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	buf.Truncate(buf.Len() - 1) // Encode's trailing newline
+	return nil
+}
+
+// simple
+
+type simpleBody struct {
+	Error     string  `json:"error"`
+	Status    int     `json:"status"`
+	Message   string  `json:"message"`
+	Title     string  `json:"title"`
+	Fields    []Field `json:"fields,omitempty"`
+	More      int     `json:"more,omitempty"`
+	Docs      string  `json:"docs,omitempty"`
+	RequestID string  `json:"request_id,omitempty"`
+	TraceID   string  `json:"trace_id,omitempty"`
+}
+
+func simpleOf(e *Error) simpleBody {
+	return simpleBody{
+		Error: e.Type, Status: e.Code, Message: e.Details, Title: e.Message,
+		Fields: e.Fields, More: e.More, Docs: e.Docs, RequestID: e.RequestID, TraceID: e.TraceID,
+	}
+}
+
+// JSON:API (https://jsonapi.org/format/#error-objects)
+
+type jsonAPIDoc struct {
+	Errors []jsonAPIError `json:"errors"`
+	Meta   *jsonAPIMeta   `json:"meta,omitempty"`
+}
+
+type jsonAPIMeta struct {
+	RequestID string `json:"request_id,omitempty"`
+	TraceID   string `json:"trace_id,omitempty"`
+	More      int    `json:"more,omitempty"`
+}
+
+type jsonAPIError struct {
+	Status string          `json:"status"`
+	Code   string          `json:"code"`
+	Title  string          `json:"title"`
+	Detail string          `json:"detail"`
+	Source *jsonAPISource  `json:"source,omitempty"`
+	Links  *jsonAPILinks   `json:"links,omitempty"`
+	Meta   *jsonAPIErrMeta `json:"meta,omitempty"`
+}
+
+type jsonAPISource struct {
+	Pointer   string `json:"pointer,omitempty"`
+	Parameter string `json:"parameter,omitempty"`
+	Header    string `json:"header,omitempty"`
+}
+
+type jsonAPILinks struct {
+	About string `json:"about"`
+}
+
+type jsonAPIErrMeta struct {
+	Field   string `json:"field,omitempty"`
+	Pointer string `json:"pointer,omitempty"`
+	Hint    string `json:"hint,omitempty"`
+}
+
+// jsonAPIOf gives one error object per field problem, or one for the
+// error itself when there are none.
+func jsonAPIOf(e *Error) jsonAPIDoc {
+	status := strconv.Itoa(e.Code)
+	var links *jsonAPILinks
+	if e.Docs != "" {
+		links = &jsonAPILinks{About: e.Docs}
+	}
+	doc := jsonAPIDoc{}
+	if e.RequestID != "" || e.TraceID != "" || e.More > 0 {
+		doc.Meta = &jsonAPIMeta{RequestID: e.RequestID, TraceID: e.TraceID, More: e.More}
+	}
+	if len(e.Fields) == 0 {
+		doc.Errors = []jsonAPIError{{Status: status, Code: e.Type, Title: e.Message, Detail: e.Details, Links: links}}
+		return doc
+	}
+	doc.Errors = make([]jsonAPIError, len(e.Fields))
+	for i, f := range e.Fields {
+		code := f.Code
+		if code == "" {
+			code = e.Type
+		}
+		o := jsonAPIError{Status: status, Code: code, Title: e.Message, Detail: f.Message, Links: links}
+		meta := &jsonAPIErrMeta{Field: f.Field, Hint: f.Hint}
+		if src, ok := jsonAPISourceOf(f.Pointer); ok {
+			o.Source = src
+		} else {
+			meta.Pointer = f.Pointer
+		}
+		if *meta != (jsonAPIErrMeta{}) {
+			o.Meta = meta
+		}
+		doc.Errors[i] = o
+	}
+	return doc
+}
+
+// jsonAPISourceOf maps a location-qualified pointer to a JSON:API source:
+// /body/… points into the request document, /query/x names a parameter,
+// /header/X a header. Path and cookie problems have no JSON:API source.
+func jsonAPISourceOf(ptr string) (*jsonAPISource, bool) {
+	part, rest := splitPointer(ptr)
+	switch part {
+	case "body":
+		if rest == "" {
+			return nil, false // the document as a whole
+		}
+		return &jsonAPISource{Pointer: rest}, true
+	case "query":
+		if name := firstSegment(rest); name != "" {
+			return &jsonAPISource{Parameter: name}, true
+		}
+	case "header":
+		if name := firstSegment(rest); name != "" {
+			return &jsonAPISource{Header: name}, true
+		}
+	}
+	return nil, false
+}
+
+// splitPointer splits "/body/items/0" into "body" and "/items/0".
+func splitPointer(ptr string) (part, rest string) {
+	if !strings.HasPrefix(ptr, "/") {
+		return "", ""
+	}
+	ptr = ptr[1:]
+	if i := strings.IndexByte(ptr, '/'); i >= 0 {
+		return ptr[:i], ptr[i:]
+	}
+	return ptr, ""
+}
+
+// firstSegment returns the first reference token of a pointer, unescaped.
+func firstSegment(rest string) string {
+	rest = strings.TrimPrefix(rest, "/")
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		rest = rest[:i]
+	}
+	return pointerUnescaper.Replace(rest)
+}
+
+// GraphQL (https://spec.graphql.org/October2021/#sec-Errors)
+
+type graphQLDoc struct {
+	Errors []graphQLError `json:"errors"`
+	Data   *struct{}      `json:"data"` // always null
+}
+
+type graphQLError struct {
+	Message    string            `json:"message"`
+	Extensions graphQLExtensions `json:"extensions"`
+}
+
+type graphQLExtensions struct {
+	Code      string      `json:"code"`
+	Type      string      `json:"type"`
+	Title     string      `json:"title"`
+	HTTP      graphQLHTTP `json:"http"`
+	Fields    []Field     `json:"fields,omitempty"`
+	More      int         `json:"more,omitempty"`
+	RequestID string      `json:"request_id,omitempty"`
+	TraceID   string      `json:"trace_id,omitempty"`
+	Docs      string      `json:"docs,omitempty"`
+}
+
+type graphQLHTTP struct {
+	Status int `json:"status"`
+}
+
+// graphQLOf gives one error whose message is the details; the field
+// problems travel in its extensions, so clients that show
+// errors[0].message show something useful.
+func graphQLOf(e *Error) graphQLDoc {
+	return graphQLDoc{Errors: []graphQLError{{
+		Message: e.Details,
+		Extensions: graphQLExtensions{
+			Code: upperCode(e.Type), Type: e.Type, Title: e.Message, HTTP: graphQLHTTP{Status: e.Code},
+			Fields: e.Fields, More: e.More, RequestID: e.RequestID, TraceID: e.TraceID, Docs: e.Docs,
+		},
+	}}}
+}
+
+// Google AIP-193 (https://google.aip.dev/193)
+
+type googleDoc struct {
+	Error googleError `json:"error"`
+}
+
+type googleError struct {
+	Code    int    `json:"code"`
+	Message string `json:"message"`
+	Status  string `json:"status"`
+	Details []any  `json:"details"`
+}
+
+type googleErrorInfo struct {
+	Type     string            `json:"@type"`
+	Reason   string            `json:"reason"`
+	Domain   string            `json:"domain"`
+	Metadata map[string]string `json:"metadata,omitempty"`
+}
+
+type googleBadRequest struct {
+	Type            string                 `json:"@type"`
+	FieldViolations []googleFieldViolation `json:"fieldViolations"`
+}
+
+type googleFieldViolation struct {
+	Field       string `json:"field"`
+	Description string `json:"description"`
+	Reason      string `json:"reason,omitempty"`
+}
+
+type googleRequestInfo struct {
+	Type        string `json:"@type"`
+	RequestID   string `json:"requestId"`
+	ServingData string `json:"servingData,omitempty"`
+}
+
+type googleHelp struct {
+	Type  string           `json:"@type"`
+	Links []googleHelpLink `json:"links"`
+}
+
+type googleHelpLink struct {
+	Description string `json:"description"`
+	URL         string `json:"url"`
+}
+
+const googleTypePrefix = "type.googleapis.com/google.rpc."
+
+func googleOf(e *Error, host string) googleDoc {
+	g := googleError{Code: e.Code, Message: e.Details, Status: GRPCStatus(e.Code)}
+	info := googleErrorInfo{Type: googleTypePrefix + "ErrorInfo", Reason: upperCode(e.Type), Domain: domainOf(host)}
+	if e.More > 0 {
+		info.Metadata = map[string]string{"moreFieldViolations": strconv.Itoa(e.More)}
+	}
+	g.Details = append(g.Details, info)
+	if len(e.Fields) > 0 {
+		br := googleBadRequest{Type: googleTypePrefix + "BadRequest", FieldViolations: make([]googleFieldViolation, len(e.Fields))}
+		for i, f := range e.Fields {
+			desc := f.Message
+			if f.Hint != "" {
+				desc += " (" + f.Hint + ")"
+			}
+			field := f.Field
+			if field == "" {
+				field = f.Pointer
+			}
+			br.FieldViolations[i] = googleFieldViolation{Field: field, Description: desc, Reason: upperCode(f.Code)}
+		}
+		g.Details = append(g.Details, br)
+	}
+	if e.RequestID != "" {
+		g.Details = append(g.Details, googleRequestInfo{Type: googleTypePrefix + "RequestInfo", RequestID: e.RequestID, ServingData: e.TraceID})
+	}
+	if e.Docs != "" {
+		g.Details = append(g.Details, googleHelp{Type: googleTypePrefix + "Help", Links: []googleHelpLink{{Description: "Documentation", URL: e.Docs}}})
+	}
+	return googleDoc{Error: g}
+}
+
+// GRPCStatus maps an HTTP status to the name of the google.rpc.Code that
+// Google's HTTP↔RPC mapping gives it.
+func GRPCStatus(code int) string {
+	switch code {
+	case 400:
+		return "INVALID_ARGUMENT"
+	case 401:
+		return "UNAUTHENTICATED"
+	case 403:
+		return "PERMISSION_DENIED"
+	case 404:
+		return "NOT_FOUND"
+	case 409:
+		return "ABORTED"
+	case 416:
+		return "OUT_OF_RANGE"
+	case 429:
+		return "RESOURCE_EXHAUSTED"
+	case 499:
+		return "CANCELLED"
+	case 501:
+		return "UNIMPLEMENTED"
+	case 503:
+		return "UNAVAILABLE"
+	case 504:
+		return "DEADLINE_EXCEEDED"
+	}
+	switch {
+	case code >= 200 && code < 300:
+		return "OK"
+	case code >= 400 && code < 500:
+		return "FAILED_PRECONDITION"
+	case code >= 500 && code < 600:
+		return "INTERNAL"
+	}
+	return "UNKNOWN"
+}
+
+// upperCode turns a slug ("validation_failed", "card-declined") into an
+// UPPER_SNAKE_CASE reason as AIP-193 wants: [A-Z][A-Z0-9_]+[A-Z0-9], at
+// most 63 characters. "" stays "".
+func upperCode(s string) string {
+	if s == "" {
+		return ""
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s) && len(b) < 63; i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z':
+			b = append(b, c-'a'+'A')
+		case c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+			b = append(b, c)
+		default:
+			if len(b) > 0 && b[len(b)-1] != '_' {
+				b = append(b, '_')
+			}
+		}
+	}
+	for len(b) > 0 && (b[0] < 'A' || b[0] > 'Z') {
+		b = b[1:]
+	}
+	for len(b) > 0 && b[len(b)-1] == '_' {
+		b = b[:len(b)-1]
+	}
+	if len(b) < 2 {
+		return "ERROR"
+	}
+	return string(b)
+}
+
+// domainOf is the host without its port, AIP-193's ErrorInfo.domain.
+func domainOf(host string) string {
+	if h, _, ok := strings.Cut(host, ":"); ok && !strings.HasPrefix(host, "[") {
+		host = h
+	} else if strings.HasPrefix(host, "[") {
+		if i := strings.IndexByte(host, ']'); i > 0 {
+			host = host[1:i]
+		}
+	}
+	if host == "" {
+		return "localhost"
+	}
+	return strings.ToLower(host)
+}
