@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -59,6 +60,12 @@ func loadFrameworkFixtures(t *testing.T) map[string]*frameworkFixture {
 		}
 		if f.Framework == "" || f.Version == "" || f.Status < 400 || f.Status > 599 || f.Body == "" || f.contentType() == "" {
 			t.Fatalf("%s: incomplete fixture (framework, version, 4xx/5xx status, content type and body are required)", p)
+		}
+		// The body is the exact bytes sent: it matches the recorded length.
+		for k, v := range f.Headers {
+			if strings.EqualFold(k, "Content-Length") && v != strconv.Itoa(len(f.Body)) {
+				t.Fatalf("%s: Content-Length %s, body has %d bytes", p, v, len(f.Body))
+			}
 		}
 		out[strings.TrimSuffix(filepath.Base(p), ".json")] = &f
 	}
