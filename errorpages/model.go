@@ -5,7 +5,11 @@
 package errorpages
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
+	"html/template"
 	"strings"
 	"time"
 )
@@ -67,8 +71,8 @@ func NewError(code int, message string) *Error {
 }
 
 // PageData is what an HTML template sees: the error's data as direct
-// fields (.Code, .Message, .Details, .Type, .Fields, .RequestID, .Docs),
-// the brand and the request. Set Error; Render fills the rest.
+// fields (.Code, .Message, .Details, .Type, .Fields, .More, .RequestID,
+// .Docs), the brand and the request. Set Error; Render fills the rest.
 type PageData struct {
 	// Error is the error being rendered.
 	Error *Error
@@ -78,14 +82,21 @@ type PageData struct {
 	Message   string
 	Details   string
 	Fields    []Field
+	More      int
 	RequestID string
 	Docs      string
 
 	Brand  *Brand
 	Method string
 	Host   string
-	Path   string
-	Time   time.Time
+	// Path is the path the client asked for, decoded, for display.
+	Path string
+	// URL is the address the client asked for as a link that stays on
+	// the site: the escaped path and the query, never a network-path
+	// reference ("//host/…"). Use it, not Path, in href attributes.
+	// Empty means "/".
+	URL  string
+	Time time.Time
 	// Lang is the page language (the html lang attribute).
 	Lang string
 
@@ -97,15 +108,21 @@ type PageData struct {
 func (d *PageData) fill() {
 	e := d.Error
 	d.Code, d.Type, d.Message, d.Details = e.Code, e.Type, e.Message, e.Details
-	d.Fields, d.RequestID, d.Docs = e.Fields, e.RequestID, e.Docs
+	d.Fields, d.More, d.RequestID, d.Docs = e.Fields, e.More, e.RequestID, e.Docs
+	if d.URL == "" {
+		d.URL = "/"
+	}
 }
 
-// SetPlaceholderFunc sets the function behind .Placeholder.
+// SetPlaceholderFunc sets the function behind .Placeholder. It decides
+// which placeholders a template may read: in Caddy, error_pages gives
+// templates no {env.*}, {file.*} or {system.*} unless the config allows
+// them, since a template may pass request data as the name.
 func (d *PageData) SetPlaceholderFunc(f func(string) string) { d.replace = f }
 
 // Placeholder returns the value of a server placeholder, for example
 // {{.Placeholder "http.request.header.User-Agent"}} in Caddy. Unknown
-// placeholders give "".
+// placeholders, and those the server does not let templates read, give "".
 func (d *PageData) Placeholder(name string) string {
 	if d.replace == nil {
 		return ""
@@ -127,15 +144,29 @@ type Brand struct {
 	// Support is a support URL or mailto: address.
 	Support string `json:"support,omitempty"`
 
-	// Computed by Prepare, for templates: the accent for light mode (AA
-	// against white), the text color on it, and the same for dark mode.
+	// Computed by Prepare, for templates. Base is Color itself (or the
+	// default) as #rrggbb, for decoration where contrast does not matter:
+	// the card's top stripe and the logo mark. Accent is the color for
+	// text and buttons in light mode (darkened to AA against white when
+	// needed), OnAccent the text color on it; AccentDark and OnAccentDark
+	// are the same for dark mode.
+	Base         string `json:"-"`
 	Accent       string `json:"-"`
 	OnAccent     string `json:"-"`
 	AccentDark   string `json:"-"`
 	OnAccentDark string `json:"-"`
 	// SupportIsMail reports whether Support is a mailto: address.
 	SupportIsMail bool `json:"-"`
+
+	// css is the default page's style sheet for this brand, cssHash its
+	// CSP hash source ('sha256-…'); computed by Prepare.
+	css     template.CSS
+	cssHash string
 }
+
+// CSS is the embedded page's style sheet for this brand, the whole text
+// of its <style> element; Prepare computes it.
+func (b *Brand) CSS() template.CSS { return b.css }
 
 // DefaultAccent is the accent color when none is configured.
 const DefaultAccent = "#2457c5"
@@ -170,6 +201,14 @@ func (b *Brand) Prepare() error {
 	}
 	b.Accent = light.hex()
 	b.OnAccent = light.contrastText()
+	b.Base = rgb.hex()
+	var css bytes.Buffer
+	if err := defaultTemplate.ExecuteTemplate(&css, "style", b); err != nil {
+		return fmt.Errorf("brand: %w", err)
+	}
+	sum := sha256.Sum256(css.Bytes())
+	b.css = template.CSS(css.String())
+	b.cssHash = "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
 	b.SupportIsMail = strings.HasPrefix(strings.ToLower(b.Support), "mailto:")
 	return nil
 }

@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"html"
 	"html/template"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode"
 
 	_ "embed"
 )
@@ -25,6 +27,8 @@ var defaultTemplate = template.Must(template.New("default.html").Parse(defaultTe
 // NewRenderer; it is safe for concurrent use.
 type Renderer struct {
 	brand *Brand
+	// policy is the Content-Security-Policy of the embedded page.
+	policy string
 	// pages[code-400] is the HTML template for a 4xx/5xx status.
 	pages [200]*template.Template
 	files map[*template.Template]string
@@ -49,6 +53,7 @@ func NewRenderer(cfg RendererConfig) (*Renderer, error) {
 	if err := r.brand.Prepare(); err != nil {
 		return nil, err
 	}
+	r.policy = pagePolicy(r.brand)
 	for i := range r.pages {
 		r.pages[i] = defaultTemplate
 	}
@@ -106,6 +111,31 @@ func NewRenderer(cfg RendererConfig) (*Renderer, error) {
 	return r, nil
 }
 
+// pagePolicy is the strictest Content-Security-Policy the embedded page
+// works under: nothing but its own <style> (by hash, no 'unsafe-inline'),
+// the logo's origin and the data: favicon; no base URL or form target.
+func pagePolicy(b *Brand) string {
+	img := "data:"
+	if b.Logo != "" {
+		if strings.HasPrefix(b.Logo, "/") {
+			img += " 'self'"
+		} else if u, err := url.Parse(b.Logo); err == nil && u.Host != "" {
+			img += " " + strings.ToLower(u.Scheme) + "://" + u.Host
+		}
+	}
+	return "default-src 'none'; style-src " + b.cssHash + "; img-src " + img + "; base-uri 'none'; form-action 'none'"
+}
+
+// PagePolicy returns the Content-Security-Policy that fits the page
+// rendered for code in the HTML format: the embedded page's policy, or ""
+// when the site's own template renders it (its needs are unknown).
+func (r *Renderer) PagePolicy(code int) string {
+	if code >= 400 && code < 600 && r.pages[code-400] != defaultTemplate {
+		return ""
+	}
+	return r.policy
+}
+
 func isEscapeError(err error) bool {
 	var e *template.Error
 	return errors.As(err, &e)
@@ -131,7 +161,7 @@ func (r *Renderer) Render(buf *bytes.Buffer, f Format, d *PageData) error {
 	case JSON:
 		return writeJSON(buf, jsonEnvelope{Error: jsonError{
 			Code: e.Code, Type: e.Type, Message: e.Message, Details: e.Details,
-			Fields: e.Fields, RequestID: e.RequestID, Docs: e.Docs,
+			Fields: e.Fields, More: e.More, RequestID: e.RequestID, Docs: e.Docs,
 		}})
 	case Problem:
 		return writeJSON(buf, problemOf(e))
@@ -175,6 +205,7 @@ type jsonError struct {
 	Message   string  `json:"message"`
 	Details   string  `json:"details"`
 	Fields    []Field `json:"fields,omitempty"`
+	More      int     `json:"more,omitempty"`
 	RequestID string  `json:"request_id"`
 	Docs      string  `json:"docs,omitempty"`
 }
@@ -187,22 +218,34 @@ type problemDoc struct {
 	Instance  string         `json:"instance,omitempty"`
 	RequestID string         `json:"request_id"`
 	Errors    []problemError `json:"errors,omitempty"`
+	More      int            `json:"more,omitempty"`
 }
 
+// problemError is one entry of problem+json's "errors" (RFC 9457 §3).
+// Field is given only when the pointer did not come from it.
 type problemError struct {
 	Detail  string `json:"detail"`
 	Pointer string `json:"pointer"`
+	Field   string `json:"field,omitempty"`
+	Code    string `json:"code,omitempty"`
+	Hint    string `json:"hint,omitempty"`
 }
 
 func problemOf(e *Error) problemDoc {
-	p := problemDoc{Type: e.Docs, Title: e.Message, Status: e.Code, Detail: e.Details, Instance: e.Instance, RequestID: e.RequestID}
+	p := problemDoc{Type: e.Docs, Title: e.Message, Status: e.Code, Detail: e.Details, Instance: e.Instance, RequestID: e.RequestID, More: e.More}
 	if p.Type == "" {
 		p.Type = "about:blank"
 	}
 	if len(e.Fields) > 0 {
 		p.Errors = make([]problemError, len(e.Fields))
 		for i, f := range e.Fields {
-			p.Errors[i] = problemError{Detail: f.Message, Pointer: FieldPointer(f.Field)}
+			pe := problemError{Detail: f.Message, Pointer: f.Pointer, Code: f.Code, Hint: f.Hint}
+			if pe.Pointer == "" {
+				pe.Pointer = FieldPointer(f.Field)
+			} else {
+				pe.Field = f.Field
+			}
+			p.Errors[i] = pe
 		}
 	}
 	return p
@@ -229,8 +272,11 @@ var (
 	pointerEscaper  = strings.NewReplacer("~", "~0", "/", "~1")
 )
 
+// writeJSON writes v as compact JSON. Bodies go out as JSON with nosniff,
+// never as markup, so <, > and & are written as they are.
 func writeJSON(buf *bytes.Buffer, v any) error {
 	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
 		return err
 	}
@@ -238,6 +284,8 @@ func writeJSON(buf *bytes.Buffer, v any) error {
 	return nil
 }
 
+// writeText writes the text format: every line is one line of valid
+// UTF-8 without control characters, whatever the error's texts hold.
 func writeText(buf *bytes.Buffer, e *Error) {
 	buf.WriteString(strconv.Itoa(e.Code))
 	buf.WriteByte(' ')
@@ -248,29 +296,66 @@ func writeText(buf *bytes.Buffer, e *Error) {
 		buf.WriteByte('\n')
 	}
 	for _, f := range e.Fields {
+		name := f.Field
+		if name == "" {
+			name = f.Pointer
+		}
 		buf.WriteString("- ")
-		buf.WriteString(oneLine(f.Field))
+		buf.WriteString(oneLine(name))
 		buf.WriteString(": ")
 		buf.WriteString(oneLine(f.Message))
+		if f.Hint != "" {
+			buf.WriteString(" (")
+			buf.WriteString(oneLine(f.Hint))
+			buf.WriteByte(')')
+		}
 		buf.WriteByte('\n')
+	}
+	if e.More > 0 {
+		buf.WriteString("…and ")
+		buf.WriteString(strconv.Itoa(e.More))
+		buf.WriteString(" more\n")
 	}
 	if e.RequestID != "" {
 		buf.WriteString("Request ID: ")
-		buf.WriteString(e.RequestID)
+		buf.WriteString(oneLine(e.RequestID))
 		buf.WriteByte('\n')
 	}
 	if e.Docs != "" {
 		buf.WriteString("Docs: ")
-		buf.WriteString(e.Docs)
+		buf.WriteString(oneLine(e.Docs))
 		buf.WriteByte('\n')
 	}
 }
 
+// oneLine makes s one line of valid UTF-8: invalid bytes become U+FFFD;
+// control characters (NUL, CR, LF, the C1 set) and the Unicode line and
+// paragraph separators become spaces, and runs of white space one space.
 func oneLine(s string) string {
-	if strings.ContainsAny(s, "\r\n") {
-		return strings.Join(strings.Fields(s), " ")
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			return oneLineSlow(s)
+		}
 	}
 	return s
+}
+
+func oneLineSlow(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
+		if r < 0x20 || r >= 0x7f && r <= 0x9f || r == '\u2028' || r == '\u2029' || unicode.IsSpace(r) {
+			space = true
+			continue
+		}
+		if space && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		space = false
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 type xmlError struct {
@@ -285,13 +370,14 @@ type xmlError struct {
 }
 
 type xmlFields struct {
+	More  int     `xml:"more,attr,omitempty"`
 	Field []Field `xml:"field"`
 }
 
 func writeXML(buf *bytes.Buffer, e *Error) error {
 	x := xmlError{Code: e.Code, Type: e.Type, Message: e.Message, Details: e.Details, RequestID: e.RequestID, Docs: e.Docs}
 	if len(e.Fields) > 0 {
-		x.Fields = &xmlFields{Field: e.Fields}
+		x.Fields = &xmlFields{Field: e.Fields, More: e.More}
 	}
 	buf.WriteString(xml.Header)
 	return xml.NewEncoder(buf).Encode(x)

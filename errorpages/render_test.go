@@ -2,13 +2,17 @@ package errorpages
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"encoding/xml"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func sampleError() *Error {
@@ -102,14 +106,26 @@ func TestRenderEscapesHostileInput(t *testing.T) {
 			t.Fatal(err)
 		}
 		out := buf.String()
+		switch f {
+		case JSON, Problem:
+			// JSON is served as JSON with nosniff, never as markup: the
+			// text stays as it is, and the document stays valid JSON.
+			var v struct {
+				Error  struct{ Details string }
+				Detail string
+			}
+			if err := json.Unmarshal(buf.Bytes(), &v); err != nil {
+				t.Errorf("%s invalid JSON: %v", f, err)
+			}
+			if v.Error.Details+v.Detail != e.Details {
+				t.Errorf("%s details changed: %s", f, out)
+			}
+			continue
+		}
 		if strings.Contains(out, "<script>") || strings.Contains(out, "<img") || strings.Contains(out, "<evil") {
 			t.Errorf("%s output has unescaped markup: %s", f, out)
 		}
 		switch f {
-		case JSON, Problem:
-			if !json.Valid(buf.Bytes()) {
-				t.Errorf("%s invalid JSON", f)
-			}
 		case XML:
 			if err := xmlWellFormed(buf.Bytes()); err != nil {
 				t.Errorf("xml: %v", err)
@@ -336,4 +352,189 @@ func BenchmarkRender(b *testing.B) {
 			}
 		})
 	}
+}
+
+// JSON bodies are served as application/json with nosniff: <, > and & are
+// written as they are, not as \u003c, \u003e and \u0026.
+func TestJSONIsNotHTMLEscaped(t *testing.T) {
+	r, _ := NewRenderer(RendererConfig{})
+	e := NewError(400, "")
+	e.Details = "limit > 10 & < 20"
+	e.RequestID = "x"
+	for f, want := range map[Format]string{
+		JSON:    `{"error":{"code":400,"type":"bad_request","message":"Bad Request","details":"limit > 10 & < 20","request_id":"x"}}`,
+		Problem: `{"type":"about:blank","title":"Bad Request","status":400,"detail":"limit > 10 & < 20","request_id":"x"}`,
+	} {
+		if got := render(t, r, f, e); got != want {
+			t.Errorf("%s\n got %s\nwant %s", f, got, want)
+		}
+	}
+}
+
+// The validation members (pointer, code, hint, and the count of problems
+// not listed) in every format.
+func TestRenderValidationMembers(t *testing.T) {
+	r, _ := NewRenderer(RendererConfig{})
+	e := NewError(400, "")
+	e.Type = "validation_failed"
+	e.Details = "The request has 4 problems."
+	e.Fields = []Field{
+		{Field: "email", Message: "must be an email address", Pointer: "/body/email", Code: "format", Hint: "like name@example.com"},
+		{Field: "limit", Message: "must be at most 100", Pointer: "/query/limit", Code: "maximum"},
+		{Field: "", Message: "is required", Pointer: "/header/X-Tenant", Code: "required"},
+		{Field: "name", Message: "is too long"},
+	}
+	e.More = 2
+	e.RequestID = "rid"
+	rows := []struct {
+		name string
+		f    Format
+		want string
+	}{
+		{"json fields carry pointer, code and hint in that order, more after them", JSON,
+			`{"error":{"code":400,"type":"validation_failed","message":"Bad Request","details":"The request has 4 problems.","fields":[` +
+				`{"field":"email","message":"must be an email address","pointer":"/body/email","code":"format","hint":"like name@example.com"},` +
+				`{"field":"limit","message":"must be at most 100","pointer":"/query/limit","code":"maximum"},` +
+				`{"field":"","message":"is required","pointer":"/header/X-Tenant","code":"required"},` +
+				`{"field":"name","message":"is too long"}],"more":2,"request_id":"rid"}}`},
+		{"problem errors use the given pointer and carry field, code and hint; #/name when no pointer", Problem,
+			`{"type":"about:blank","title":"Bad Request","status":400,"detail":"The request has 4 problems.","request_id":"rid","errors":[` +
+				`{"detail":"must be an email address","pointer":"/body/email","field":"email","code":"format","hint":"like name@example.com"},` +
+				`{"detail":"must be at most 100","pointer":"/query/limit","field":"limit","code":"maximum"},` +
+				`{"detail":"is required","pointer":"/header/X-Tenant","code":"required"},` +
+				`{"detail":"is too long","pointer":"#/name"}],"more":2}`},
+		{"text lines name the field (else the pointer) and add the hint", Text,
+			"400 Bad Request\nThe request has 4 problems.\n" +
+				"- email: must be an email address (like name@example.com)\n" +
+				"- limit: must be at most 100\n" +
+				"- /header/X-Tenant: is required\n" +
+				"- name: is too long\n" +
+				"…and 2 more\nRequest ID: rid\n"},
+		{"xml attributes", XML,
+			`<?xml version="1.0" encoding="UTF-8"?>` + "\n" + `<error><code>400</code><type>validation_failed</type><message>Bad Request</message><details>The request has 4 problems.</details><fields more="2">` +
+				`<field name="email" pointer="/body/email" code="format" hint="like name@example.com">must be an email address</field>` +
+				`<field name="limit" pointer="/query/limit" code="maximum">must be at most 100</field>` +
+				`<field name="" pointer="/header/X-Tenant" code="required">is required</field>` +
+				`<field name="name">is too long</field></fields><request_id>rid</request_id></error>`},
+	}
+	for _, row := range rows {
+		t.Run(row.name, func(t *testing.T) {
+			if got := render(t, r, row.f, e); got != row.want {
+				t.Errorf("\n got %s\nwant %s", got, row.want)
+			}
+		})
+	}
+	t.Run("html lists each problem with its hint, and how many more", func(t *testing.T) {
+		got := render(t, r, HTML, e)
+		for _, s := range []string{
+			"<li><strong>email</strong> <span>must be an email address</span><small>like name@example.com</small></li>",
+			"<li><strong>limit</strong> <span>must be at most 100</span></li>",
+			"<li><strong>/header/X-Tenant</strong> <span>is required</span></li>",
+			`<p class="more">…and 2 more</p>`,
+		} {
+			if !strings.Contains(got, s) {
+				t.Errorf("html lacks %q", s)
+			}
+		}
+	})
+}
+
+// Every line of the text format is one line of valid UTF-8 without
+// control characters, whatever the texts hold.
+func TestTextFormatLines(t *testing.T) {
+	r, _ := NewRenderer(RendererConfig{})
+	hostile := "a\r\nInjected: yes\x00b\xff\xfec\u2028d\u2029e\x85f\u0085g\x1b[31mh\tend"
+	e := NewError(400, hostile)
+	e.Details = hostile
+	e.Fields = []Field{{Field: hostile, Message: hostile, Hint: hostile}}
+	e.RequestID = "rid"
+	e.Docs = "https://docs.example.com/?from=" + hostile
+	got := render(t, r, Text, e)
+	lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
+	if len(lines) != 5 {
+		t.Fatalf("want 5 lines (title, details, field, request ID, docs), got %d: %q", len(lines), got)
+	}
+	for _, l := range lines {
+		if !utf8.ValidString(l) {
+			t.Errorf("invalid UTF-8: %q", l)
+		}
+		for _, c := range l {
+			if c < 0x20 || c >= 0x7f && c <= 0x9f || c == '\u2028' || c == '\u2029' {
+				t.Errorf("control or separator %U in %q", c, l)
+			}
+		}
+	}
+	if want := "400 a Injected: yes b\ufffdc d e\ufffdf g [31mh end"; lines[0] != want {
+		t.Errorf("title line\n got %q\nwant %q", lines[0], want)
+	}
+}
+
+// The brand color is used exactly where contrast does not matter (the
+// card's top stripe, the logo mark), and adjusted for text and buttons.
+func TestBrandColorUsedAsGiven(t *testing.T) {
+	r, err := NewRenderer(RendererConfig{Brand: &Brand{Name: "Shop", Color: "#D9480F"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := render(t, r, HTML, NewError(404, ""))
+	for _, s := range []string{"--brand:#d9480f;", "border-top:6px solid var(--brand)", ".mark{", "background:var(--brand)", `<i class="mark" aria-hidden="true"></i>Shop`} {
+		if !strings.Contains(page, s) {
+			t.Errorf("page lacks %q", s)
+		}
+	}
+	if r.brand.Accent == "#d9480f" {
+		t.Fatalf("test color should need darkening for text; accent %s", r.brand.Accent)
+	}
+	if !strings.Contains(page, "--accent:"+r.brand.Accent+";") || !strings.Contains(page, "nav a.primary{background:var(--accent)") {
+		t.Error("text and buttons should use the adjusted accent")
+	}
+}
+
+// The page's Content-Security-Policy allows exactly its own <style>, by
+// hash, and the logo's origin; a site's own template gets none from us.
+func TestPagePolicy(t *testing.T) {
+	styleRE := regexp.MustCompile(`(?s)<style>(.*?)</style>`)
+	for _, row := range []struct {
+		name  string
+		brand *Brand
+		img   string
+	}{
+		{"no brand", nil, "img-src data:;"},
+		{"logo on a CDN", &Brand{Name: "Shop", Logo: "https://cdn.example.com:8443/img/logo.svg?v=2", Color: "#0a66c2"}, "img-src data: https://cdn.example.com:8443;"},
+		{"logo on the site", &Brand{Logo: "/logo.svg", Color: "#d9480f"}, "img-src data: 'self';"},
+	} {
+		t.Run(row.name, func(t *testing.T) {
+			r, err := NewRenderer(RendererConfig{Brand: row.brand})
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := styleRE.FindStringSubmatch(render(t, r, HTML, NewError(503, "")))
+			if m == nil {
+				t.Fatal("no <style> element")
+			}
+			sum := sha256.Sum256([]byte(m[1]))
+			hash := "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
+			want := "default-src 'none'; style-src " + hash + "; " + row.img + " base-uri 'none'; form-action 'none'"
+			if got := r.PagePolicy(503); got != want {
+				t.Errorf("policy\n got %s\nwant %s", got, want)
+			}
+			if strings.Contains(r.PagePolicy(503), "unsafe-inline") {
+				t.Error("unsafe-inline in the policy")
+			}
+		})
+	}
+	t.Run("site's own template", func(t *testing.T) {
+		dir := t.TempDir()
+		os.WriteFile(filepath.Join(dir, "404.html"), []byte(`<p>{{.Code}}</p>`), 0o644)
+		r, err := NewRenderer(RendererConfig{TemplatesDir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := r.PagePolicy(404); got != "" {
+			t.Errorf("own template 404: policy %q, want none", got)
+		}
+		if got := r.PagePolicy(500); !strings.HasPrefix(got, "default-src 'none'") {
+			t.Errorf("embedded page for 500: policy %q", got)
+		}
+	})
 }
