@@ -1,6 +1,7 @@
 package errorpages
 
 import (
+	"strconv"
 	"strings"
 )
 
@@ -48,19 +49,42 @@ func (u *Upstream) setType(s string) {
 	if i := strings.LastIndexAny(s, "/#"); i >= 0 { // a problem type URI
 		s = s[i+1:]
 	}
-	s = slug(s)
+	if !isSlug(s) {
+		s = slug(s)
+	}
 	if len(s) > maxTypeLen {
 		s = s[:maxTypeLen]
 	}
 	u.Type = s
 }
 
-func (u *Upstream) addField(field, msg string) {
+// isSlug reports whether s is already what slug would make of it
+// ("validation_failed"), so that it needs no copy.
+func isSlug(s string) bool {
+	if s == "" || s[0] == '_' || s[len(s)-1] == '_' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' && s[i-1] != '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// maxPointerLen bounds a field's pointer; a longer one is dropped.
+const maxPointerLen = 2 * MaxFieldName
+
+// addField keeps a field problem when its name and message are clean and
+// nothing in them looks internal. Its pointer is kept when clean, its code
+// when it looks like one.
+func (u *Upstream) addField(f Field) {
 	if len(u.Fields) >= MaxFields {
 		return
 	}
-	field = clean(field, MaxFieldName)
-	msg = clean(msg, MaxMessageLen)
+	field := clean(f.Field, MaxFieldName)
+	msg := clean(f.Message, MaxMessageLen)
 	if field == "" || msg == "" {
 		return
 	}
@@ -73,7 +97,25 @@ func (u *Upstream) addField(field, msg string) {
 	if cleanMsg != msg {
 		u.drop(field + ": " + msg)
 	}
-	u.Fields = append(u.Fields, Field{Field: field, Message: cleanMsg})
+	f.Field, f.Message = field, cleanMsg
+	if f.Pointer != "" {
+		if p, ok := Sanitize(f.Pointer); !ok || p != f.Pointer || clean(p, maxPointerLen) != p {
+			f.Pointer = ""
+		}
+	}
+	if !isCode(f.Code) {
+		f.Code = ""
+	}
+	if h := f.Hint; h != "" {
+		f.Hint = ""
+		if h, ok := Sanitize(clean(h, MaxMessageLen)); ok {
+			f.Hint = h
+		}
+	}
+	if u.Fields == nil {
+		u.Fields = make([]Field, 0, 4)
+	}
+	u.Fields = append(u.Fields, f)
 }
 
 func (u *Upstream) drop(s string) {
@@ -81,3 +123,90 @@ func (u *Upstream) drop(s string) {
 		u.Dropped = append(u.Dropped, s)
 	}
 }
+
+// requestPart names the part of the request that a framework's location
+// word refers to, as Field.Pointer spells it: body, query, path, header
+// or cookie; "" when unknown.
+func requestPart(loc string) string {
+	switch loc {
+	case "body", "payload":
+		return "body"
+	case "query", "querystring":
+		return "query"
+	case "params", "path":
+		return "path"
+	case "headers", "header":
+		return "header"
+	case "cookies", "cookie":
+		return "cookie"
+	}
+	return ""
+}
+
+// dottedField names a property path given as text ("items.0.qty",
+// "items[0].qty", "address.city") the way Field names it ("items[0].qty")
+// and, when part is known, points at it ("/body/items/0/qty").
+func dottedField(path, part string) (name, pointer string) {
+	var n, p []byte
+	if part != "" {
+		p = append(append(p, '/'), part...)
+	}
+	for start, i := 0, 0; i <= len(path); i++ {
+		if i < len(path) && path[i] != '.' && path[i] != '[' && path[i] != ']' {
+			continue
+		}
+		if seg := path[start:i]; seg != "" {
+			n = appendNameSeg(n, seg, isIndex(seg))
+			if part != "" {
+				p = appendPointerSeg(p, seg)
+			}
+		}
+		start = i + 1
+	}
+	return string(n), string(p)
+}
+
+// appendNameSeg adds a segment to a field name: ".qty", or "[0]" for an
+// index.
+func appendNameSeg(name []byte, seg string, index bool) []byte {
+	if index {
+		name = append(name, '[')
+		name = append(name, seg...)
+		return append(name, ']')
+	}
+	if len(name) > 0 {
+		name = append(name, '.')
+	}
+	return append(name, seg...)
+}
+
+// appendPointerSeg adds "/seg" to a JSON Pointer, escaped (~0, ~1).
+func appendPointerSeg(p []byte, seg string) []byte {
+	p = append(p, '/')
+	for i := 0; i < len(seg); i++ {
+		switch c := seg[i]; c {
+		case '~':
+			p = append(p, '~', '0')
+		case '/':
+			p = append(p, '~', '1')
+		default:
+			p = append(p, c)
+		}
+	}
+	return p
+}
+
+// isIndex reports whether a path segment is an array index.
+func isIndex(seg string) bool {
+	if seg == "" || len(seg) > 9 {
+		return false
+	}
+	for i := 0; i < len(seg); i++ {
+		if seg[i] < '0' || seg[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }

@@ -2,14 +2,19 @@ package errorpages
 
 import (
 	"bytes"
-	"encoding/json"
-	"strconv"
 	"strings"
 )
 
 // Parse recognizes the error dialects of common frameworks (contract §6)
 // in body, which has the given Content-Type. It never fails: anything it
 // doesn't understand gives an empty Upstream.
+//
+// JSON is read in place (jsonscan.go), in one pass per object, keeping the
+// upstream's order of fields; its cost is linear in the body. Of duplicate
+// keys the last wins, as in JavaScript's JSON.parse and Go's encoding/json;
+// a field given twice in a field map keeps its first place. A body that is
+// not valid JSON, or nests deeper than 1024 levels, is not understood
+// (text/plain gives its first line).
 func Parse(body []byte, contentType string) Upstream {
 	var u Upstream
 	mt := MediaType(contentType)
@@ -21,17 +26,19 @@ func Parse(body []byte, contentType string) Upstream {
 		return u
 	case mt == "application/json" || strings.HasSuffix(mt, "+json") ||
 		((mt == "" || mt == "text/plain") && (trimmed[0] == '{' || trimmed[0] == '[')):
-		var v any
-		if err := json.Unmarshal(trimmed, &v); err != nil {
+		if !jsonValid(trimmed) {
 			if mt == "text/plain" {
 				u.setMessage(firstLine(trimmed))
 			}
 			return u
 		}
-		if m, ok := v.(map[string]any); ok {
-			u.fromObject(m, 0)
-		} else if a, ok := v.([]any); ok {
-			u.fromList(a)
+		d := jsonDoc(trimmed)
+		root := jval{0, len(trimmed)}
+		switch trimmed[0] {
+		case '{':
+			u.fromObject(d, root, 0)
+		case '[':
+			u.fromList(d, root)
 		}
 	case mt == "text/plain" || mt == "":
 		if looksLikeMarkup(trimmed) {
@@ -42,227 +49,823 @@ func Parse(body []byte, contentType string) Upstream {
 	return u
 }
 
-func (u *Upstream) fromObject(m map[string]any, depth int) {
+// errObject holds the members of an error object that Parse reads, found
+// in one pass over the object (the last of duplicate keys wins).
+type errObject struct {
+	message, msg, errorDescription, detail, description, title jval
+	err                                                        jval
+	code, errorCode, errorCodeCamel, reason, status, typ       jval
+	errors, fields, invalidParams, param, details, validation  jval
+}
+
+func readErrObject(d jsonDoc, v jval) (o errObject) {
+	it := d.members(v)
+	for k, val, ok := it.next(); ok; k, val, ok = it.next() {
+		switch string(d.keyBytes(k)) {
+		case "message":
+			o.message = val
+		case "msg":
+			o.msg = val
+		case "error_description":
+			o.errorDescription = val
+		case "detail":
+			o.detail = val
+		case "description":
+			o.description = val
+		case "title":
+			o.title = val
+		case "error":
+			o.err = val
+		case "code":
+			o.code = val
+		case "error_code":
+			o.errorCode = val
+		case "errorCode":
+			o.errorCodeCamel = val
+		case "reason":
+			o.reason = val
+		case "status":
+			o.status = val
+		case "type":
+			o.typ = val
+		case "errors":
+			o.errors = val
+		case "fields":
+			o.fields = val
+		case "invalid-params": // RFC 7807's example extension
+			o.invalidParams = val
+		case "param":
+			o.param = val
+		case "details":
+			o.details = val
+		case "validation":
+			o.validation = val
+		}
+	}
+	return o
+}
+
+func (u *Upstream) fromObject(d jsonDoc, v jval, depth int) {
 	if depth > 3 {
 		return
 	}
+	o := readErrObject(d, v)
+	// NestJS's ValidationPipe sends its list of problems as "message".
+	if d.kind(o.message) == '[' {
+		u.fromMessageList(d, o.message)
+	}
 	// Message: the most explicit human text first.
-	for _, k := range []string{"message", "msg", "error_description", "detail", "description", "title"} {
-		if s, ok := m[k].(string); ok && strings.TrimSpace(s) != "" {
-			if u.setMessage(s) {
-				break
-			}
+	for _, m := range [...]jval{o.message, o.msg, o.errorDescription, o.detail, o.description, o.title} {
+		if d.kind(m) != '"' {
+			continue
+		}
+		if s := d.str(m); strings.TrimSpace(s) != "" && u.setMessage(s) {
+			break
 		}
 	}
 	// "error": a string (message or code) or a nested object.
-	switch e := m["error"].(type) {
-	case string:
+	switch d.kind(o.err) {
+	case '"':
+		e := d.str(o.err)
 		if isCode(e) {
 			u.setType(e)
 		} else if u.Message == "" && !isReasonPhrase(e) {
 			u.setMessage(e)
 		}
-	case map[string]any:
-		u.fromObject(e, depth+1)
+	case '{':
+		u.fromObject(d, o.err, depth+1)
 	}
 	// Type: an explicit code.
-	for _, k := range []string{"code", "error_code", "errorCode", "reason", "status", "type"} {
+	for _, t := range [...]jval{o.code, o.errorCode, o.errorCodeCamel, o.reason, o.status, o.typ} {
 		if u.Type != "" {
 			break
 		}
-		if s, ok := m[k].(string); ok && isCodeOrURI(s) {
-			u.setType(s)
+		if d.kind(t) == '"' {
+			if s := d.str(t); isCodeOrURI(s) {
+				u.setType(s)
+			}
 		}
 	}
 	// Fields.
-	switch errs := m["errors"].(type) {
-	case []any:
-		u.fromList(errs)
-	case map[string]any:
-		u.fromFieldMap(errs)
+	switch d.kind(o.errors) {
+	case '[':
+		u.fromList(d, o.errors)
+	case '{':
+		u.fromFieldMap(d, o.errors, nil, 0)
 	}
-	if f, ok := m["fields"].([]any); ok {
-		u.fromList(f)
+	if d.kind(o.fields) == '[' {
+		u.fromList(d, o.fields)
 	}
-	if f, ok := m["invalid-params"].([]any); ok { // RFC 7807 example extension
-		u.fromList(f)
+	if d.kind(o.invalidParams) == '[' {
+		u.fromList(d, o.invalidParams)
 	}
-	if f, ok := m["param"].(string); ok && f != "" && u.Message != "" && len(u.Fields) == 0 { // Stripe
-		u.addField(f, u.Message)
+	if d.kind(o.param) == '"' && u.Message != "" && len(u.Fields) == 0 { // Stripe
+		u.addField(Field{Field: d.str(o.param), Message: u.Message})
 	}
-	if d, ok := m["detail"].([]any); ok { // FastAPI / pydantic
-		u.fromList(d)
+	if d.kind(o.detail) == '[' { // FastAPI / pydantic
+		u.fromList(d, o.detail)
 	}
-	if d, ok := m["details"].([]any); ok { // Google: BadRequest.fieldViolations
-		for _, item := range d {
-			if dm, ok := item.(map[string]any); ok {
-				if fv, ok := dm["fieldViolations"].([]any); ok {
-					u.fromList(fv)
+	if d.kind(o.details) == '[' { // Google: BadRequest.fieldViolations
+		it := d.elements(o.details)
+		for e, ok := it.nextElem(); ok; e, ok = it.nextElem() {
+			mi := d.members(e)
+			for k, val, ok := mi.next(); ok; k, val, ok = mi.next() {
+				if string(d.keyBytes(k)) == "fieldViolations" && d.kind(val) == '[' {
+					u.fromList(d, val)
 				}
 			}
 		}
 	}
+	if len(u.Fields) == 0 && d.kind(o.validation) == '{' && d.kind(o.message) == '"' { // hapi + joi
+		u.fromJoi(d, o.validation, d.str(o.message))
+	}
+	if len(u.Fields) == 0 && d.kind(o.message) == '"' { // Fastify
+		msg := d.str(o.message)
+		if string(d.rawString(o.code)) == "FST_ERR_VALIDATION" || isFastifyMessage(msg, true) {
+			u.fromFastify(msg)
+		}
+	}
 	// Django REST Framework: {"email": ["Enter a valid email address."]}.
-	if u.Message == "" && len(u.Fields) == 0 && isFieldMap(m) {
-		u.fromFieldMap(m)
+	if u.Message == "" && len(u.Fields) == 0 && d.isFieldMap(v, 0) {
+		u.fromFieldMap(d, v, nil, 0)
 	}
 }
 
 // fromList reads a list of error objects (or strings).
-func (u *Upstream) fromList(list []any) {
-	for _, item := range list {
-		switch it := item.(type) {
-		case string:
+func (u *Upstream) fromList(d jsonDoc, list jval) {
+	it := d.elements(list)
+	for v, ok := it.nextElem(); ok; v, ok = it.nextElem() {
+		switch d.kind(v) {
+		case '"':
 			if u.Message == "" {
-				u.setMessage(it)
+				u.setMessage(d.str(v))
 			}
-		case map[string]any:
-			field := fieldName(it)
-			msg := firstString(it, "message", "msg", "detail", "defaultMessage", "description", "reason", "title")
-			if field == "" {
-				if u.Message == "" && msg != "" {
-					u.setMessage(msg)
-				}
-				if u.Type == "" {
-					if c := firstString(it, "code", "type", "reason"); isCode(c) {
-						u.setType(c)
-					}
-				}
-				continue
-			}
-			if msg == "" {
-				msg = "is invalid"
-			}
-			u.addField(field, msg)
+		case '{':
+			u.fromItem(d, v)
 		}
 	}
 }
 
-func (u *Upstream) fromFieldMap(m map[string]any) {
-	for _, k := range sortedKeys(m) {
-		switch v := m[k].(type) {
-		case string:
-			u.addFieldOrMessage(k, v)
-		case []any:
-			for _, item := range v {
-				if s, ok := item.(string); ok {
-					u.addFieldOrMessage(k, s)
-				}
-			}
-		}
-	}
+// errItem holds the members of one entry of an error list.
+type errItem struct {
+	field, param, path, pointer, name, property, propertyPath jval
+	source, loc, location                                     jval
+	message, msg, detail, defaultMessage, description, reason jval
+	title, code, typ                                          jval
 }
 
-func (u *Upstream) addFieldOrMessage(k, msg string) {
-	if k == "non_field_errors" || k == "__all__" || k == "" {
-		if u.Message == "" {
-			u.setMessage(msg)
+func readErrItem(d jsonDoc, v jval) (o errItem) {
+	it := d.members(v)
+	for k, val, ok := it.next(); ok; k, val, ok = it.next() {
+		switch string(d.keyBytes(k)) {
+		case "field":
+			o.field = val
+		case "param":
+			o.param = val
+		case "path":
+			o.path = val
+		case "pointer":
+			o.pointer = val
+		case "name":
+			o.name = val
+		case "property":
+			o.property = val
+		case "propertyPath":
+			o.propertyPath = val
+		case "source":
+			o.source = val
+		case "loc":
+			o.loc = val
+		case "location":
+			o.location = val
+		case "message":
+			o.message = val
+		case "msg":
+			o.msg = val
+		case "detail":
+			o.detail = val
+		case "defaultMessage":
+			o.defaultMessage = val
+		case "description":
+			o.description = val
+		case "reason":
+			o.reason = val
+		case "title":
+			o.title = val
+		case "code":
+			o.code = val
+		case "type":
+			o.typ = val
+		}
+	}
+	return o
+}
+
+// fromItem reads one entry of an error list: a field problem when it names
+// a field, else a message and a code.
+func (u *Upstream) fromItem(d jsonDoc, v jval) {
+	it := readErrItem(d, v)
+	msgVal := firstString(d, it.message, it.msg, it.detail, it.defaultMessage, it.description, it.reason, it.title)
+	names := [...]jval{it.field, it.param, it.path, it.pointer, it.name, it.property, it.propertyPath, it.source, it.loc}
+	named := false
+	for _, n := range names {
+		if k := d.kind(n); k == '"' && n.e-n.s > 2 || k == '[' || k == '{' {
+			named = true
+			break
+		}
+	}
+	if named && len(u.Fields) >= MaxFields {
+		return // the list is full; the rest is only skipped over
+	}
+	var f Field
+	if named {
+		f = itemField(d, &it)
+	}
+	if f.Field == "" {
+		if u.Message == "" && msgVal.ok() {
+			u.setMessage(d.str(msgVal))
+		}
+		if u.Type == "" {
+			if c := d.str(firstString(d, it.code, it.typ, it.reason)); isCode(c) {
+				u.setType(c)
+			}
 		}
 		return
 	}
-	u.addField(k, msg)
+	f.Message = "is invalid"
+	if msgVal.ok() {
+		f.Message = d.str(msgVal)
+	}
+	// The problem's code: "code", Google's "reason", pydantic's "type".
+	switch {
+	case d.kind(it.code) == '"':
+		f.Code = d.str(it.code)
+	case d.kind(it.reason) == '"' && it.reason != msgVal:
+		f.Code = d.str(it.reason)
+	case d.kind(it.typ) == '"' && it.loc.ok():
+		f.Code = d.str(it.typ)
+	}
+	u.addField(f)
 }
 
-func isFieldMap(m map[string]any) bool {
-	if len(m) == 0 {
-		return false
-	}
-	for _, v := range m {
-		a, ok := v.([]any)
-		if !ok || len(a) == 0 {
-			return false
-		}
-		for _, s := range a {
-			if _, ok := s.(string); !ok {
-				return false
+// itemField finds a field's name, and its pointer where the upstream
+// gives the request part: field, param, path, pointer, name, property,
+// propertyPath (with express-validator's location), source.pointer
+// (JSON:API) or loc (pydantic).
+func itemField(d jsonDoc, it *errItem) Field {
+	for _, v := range [...]jval{it.field, it.param, it.path, it.pointer, it.name, it.property, it.propertyPath} {
+		switch d.kind(v) {
+		case '"':
+			s := d.str(v)
+			if s == "" {
+				continue
+			}
+			if strings.HasPrefix(s, "#/") || strings.HasPrefix(s, "/") {
+				// A JSON Pointer (problem+json's "#/age") points into the
+				// request content: the body.
+				return Field{Field: pointerToField(s), Pointer: bodyPointer(s)}
+			}
+			if part := requestPart(d.str(it.location)); part != "" { // express-validator
+				name, ptr := dottedField(s, part)
+				return Field{Field: name, Pointer: ptr}
+			}
+			return Field{Field: s}
+		case '[':
+			if s := joinPath(d, v); s != "" {
+				return Field{Field: s}
 			}
 		}
 	}
-	return true
+	if d.kind(it.source) == '{' { // JSON:API
+		var ptr, param jval
+		mi := d.members(it.source)
+		for k, val, ok := mi.next(); ok; k, val, ok = mi.next() {
+			switch string(d.keyBytes(k)) {
+			case "pointer":
+				ptr = val
+			case "parameter":
+				param = val
+			}
+		}
+		if d.kind(ptr) == '"' {
+			p := d.str(ptr)
+			return Field{Field: pointerToField(p), Pointer: bodyPointer(p)}
+		}
+		if d.kind(param) == '"' {
+			p := d.str(param)
+			return Field{Field: p, Pointer: "/query" + string(appendPointerSeg(nil, p))}
+		}
+	}
+	if d.kind(it.loc) == '[' { // pydantic: ["body", "items", 0, "qty"]
+		return locField(d, it.loc)
+	}
+	return Field{}
 }
 
-// fieldName finds a field's name in an error object: field, param, path,
-// pointer, name, source.pointer (JSON:API) or loc (pydantic).
-func fieldName(m map[string]any) string {
-	for _, k := range []string{"field", "param", "path", "pointer", "name", "property", "propertyPath"} {
-		switch v := m[k].(type) {
-		case string:
-			if v != "" {
-				return pointerToField(v)
-			}
-		case []any:
-			if s := joinPath(v); s != "" {
-				return s
+// locField names a pydantic loc. Its first element is the part of the
+// request ("body", "query", "path", "header", "cookie"), not the field.
+func locField(d jsonDoc, loc jval) Field {
+	it := d.elements(loc)
+	first, ok := it.nextElem()
+	if !ok {
+		return Field{}
+	}
+	part := ""
+	if d.kind(first) == '"' {
+		switch s := d.str(first); s {
+		case "body", "query", "path", "header", "cookie":
+			part = s
+		}
+	}
+	if part == "" {
+		return Field{Field: joinPath(d, loc)}
+	}
+	var name, ptr []byte
+	ptr = append(append(ptr, '/'), part...)
+	n := 0
+	for v, ok := it.nextElem(); ok; v, ok = it.nextElem() {
+		n++
+		switch d.kind(v) {
+		case '"':
+			s := d.str(v)
+			name = appendNameSeg(name, s, false)
+			ptr = appendPointerSeg(ptr, s)
+		default:
+			if s := d.number(v); s != "" {
+				name = appendNameSeg(name, s, true)
+				ptr = appendPointerSeg(ptr, s)
 			}
 		}
 	}
-	if src, ok := m["source"].(map[string]any); ok {
-		if p, ok := src["pointer"].(string); ok {
-			return pointerToField(p)
-		}
-		if p, ok := src["parameter"].(string); ok {
-			return p
-		}
+	if n == 0 { // ["body"]: the whole part
+		return Field{Field: part, Pointer: string(ptr)}
 	}
-	if loc, ok := m["loc"].([]any); ok {
-		// pydantic: ["body", "email"]; the first element names the part
-		// of the request, not the field.
-		if len(loc) > 1 {
-			if s, ok := loc[0].(string); ok {
-				switch s {
-				case "body", "query", "path", "header", "cookie":
-					loc = loc[1:]
-				}
-			}
-		}
-		return joinPath(loc)
-	}
-	return ""
+	return Field{Field: string(name), Pointer: string(ptr)}
 }
 
-func joinPath(parts []any) string {
-	var b strings.Builder
-	for _, p := range parts {
-		switch v := p.(type) {
-		case string:
-			if b.Len() > 0 {
-				b.WriteByte('.')
+// joinPath names a path given as a list: ["items", 0, "qty"] →
+// "items[0].qty".
+func joinPath(d jsonDoc, list jval) string {
+	var name []byte
+	it := d.elements(list)
+	for v, ok := it.nextElem(); ok; v, ok = it.nextElem() {
+		switch d.kind(v) {
+		case '"':
+			name = appendNameSeg(name, d.str(v), false)
+		default:
+			if s := d.number(v); s != "" {
+				name = appendNameSeg(name, s, true)
 			}
-			b.WriteString(v)
-		case float64:
-			b.WriteString("[" + strconv.FormatFloat(v, 'f', -1, 64) + "]")
 		}
 	}
-	return b.String()
+	return string(name)
 }
-
-var pointerUnescaper = strings.NewReplacer("~1", "/", "~0", "~")
 
 // pointerToField turns a JSON Pointer ("/data/attributes/email",
-// "#/email") into a dotted field name.
+// "#/items/0/name") into a field name ("email", "items[0].name").
 func pointerToField(p string) string {
 	p = strings.TrimPrefix(p, "#")
 	if !strings.HasPrefix(p, "/") {
 		return p
 	}
-	segs := strings.Split(p[1:], "/")
+	p = p[1:]
 	// JSON:API puts attributes under /data/attributes/.
-	if len(segs) > 2 && segs[0] == "data" && segs[1] == "attributes" {
-		segs = segs[2:]
+	if rest, ok := strings.CutPrefix(p, "data/attributes/"); ok && rest != "" {
+		p = rest
 	}
-	for i, s := range segs {
-		segs[i] = pointerUnescaper.Replace(s)
+	var name []byte
+	for seg := range strings.SplitSeq(p, "/") {
+		if strings.Contains(seg, "~") {
+			seg = pointerUnescaper.Replace(seg)
+		}
+		name = appendNameSeg(name, seg, isIndex(seg))
 	}
-	return strings.Join(segs, ".")
+	return string(name)
 }
 
-func firstString(m map[string]any, keys ...string) string {
-	for _, k := range keys {
-		if s, ok := m[k].(string); ok && strings.TrimSpace(s) != "" {
-			return s
+var pointerUnescaper = strings.NewReplacer("~1", "/", "~0", "~")
+
+// bodyPointer qualifies a pointer into the request content ("#/age",
+// "/age") with the body: "/body/age".
+func bodyPointer(p string) string {
+	return "/body" + strings.TrimPrefix(p, "#")
+}
+
+// firstString returns the first of vs that is a string with more than
+// white space in it.
+func firstString(d jsonDoc, vs ...jval) jval {
+	for _, v := range vs {
+		if raw := d.rawString(v); len(bytes.TrimSpace(raw)) > 0 {
+			return v
 		}
 	}
-	return ""
+	return jval{}
+}
+
+// fromFieldMap reads {"email": ["is invalid"], "name": "can't be blank"}
+// in the upstream's order (the order of its form). Django REST
+// Framework's nested serializers nest the map ({"address": {"city": [...]}}
+// → address.city, {"items": [{}, {"qty": [...]}]} → items[1].qty); prefix
+// is the name of the map's parent.
+func (u *Upstream) fromFieldMap(d jsonDoc, m jval, prefix []byte, depth int) {
+	var g fieldGroups
+	it := d.members(m)
+	for k, v, ok := it.next(); ok; k, v, ok = it.next() {
+		g.put(d, k, v)
+	}
+	for _, e := range g.list[:g.n] {
+		if len(u.Fields) >= MaxFields {
+			return
+		}
+		key := d.str(e.key)
+		name := prefix
+		if key != "non_field_errors" && key != "__all__" {
+			name = appendNameSeg(prefix[:len(prefix):len(prefix)], key, false)
+		}
+		switch d.kind(e.val) {
+		case '"':
+			u.addFieldOrMessage(string(name), d.str(e.val))
+		case '[':
+			ai := d.elements(e.val)
+			for i := 0; ; i++ {
+				v, ok := ai.nextElem()
+				if !ok {
+					break
+				}
+				switch d.kind(v) {
+				case '"':
+					u.addFieldOrMessage(string(name), d.str(v))
+				case '{':
+					if depth < maxFieldMapDepth && d.isFieldMap(v, depth+1) {
+						u.fromFieldMap(d, v, appendNameSeg(name[:len(name):len(name)], itoa(i), true), depth+1)
+					}
+				}
+			}
+		case '{':
+			if depth < maxFieldMapDepth && d.isFieldMap(e.val, depth+1) {
+				u.fromFieldMap(d, e.val, name, depth+1)
+			}
+		}
+	}
+}
+
+// maxFieldMapDepth bounds how deep nested field maps are read.
+const maxFieldMapDepth = 4
+
+func (u *Upstream) addFieldOrMessage(name, msg string) {
+	if name == "" {
+		if u.Message == "" {
+			u.setMessage(msg)
+		}
+		return
+	}
+	u.addField(Field{Field: name, Message: msg})
+}
+
+// isFieldMap reports whether v is Django REST Framework's serializer
+// errors: an object whose every value is a non-empty list of messages, a
+// nested field map, or a list of field maps (one per list item, {} for
+// the valid ones).
+func (d jsonDoc) isFieldMap(v jval, depth int) bool {
+	if d.kind(v) != '{' || depth > maxFieldMapDepth {
+		return false
+	}
+	n := 0
+	it := d.members(v)
+	for _, val, ok := it.next(); ok; _, val, ok = it.next() {
+		n++
+		switch d.kind(val) {
+		case '{':
+			if !d.isFieldMap(val, depth+1) {
+				return false
+			}
+		case '[':
+			strs, objs, some := 0, 0, false
+			ai := d.elements(val)
+			for e, ok := ai.nextElem(); ok; e, ok = ai.nextElem() {
+				switch d.kind(e) {
+				case '"':
+					strs++
+				case '{':
+					objs++
+					if d.isEmptyObject(e) {
+						continue
+					}
+					if !d.isFieldMap(e, depth+1) {
+						return false
+					}
+					some = true
+				default:
+					return false
+				}
+			}
+			if strs > 0 && objs > 0 || strs == 0 && !some {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return n > 0
+}
+
+func (d jsonDoc) isEmptyObject(v jval) bool {
+	it := d.members(v)
+	_, _, ok := it.next()
+	return !ok
+}
+
+// fieldGroups gathers a field map's keys in first-seen order, each with
+// the last value given for it, through a small hash table: linear in the
+// number of keys. Only the first maxGroups keys that carry something are
+// kept (fields are capped at MaxFields anyway).
+type fieldGroups struct {
+	list  [maxGroups]fieldGroup
+	n     int
+	table [2 * maxGroups]uint8 // index+1 into list; 0 is empty
+}
+
+type fieldGroup struct {
+	key, val jval
+	hash     uint32
+}
+
+const maxGroups = 64
+
+func (g *fieldGroups) put(d jsonDoc, k, v jval) {
+	key := d.keyBytes(k)
+	h := uint32(2166136261) // FNV-1a
+	for _, c := range key {
+		h = (h ^ uint32(c)) * 16777619
+	}
+	slot := h % uint32(len(g.table))
+	for g.table[slot] != 0 {
+		e := &g.list[g.table[slot]-1]
+		if e.hash == h && bytes.Equal(d.keyBytes(e.key), key) {
+			e.val = v // the last value wins; the first place stays
+			return
+		}
+		slot = (slot + 1) % uint32(len(g.table))
+	}
+	if g.n == maxGroups || !d.carries(v) {
+		return
+	}
+	g.list[g.n] = fieldGroup{key: k, val: v, hash: h}
+	g.n++
+	g.table[slot] = uint8(g.n)
+}
+
+// carries reports whether v may hold a message: a string, or a non-empty
+// list or object.
+func (d jsonDoc) carries(v jval) bool {
+	switch d.kind(v) {
+	case '"':
+		return true
+	case '[', '{':
+		i := skipWS(d, v.s+1)
+		return i < len(d) && d[i] != ']' && d[i] != '}'
+	}
+	return false
+}
+
+// fromMessageList reads NestJS's ValidationPipe list: class-validator's
+// messages begin with the property path ("email must be an email",
+// "address.city should not be empty"). Items that name no field become
+// the message, joined with "; ".
+func (u *Upstream) fromMessageList(d jsonDoc, list jval) {
+	var rest strings.Builder
+	it := d.elements(list)
+	for v, ok := it.nextElem(); ok; v, ok = it.nextElem() {
+		if d.kind(v) != '"' {
+			continue
+		}
+		s := d.str(v)
+		if name, text, ok := classValidatorProblem(s); ok {
+			u.addField(Field{Field: name, Message: text})
+			continue
+		}
+		if strings.TrimSpace(s) != "" && rest.Len() < 4*MaxMessageLen {
+			if rest.Len() > 0 {
+				rest.WriteString("; ")
+			}
+			rest.WriteString(s)
+		}
+	}
+	if rest.Len() > 0 && u.Message == "" {
+		u.setMessage(rest.String())
+	}
+}
+
+// classValidatorProblem splits a class-validator message into the
+// property path and the problem: "items.0.qty must not be less than 1" →
+// "items[0].qty", "must not be less than 1". Its prefixed forms ("each
+// value in tags must …", "nested property address must …", "property x
+// should not exist") are read too.
+func classValidatorProblem(s string) (name, text string, ok bool) {
+	each := false
+	if rest, ok := strings.CutPrefix(s, "each value in "); ok {
+		s, each = rest, true
+	} else if rest, ok := strings.CutPrefix(s, "nested property "); ok {
+		s = rest
+	} else if rest, ok := strings.CutPrefix(s, "property "); ok {
+		s = rest
+	}
+	path, text, found := strings.Cut(s, " ")
+	if !found || !isPropertyPath(path) || !startsWithVerb(text) {
+		return "", "", false
+	}
+	name, _ = dottedField(path, "")
+	if each {
+		text = "each value " + text
+	}
+	return name, text, true
+}
+
+// startsWithVerb reports whether a problem's text starts the way
+// class-validator's messages do ("must …", "should …").
+func startsWithVerb(s string) bool {
+	for _, v := range [...]string{"must ", "should ", "has ", "is ", "are ", "cannot "} {
+		if strings.HasPrefix(s, v) {
+			return true
+		}
+	}
+	return false
+}
+
+// isPropertyPath reports whether s is a property path: identifiers and
+// indexes joined by dots ("email", "items.0.qty").
+func isPropertyPath(s string) bool {
+	if s == "" || len(s) > MaxFieldName || s[0] >= '0' && s[0] <= '9' {
+		return false
+	}
+	prev := byte('.')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '.':
+			if prev == '.' {
+				return false
+			}
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '$' || c == '-':
+		default:
+			return false
+		}
+		prev = c
+	}
+	return prev != '.'
+}
+
+// fromJoi reads hapi's validation failure as joi words it: validation
+// {source, keys} names the fields, and the message, joined with ". ",
+// labels each problem with its key in quotes ("\"email\" must be a valid
+// email. \"age\" must be …").
+func (u *Upstream) fromJoi(d jsonDoc, validation jval, msg string) {
+	var source, keysV jval
+	it := d.members(validation)
+	for k, v, ok := it.next(); ok; k, v, ok = it.next() {
+		switch string(d.keyBytes(k)) {
+		case "source":
+			source = v
+		case "keys":
+			keysV = v
+		}
+	}
+	part := requestPart(d.str(source))
+	var keys []string
+	ki := d.elements(keysV)
+	for v, ok := ki.nextElem(); ok && len(keys) < MaxFields; v, ok = ki.nextElem() {
+		if s := d.str(v); s != "" {
+			keys = append(keys, s)
+		}
+	}
+	if len(keys) == 0 {
+		return
+	}
+	var used uint64 // keys[i] has a labelled problem (len(keys) ≤ MaxFields < 64)
+	// Labels start the message or follow ". ".
+	type label struct{ key, start, text int }
+	var labels [MaxFields]label
+	n := 0
+	for at := 0; at >= 0 && at < len(msg) && n < len(labels); {
+		if msg[at] == '"' {
+			for i, k := range keys {
+				if strings.HasPrefix(msg[at+1:], k) && strings.HasPrefix(msg[at+1+len(k):], `" `) {
+					labels[n] = label{key: i, start: at, text: at + len(k) + 3}
+					n++
+					break
+				}
+			}
+		}
+		next := strings.Index(msg[at+1:], `. "`)
+		if next < 0 {
+			break
+		}
+		at += 1 + next + 2
+	}
+	for i, l := range labels[:n] {
+		end := len(msg)
+		if i+1 < n {
+			end = labels[i+1].start - 2 // before ". "
+		}
+		name, ptr := dottedField(keys[l.key], part)
+		u.addField(Field{Field: name, Message: strings.TrimSpace(msg[l.text:end]), Pointer: ptr})
+		used |= 1 << l.key
+	}
+	for i, k := range keys {
+		if used&(1<<i) != 0 {
+			continue
+		}
+		text := "is invalid"
+		if len(keys) == 1 && n == 0 { // a custom message for the one key
+			text = msg
+		}
+		name, ptr := dottedField(k, part)
+		u.addField(Field{Field: name, Message: text, Pointer: ptr})
+	}
+}
+
+// fastifyParts are the request parts Fastify names its schema errors by.
+var fastifyParts = [...]string{"body", "querystring", "params", "headers"}
+
+// isFastifyMessage reports whether s starts with a Fastify schema error:
+// "body/email must …" (or "body must have required property 'email'"
+// when not strict).
+func isFastifyMessage(s string, strict bool) bool {
+	for _, p := range fastifyParts {
+		if len(s) > len(p) && s[:len(p)] == p {
+			switch s[len(p)] {
+			case '/':
+				return true
+			case ' ':
+				return !strict
+			}
+		}
+	}
+	return false
+}
+
+// fromFastify reads Fastify's schema validation message: one
+// "<part><instancePath> <problem>" per Ajv error, joined with ", "
+// ("body/email must match format \"email\", body/age must be >= 18").
+func (u *Upstream) fromFastify(msg string) {
+	for msg != "" && len(u.Fields) < MaxFields {
+		end, next := len(msg), len(msg)
+		for from := 0; ; {
+			i := strings.Index(msg[from:], ", ")
+			if i < 0 {
+				break
+			}
+			i += from
+			if isFastifyMessage(msg[i+2:], false) {
+				end, next = i, i+2
+				break
+			}
+			from = i + 2
+		}
+		u.fastifyProblem(msg[:end])
+		msg = msg[next:]
+	}
+}
+
+func (u *Upstream) fastifyProblem(s string) {
+	var part string
+	for _, p := range fastifyParts {
+		if strings.HasPrefix(s, p) {
+			part = p
+			break
+		}
+	}
+	if part == "" {
+		return
+	}
+	s = s[len(part):]
+	path := ""
+	if strings.HasPrefix(s, "/") {
+		path, s, _ = strings.Cut(s, " ")
+	} else {
+		s = strings.TrimPrefix(s, " ")
+	}
+	var name, ptr []byte
+	ptr = append(append(ptr, '/'), requestPart(part)...)
+	if path != "" {
+		for seg := range strings.SplitSeq(path[1:], "/") {
+			if strings.Contains(seg, "~") {
+				seg = pointerUnescaper.Replace(seg)
+			}
+			name = appendNameSeg(name, seg, isIndex(seg))
+			ptr = appendPointerSeg(ptr, seg)
+		}
+	}
+	// Ajv's required: "must have required property 'email'".
+	if rest, ok := strings.CutPrefix(s, "must have required property '"); ok && strings.HasSuffix(rest, "'") {
+		prop := rest[:len(rest)-1]
+		name = appendNameSeg(name, prop, false)
+		ptr = appendPointerSeg(ptr, prop)
+	}
+	if len(name) == 0 {
+		return // a problem with the whole part ("body must be object"): the message says it
+	}
+	u.addField(Field{Field: string(name), Message: s, Pointer: string(ptr)})
 }
 
 // isCode reports whether s looks like a machine error code
@@ -308,20 +911,6 @@ var reasonPhrases = func() map[string]bool {
 	}
 	return m
 }()
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	// insertion sort: small maps, and no extra import
-	for i := 1; i < len(keys); i++ {
-		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
-			keys[j], keys[j-1] = keys[j-1], keys[j]
-		}
-	}
-	return keys
-}
 
 func firstLine(b []byte) string {
 	if i := bytes.IndexAny(b, "\r\n"); i >= 0 {
