@@ -3,6 +3,7 @@ package errorpages
 import (
 	"embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -57,16 +58,11 @@ const SourceLanguage = "en"
 //go:embed i18n/*.json
 var builtinFS embed.FS
 
-// builtin is parsed once at init. The files are ours and tested
-// (TestBuiltinCatalogLoads), so a broken one is a build defect: panic with
-// the file and the problem rather than run with half the languages.
-var builtin = func() *Catalog {
-	c, err := loadCatalog(builtinFS, "i18n")
-	if err != nil {
-		panic("errorpages: embedded translations: " + err.Error())
-	}
-	return c
-}()
+// builtin is parsed once at init. The files are ours and
+// TestBuiltinCatalogLoads fails on any problem in them; should a broken one
+// ship anyway, the process still starts: the broken file or text is left
+// out and its texts come from English.
+var builtin, builtinErr = loadCatalog(builtinFS, "i18n")
 
 // Catalog holds the built-in texts in every language, plus what a site
 // merged in. Lookups never fail: a key missing in a language comes from its
@@ -357,42 +353,32 @@ func lookupPair(kv []string, name string) (string, bool) {
 }
 
 // loadCatalog reads dir/*.json from fsys: one flat JSON object of key →
-// text per language, named by its BCP 47 tag. The English file is required
-// and defines the keys; other files may lack keys (they fall back to
-// English) but may not add any.
+// text per language, named by its canonical BCP 47 tag. The English file
+// defines the keys; other files may lack keys (they fall back to English)
+// but may not add any. It always returns a usable Catalog: a file or text
+// with a problem is left out, and every problem is reported in err.
 func loadCatalog(fsys fs.FS, dir string) (*Catalog, error) {
 	names, err := fs.Glob(fsys, path.Join(dir, "*.json"))
+	var errs []error
 	if err != nil {
-		return nil, err
+		errs = append(errs, err)
 	}
-	c := &Catalog{tables: map[string]*table{}}
 	raw := map[string]map[string]string{}
 	for _, name := range names {
-		base := strings.TrimSuffix(path.Base(name), ".json")
-		tag, err := parseTag(base)
+		m, err := readCatalogFile(fsys, name)
 		if err != nil {
-			return nil, fmt.Errorf("%s: file name: %w", name, err)
+			errs = append(errs, err)
+			continue
 		}
-		if tag.String() != base {
-			return nil, fmt.Errorf("%s: name the file by the canonical tag %s.json", name, tag)
-		}
-		data, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return nil, err
-		}
-		if !utf8.Valid(data) {
-			return nil, fmt.Errorf("%s: not valid UTF-8", name)
-		}
-		var m map[string]string
-		if err := json.Unmarshal(data, &m); err != nil {
-			return nil, fmt.Errorf("%s: want a flat JSON object of key → text: %w", name, err)
-		}
-		raw[base] = m
+		raw[strings.TrimSuffix(path.Base(name), ".json")] = m
 	}
 	en, ok := raw[SourceLanguage]
 	if !ok {
-		return nil, fmt.Errorf("%s: no %s.json, the reference catalogue", dir, SourceLanguage)
+		errs = append(errs, fmt.Errorf("%s: no usable %s.json, the reference catalogue", dir, SourceLanguage))
+		en = map[string]string{}
+		raw[SourceLanguage] = en
 	}
+	c := &Catalog{tables: map[string]*table{}}
 	for lang, m := range raw {
 		keys := make([]string, 0, len(m))
 		for k := range m {
@@ -400,14 +386,45 @@ func loadCatalog(fsys fs.FS, dir string) (*Catalog, error) {
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
+			if lang == SourceLanguage {
+				continue
+			}
 			if err := checkEntry(en, k, m[k]); err != nil {
-				return nil, fmt.Errorf("%s/%s.json: %w", dir, lang, err)
+				errs = append(errs, fmt.Errorf("%s/%s.json: %w", dir, lang, err))
+				delete(m, k)
 			}
 		}
 		c.tables[lang] = &table{lang: lang, dir: Dir(lang), entries: m, owned: true}
 	}
 	c.relink()
-	return c, nil
+	return c, errors.Join(errs...)
+}
+
+// readCatalogFile reads one catalogue file and checks its name and shape.
+func readCatalogFile(fsys fs.FS, name string) (map[string]string, error) {
+	base := strings.TrimSuffix(path.Base(name), ".json")
+	tag, err := parseTag(base)
+	if err != nil {
+		return nil, fmt.Errorf("%s: file name: %w", name, err)
+	}
+	if tag.String() != base {
+		return nil, fmt.Errorf("%s: name the file by the canonical tag %s.json", name, tag)
+	}
+	data, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return nil, err
+	}
+	if !utf8.Valid(data) {
+		return nil, fmt.Errorf("%s: not valid UTF-8", name)
+	}
+	var m map[string]string
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("%s: want a flat JSON object of key → text: %w", name, err)
+	}
+	if m == nil {
+		m = map[string]string{} // the file held null
+	}
+	return m, nil
 }
 
 // relink rebuilds the language matcher and the parent links after the set

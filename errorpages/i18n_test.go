@@ -37,8 +37,38 @@ func readCatalogFiles(t *testing.T) map[string]map[string]string {
 }
 
 func TestBuiltinCatalogLoads(t *testing.T) {
-	if _, err := loadCatalog(builtinFS, "i18n"); err != nil {
-		t.Fatal(err)
+	if builtinErr != nil {
+		t.Fatal(builtinErr)
+	}
+}
+
+// A broken file is left out, the rest still loads: a process with a bad
+// translation starts and serves English for it.
+func TestLoadCatalogKeepsWhatIsGood(t *testing.T) {
+	fsys := fstest.MapFS{
+		"i18n/en.json": {Data: []byte(`{"page.home": "Go to the home page", "page.error_code": "Error {code}"}`)},
+		"i18n/de.json": {Data: []byte(`{"page.home": "Zur Startseite", "page.error_code": "Fehler {status}"}`)},
+		"i18n/fr.json": {Data: []byte(`{"page.home": `)},
+	}
+	c, err := loadCatalog(fsys, "i18n")
+	if err == nil || !strings.Contains(err.Error(), "de.json") || !strings.Contains(err.Error(), "fr.json") {
+		t.Errorf("err = %v; want both problems reported", err)
+	}
+	for _, tt := range []struct{ lang, key, want string }{
+		{"de", KeyHome, "Zur Startseite"},
+		{"de", KeyErrorCode, "Error {code}"},
+		{"fr", KeyHome, "Go to the home page"},
+	} {
+		if got := c.Lookup(tt.lang, tt.key); got != tt.want {
+			t.Errorf("Lookup(%q, %q) = %q; want %q", tt.lang, tt.key, got, tt.want)
+		}
+	}
+	c, err = loadCatalog(fstest.MapFS{"i18n/en.json": {Data: []byte(`[]`)}}, "i18n")
+	if err == nil {
+		t.Error("a broken en.json loads without error")
+	}
+	if got := c.Translator("de").T(KeyHome); got != KeyHome {
+		t.Errorf("without English, T returns %q; want the key", got)
 	}
 }
 
@@ -401,7 +431,7 @@ func TestLoadCatalogErrors(t *testing.T) {
 		files   map[string]string
 		wantErr string
 	}{
-		{"no English", map[string]string{"de.json": `{}`}, "no en.json"},
+		{"no English", map[string]string{"de.json": `{}`}, "no usable en.json"},
 		{"malformed JSON", map[string]string{"en.json": en, "de.json": `{"page.home": }`}, "de.json: want a flat JSON object"},
 		{"nested object", map[string]string{"en.json": en, "de.json": `{"page": {"home": "x"}}`}, "de.json: want a flat JSON object"},
 		{"number value", map[string]string{"en.json": en, "de.json": `{"page.home": 1}`}, "de.json: want a flat JSON object"},
