@@ -1,11 +1,25 @@
-// Command upstream is the loopback API behind Caddy in the load harness:
+// Command upstream is the loopback API behind Caddy in the load harnesses:
 // /ok answers 200 with a small JSON body, /bad a 400 JSON validation error.
+// /bomb/* answer a 400 whose compressed body declares far more than it
+// holds (bench/bombs.sh):
+//
+//	/bomb/br          brotli: WBITS 24 and an uncompressed 16 MiB meta-block, 40 bytes
+//	/bomb/zstd        zstd: a 64 MiB window, 512 RLE blocks of 128 KiB, 2 KiB
+//	/bomb/zstd-single zstd: single segment, 64 MiB content size, 2 KiB
+//	/bomb/gzip-chain  2600 nested gzip layers, Content-Encoding listing each
+//	/bomb/zstd-chain  3000 nested zstd layers, likewise
 package main
 
 import (
+	"bytes"
+	"encoding/binary"
 	"flag"
 	"log"
 	"net/http"
+	"strings"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
 )
 
 var (
@@ -13,9 +27,72 @@ var (
 	badBody = []byte(`{"message":"email is not a valid address","code":"validation_failed","errors":[{"field":"email","message":"Invalid email format"}]}`)
 )
 
+// bomb is a compressed 400 body and the Content-Encoding that labels it.
+type bomb struct {
+	coding string
+	body   []byte
+}
+
+// brotliBomb: WBITS 24 (bits 1, 111), ISLAST 0, MNIBBLES 6 (10),
+// MLEN-1 = 0xFFFFFF, ISUNCOMPRESSED 1: exactly 32 bits, then the payload as
+// the start of the meta-block's 16 MiB. A decoder that trusts the header
+// allocates a 16 MiB ring buffer for it.
+func brotliBomb(payload []byte) []byte {
+	var v uint32 = 1 | 7<<1 | 0<<4 | 2<<5 | 0xFFFFFF<<7
+	b := binary.LittleEndian.AppendUint32(nil, v|1<<31)
+	return append(b, payload...)
+}
+
+// zstdBomb: one frame declaring a window of 1<<windowLog (or, single
+// segment, that content size), then RLE blocks of 128 KiB, 4 bytes each.
+func zstdBomb(windowLog uint, blocks int, single bool) []byte {
+	b := []byte{0x28, 0xb5, 0x2f, 0xfd}
+	if single {
+		b = append(b, 2<<6|1<<5)
+		b = binary.LittleEndian.AppendUint32(b, 1<<windowLog)
+	} else {
+		b = append(b, 0, byte(windowLog-10)<<3)
+	}
+	for i := 0; i < blocks; i++ {
+		h := uint32(128<<10)<<3 | 1<<1
+		if i == blocks-1 {
+			h |= 1
+		}
+		b = append(b, byte(h), byte(h>>8), byte(h>>16), '{')
+	}
+	return b
+}
+
+// chain nests n layers of one coding around payload.
+func chain(coding string, n int, payload []byte) bomb {
+	data := payload
+	for i := 0; i < n; i++ {
+		var buf bytes.Buffer
+		if coding == "gzip" {
+			w := gzip.NewWriter(&buf)
+			w.Write(data)
+			w.Close()
+		} else {
+			w, _ := zstd.NewWriter(&buf, zstd.WithEncoderConcurrency(1))
+			w.Write(data)
+			w.Close()
+		}
+		data = buf.Bytes()
+	}
+	return bomb{strings.TrimSuffix(strings.Repeat(coding+", ", n), ", "), data}
+}
+
 func main() {
 	addr := flag.String("listen", "127.0.0.1:9301", "address")
 	flag.Parse()
+	payload := []byte(`{"message":"the bomb's payload"}`)
+	bombs := map[string]bomb{
+		"br":          {"br", brotliBomb(payload)},
+		"zstd":        {"zstd", zstdBomb(26, 512, false)},
+		"zstd-single": {"zstd", zstdBomb(26, 512, true)},
+		"gzip-chain":  chain("gzip", 2600, payload),
+		"zstd-chain":  chain("zstd", 3000, payload),
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/ok", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -25,6 +102,17 @@ func main() {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusBadRequest)
 		w.Write(badBody)
+	})
+	mux.HandleFunc("/bomb/{kind}", func(w http.ResponseWriter, r *http.Request) {
+		b, ok := bombs[r.PathValue("kind")]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Encoding", b.coding)
+		w.WriteHeader(http.StatusBadRequest)
+		w.Write(b.body)
 	})
 	log.Fatal(http.ListenAndServe(*addr, mux))
 }
