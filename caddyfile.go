@@ -49,6 +49,8 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //		passthrough_header <name> [<value>]
 //		request_id_header  <name>
 //		cache_control  <value>
+//		keep_headers   <name>...
+//		template_placeholders <name|prefix*>...
 //	}
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // the directive name
@@ -90,6 +92,11 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			err = h.parseBrand(d)
 		case "docs":
 			h.Docs, err = oneArg(d, sub)
+			if err == nil {
+				if e := checkDocs(h.Docs); e != nil {
+					return d.Errf("%v", e)
+				}
+			}
 		case "message":
 			err = h.parseMessage(d)
 		case "details":
@@ -136,6 +143,28 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.Errf("cache_control: needs a value")
 			}
 			h.CacheControl = strings.Join(args, " ")
+		case "keep_headers":
+			args := d.RemainingArgs()
+			if len(args) == 0 {
+				return d.Errf("keep_headers: needs at least one header name")
+			}
+			for _, a := range args {
+				if e := checkKeepHeader(a); e != nil {
+					return d.Errf("%v", e)
+				}
+			}
+			h.KeepHeaders = args
+		case "template_placeholders":
+			args := d.RemainingArgs()
+			if len(args) == 0 {
+				return d.Errf("template_placeholders: needs at least one placeholder name or prefix*")
+			}
+			for _, a := range args {
+				if e := checkTemplatePlaceholder(a); e != nil {
+					return d.Errf("%v", e)
+				}
+			}
+			h.TemplatePlaceholders = args
 		default:
 			return d.Errf("error_pages: unknown subdirective %q", sub)
 		}

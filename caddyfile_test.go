@@ -53,6 +53,14 @@ func TestCaddyfileErrors(t *testing.T) {
 		{"brand unknown option", "brand {\n\t\t\tfont serif\n\t\t}", `brand: unknown option "font"`},
 		{"cache_control without value", "cache_control", "cache_control: needs a value"},
 		{"block after a one-line subdirective", "status 404 {\n\t\t\t5xx\n\t\t}", "status: takes no block"},
+		{"docs not an http(s) URL", "docs javascript:alert(1)", `docs: "javascript:alert(1)" must be an http(s) URL or a path starting with /, at Caddyfile:3`},
+		{"docs starting with a placeholder", "docs {http.request.uri.query.next}", "must be an http(s) URL"},
+		{"docs with an unclosed placeholder", "docs https://docs.example.com/{code", "unclosed placeholder"},
+		{"keep_headers without names", "keep_headers", "keep_headers: needs at least one header name, at Caddyfile:3"},
+		{"keep_headers of a header kept anyway", "keep_headers Server Set-Cookie", `keep_headers: "Set-Cookie" is not removed anyway`},
+		{"template_placeholders without names", "template_placeholders", "template_placeholders: needs at least one"},
+		{"template_placeholders of a request placeholder", "template_placeholders http.request.host", `template_placeholders: "http.request.host" is not an env.*, file.* or system.* name or prefix`},
+		{"template_placeholders with a wildcard inside", "template_placeholders env.*_KEY", `template_placeholders: "env.*_KEY"`},
 	}
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {
@@ -156,6 +164,9 @@ func TestJSONConfigErrors(t *testing.T) {
 		{`{"templates":"/nonexistent/dir"}`, "/nonexistent/dir"},
 		{`{"brand":{"color":"blue"}}`, "brand color:"},
 		{`{"cache_control":"a\r\nSet-Cookie: x"}`, "cache_control:"},
+		{`{"docs":"//evil.example/{code}"}`, "docs:"},
+		{`{"keep_headers":["Content-Type"]}`, "keep_headers:"},
+		{`{"template_placeholders":["http.request.host"]}`, "template_placeholders:"},
 	} {
 		t.Run(row.handler, func(t *testing.T) {
 			cfg := `{"apps":{"http":{"servers":{"s":{"listen":[":0"],"routes":[{"handle":[` +

@@ -3,6 +3,7 @@ package caddyerrorpages
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -91,16 +92,28 @@ func (h *Handler) rewriteLocal(w http.ResponseWriter, r *http.Request, err error
 	if he.Err != nil {
 		internal = he.Err.Error()
 	}
-	// Only a message written by the site author for clients (Caddy's
-	// `error "<message>" <code>`) may be shown; Go error strings never are.
-	if internal != "" && strings.Contains(he.Trace, "StaticError.ServeHTTP") && h.exposure.Allows(code) {
+	var problems *errorpages.Problems
+	switch {
+	case errors.As(he.Err, &problems) && problems != nil:
+		// A validator's problems are written for clients: they show
+		// whatever the details policy.
+		if problems.Type != "" {
+			e.Type = problems.Type
+		}
+		if problems.Message != "" {
+			e.Details = problems.Message
+		}
+		e.Fields, e.More, e.Docs = problems.Fields, problems.More, problems.Docs
+	case internal != "" && strings.Contains(he.Trace, "StaticError.ServeHTTP") && h.exposure.Allows(code):
+		// Only a message written by the site author for clients (Caddy's
+		// `error "<message>" <code>`) may be shown; Go error strings never are.
 		if msg := errorpages.PublicMessage(internal); msg != "" {
 			e.Details = msg
 		}
 	}
 	f := h.negotiator.Negotiate(r.Header.Get("Accept"))
 	rid := h.prepare(r, e)
-	err = h.write(w, r, e, f)
+	err = h.write(w, r, e, f, nil)
 
 	level := zapcore.DebugLevel
 	if code >= 500 {
@@ -138,7 +151,7 @@ func (h *Handler) rewriteUpstream(w http.ResponseWriter, r *http.Request, ew *er
 	if h.keepJSON && f == errorpages.JSON && !ew.truncated && isJSON(ctype) && len(raw) > 0 {
 		// The upstream's Content-Type and Content-Encoding stand.
 		rid := h.requestID(r)
-		err := h.send(w, r, code, rid, keptBodyHeaders, nil, raw)
+		err := h.send(w, r, reply{code: code, rid: rid, remove: keptBodyHeaders, body: raw, upstream: ew})
 		h.logUpstream(code, f, rid, ctype, "kept upstream JSON", errorpages.Upstream{}, nil)
 		h.count(code, f, sourceUpstream)
 		return err
@@ -157,7 +170,7 @@ func (h *Handler) rewriteUpstream(w http.ResponseWriter, r *http.Request, ew *er
 	e := errorpages.NewError(code, h.message(code))
 	withheld := h.exposure.Apply(e, u)
 	rid := h.prepare(r, e)
-	err := h.write(w, r, e, f)
+	err := h.write(w, r, e, f, ew)
 	var dropped []byte
 	if withheld || len(u.Dropped) > 0 {
 		dropped = body
@@ -196,68 +209,215 @@ func (h *Handler) count(code int, f errorpages.Format, source string) {
 }
 
 // prepare completes e with what depends on the request: request ID, docs
-// URL and path. It returns the request ID.
+// URL and instance. It returns the request ID.
 func (h *Handler) prepare(r *http.Request, e *errorpages.Error) string {
 	e.RequestID = h.requestID(r)
-	e.Instance = originalPath(r)
+	e.Instance = errorpages.LocalRef(originalURL(r).EscapedPath(), "")
 	if h.Docs != "" {
-		docs := h.Docs
-		if h.docsCode {
-			docs = strings.ReplaceAll(docs, "{code}", strconv.Itoa(e.Code))
-		}
-		if h.docsRepl {
-			if repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer); ok {
-				docs = repl.ReplaceKnown(docs, "")
-			}
-		}
-		e.Docs = docs
+		e.Docs = h.docs(r, e.Code)
 	}
 	return e.RequestID
 }
 
-// write sends e in format f with the headers of contract §7.
-func (h *Handler) write(w http.ResponseWriter, r *http.Request, e *errorpages.Error, f errorpages.Format) error {
+// docs fills the docs URL's placeholders: {code}, then Caddy's, whose
+// values are percent-encoded so that the URL stays one URL whatever the
+// request holds.
+func (h *Handler) docs(r *http.Request, code int) string {
+	docs := h.Docs
+	if h.docsCode {
+		docs = strings.ReplaceAll(docs, "{code}", strconv.Itoa(code))
+	}
+	if h.docsRepl {
+		repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer)
+		if !ok {
+			repl = caddy.NewReplacer()
+		}
+		out, err := repl.ReplaceFunc(docs, func(_ string, v any) (any, error) {
+			return escapeURLValue(caddy.ToString(v)), nil
+		})
+		if err != nil {
+			return ""
+		}
+		docs = out
+	}
+	return docs
+}
+
+// escapeURLValue percent-encodes every byte of s but the unreserved ones
+// (RFC 3986 §2.3), so that a value is data wherever it sits in a URL:
+// path, query or host.
+func escapeURLValue(s string) string {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if !unreserved(s[i]) {
+			n++
+		}
+	}
+	if n == 0 {
+		return s
+	}
+	const hex = "0123456789ABCDEF"
+	b := make([]byte, 0, len(s)+2*n)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; unreserved(c) {
+			b = append(b, c)
+		} else {
+			b = append(b, '%', hex[c>>4], hex[c&15])
+		}
+	}
+	return string(b)
+}
+
+func unreserved(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~'
+}
+
+// write sends e in format f with the headers of contract §7. up is the
+// intercepted upstream response, nil for a local error.
+func (h *Handler) write(w http.ResponseWriter, r *http.Request, e *errorpages.Error, f errorpages.Format, up *errorWriter) error {
+	rep := reply{code: e.Code, rid: e.RequestID, remove: entityHeaders, ctype: contentTypeValues[f], upstream: up}
+	if f == errorpages.HTML {
+		rep.policy = h.pagePolicy(e.Code)
+	}
+	if up != nil && r.Method == http.MethodHead {
+		// The upstream's HEAD reply had no body, so the page a GET gets
+		// can't be known: send no body and no length (contract §4).
+		return h.send(w, r, rep)
+	}
 	buf := getBuffer()
 	defer putBuffer(buf)
-	d := errorpages.PageData{Error: e, Method: r.Method, Host: r.Host, Path: e.Instance}
 	if f == errorpages.HTML {
-		d.Time = time.Now()
+		d := errorpages.PageData{Error: e, Method: r.Method, Host: r.Host, Time: time.Now()}
+		ou := originalURL(r)
+		d.Path = ou.Path
+		d.URL = errorpages.LocalRef(ou.EscapedPath(), ou.RawQuery)
 		if repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer); ok {
 			d.SetPlaceholderFunc(func(name string) string {
+				if !h.templateMayRead(name) {
+					return ""
+				}
 				v, _ := repl.GetString(name)
 				return v
 			})
 		}
+		if err := h.renderer.Render(buf, f, &d); err != nil {
+			h.logger.Error("error page template failed; sent the built-in minimal page",
+				zap.Int("status", e.Code), zap.String("format", f.String()),
+				zap.String("request_id", e.RequestID), zap.Error(err))
+		}
+	} else {
+		d := errorpages.PageData{Error: e}
+		_ = h.renderer.Render(buf, f, &d) // the other formats can't fail on an Error
 	}
-	if err := h.renderer.Render(buf, f, &d); err != nil {
-		h.logger.Error("error page template failed; sent the built-in minimal page",
-			zap.Int("status", e.Code), zap.String("format", f.String()),
-			zap.String("request_id", e.RequestID), zap.Error(err))
-	}
-	return h.send(w, r, e.Code, e.RequestID, entityHeaders, contentTypeValues[f], buf.Bytes())
+	rep.body = buf.Bytes()
+	rep.length = true
+	return h.send(w, r, rep)
 }
 
-// send writes body with status code and the headers of contract §7: it
-// removes the listed headers and the pass-through header, sets ctype (nil
-// keeps the upstream's), nosniff, Cache-Control, Vary, the request ID and
-// Content-Length, and leaves out the body for HEAD.
-func (h *Handler) send(w http.ResponseWriter, r *http.Request, code int, rid string, remove, ctype []string, body []byte) error {
+// reply is one rewritten or kept response for send.
+type reply struct {
+	code int
+	rid  string
+	// remove lists the headers that described the replaced body.
+	remove []string
+	// ctype is the Content-Type; nil keeps the upstream's.
+	ctype []string
+	body  []byte
+	// length: send Content-Length (of body; for HEAD, of the GET's body).
+	length bool
+	// upstream is the intercepted upstream response, nil for a local
+	// error: its trailers and fingerprints go.
+	upstream *errorWriter
+	// policy is the page's Content-Security-Policy (HTML only): nil
+	// leaves the header alone.
+	policy []string
+}
+
+// send writes the reply with the headers of contract §7: it removes the
+// listed headers, the pass-through header, an upstream's trailers and
+// fingerprints, replaces the page's CSP, sets ctype, nosniff,
+// Cache-Control, Vary, the request ID and Content-Length, and leaves out
+// the body for HEAD.
+func (h *Handler) send(w http.ResponseWriter, r *http.Request, rep reply) error {
 	hdr := w.Header()
-	for _, k := range remove {
+	for _, k := range rep.remove {
 		delete(hdr, k)
 	}
 	delete(hdr, h.passName)
-	if ctype != nil {
-		hdr["Content-Type"] = ctype
+	if up := rep.upstream; up != nil {
+		up.dropTrailers(hdr)
+		h.dropFingerprints(hdr, up.server)
 	}
-	h.setCommonHeaders(hdr, rid)
-	hdr["Content-Length"] = []string{strconv.Itoa(len(body))}
-	w.WriteHeader(code)
+	if rep.policy != nil {
+		setPagePolicy(hdr, rep.policy)
+	}
+	if rep.ctype != nil {
+		hdr["Content-Type"] = rep.ctype
+	}
+	h.setCommonHeaders(hdr, rep.rid)
+	if rep.length || rep.body != nil {
+		hdr["Content-Length"] = []string{strconv.Itoa(len(rep.body))}
+	} else {
+		delete(hdr, "Content-Length")
+	}
+	w.WriteHeader(rep.code)
 	if r.Method == http.MethodHead {
 		return nil
 	}
-	_, err := w.Write(body)
+	_, err := w.Write(rep.body)
 	return err
+}
+
+// dropFingerprints removes what names the upstream's software (contract
+// §7) unless keep_headers keeps it. Server goes only when it is not the
+// value it had before the request went on: Caddy's own stays.
+func (h *Handler) dropFingerprints(hdr http.Header, server []string) {
+	for _, k := range h.fingerprints {
+		v, ok := hdr[k]
+		if !ok {
+			continue
+		}
+		if k == "Server" && len(v) == 1 && len(server) == 1 && v[0] == server[0] {
+			continue
+		}
+		delete(hdr, k)
+	}
+}
+
+// setPagePolicy replaces the Content-Security-Policy of the replaced
+// document with the page's own, keeping each frame-ancestors directive
+// the old policies had as a policy of its own (every policy is enforced,
+// so the framing restriction stays exactly as strict). A report-only
+// policy described the replaced document too and goes.
+func setPagePolicy(hdr http.Header, policy []string) {
+	old := hdr["Content-Security-Policy"]
+	delete(hdr, "Content-Security-Policy-Report-Only")
+	if len(old) == 0 {
+		if len(policy) > 0 {
+			hdr["Content-Security-Policy"] = policy
+		} else {
+			delete(hdr, "Content-Security-Policy")
+		}
+		return
+	}
+	vals := append([]string(nil), policy...)
+	for _, v := range old {
+		for p := range strings.SplitSeq(v, ",") {
+			for d := range strings.SplitSeq(p, ";") {
+				d = strings.TrimSpace(d)
+				name, _, _ := strings.Cut(d, " ")
+				if strings.EqualFold(name, "frame-ancestors") {
+					vals = append(vals, d)
+					break
+				}
+			}
+		}
+	}
+	if len(vals) == 0 {
+		delete(hdr, "Content-Security-Policy")
+		return
+	}
+	hdr["Content-Security-Policy"] = vals
 }
 
 // Header values that never change are shared between responses; net/http
@@ -308,12 +468,12 @@ func (h *Handler) requestID(r *http.Request) string {
 	return ""
 }
 
-// originalPath is the path the client asked for, before any rewrite.
-func originalPath(r *http.Request) string {
+// originalURL is the URL the client asked for, before any rewrite.
+func originalURL(r *http.Request) *url.URL {
 	if or, ok := r.Context().Value(caddyhttp.OriginalRequestCtxKey).(http.Request); ok && or.URL != nil {
-		return or.URL.Path
+		return or.URL
 	}
-	return r.URL.Path
+	return r.URL
 }
 
 func isJSON(ctype string) bool {

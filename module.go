@@ -7,6 +7,9 @@ package caddyerrorpages
 import (
 	"fmt"
 	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/caddyserver/caddy/v2"
@@ -87,6 +90,20 @@ type Handler struct {
 	// Default: no-store.
 	CacheControl string `json:"cache_control,omitempty"`
 
+	// KeepHeaders names upstream headers that stay on rewritten responses
+	// although they are removed by default as the upstream's fingerprints:
+	// any of X-Powered-By, Server, X-AspNet-Version, X-AspNetMvc-Version,
+	// X-SourceFiles, X-Runtime, X-Debug-Token, X-Debug-Token-Link,
+	// X-Generator, X-Backend-Server, X-Drupal-Cache,
+	// X-Drupal-Dynamic-Cache, X-Turbo-Charged-By. Default: none.
+	KeepHeaders []string `json:"keep_headers,omitempty"`
+
+	// TemplatePlaceholders lets templates' .Placeholder read placeholders
+	// that reach outside the request: {env.*}, {file.*} and {system.*}
+	// give "" unless listed here, by exact name (env.APP_VERSION) or by a
+	// prefix ending in * (env.APP_*, file.*). Default: none.
+	TemplatePlaceholders []string `json:"template_placeholders,omitempty"`
+
 	statuses   errorpages.StatusSet
 	negotiator *errorpages.Negotiator
 	renderer   *errorpages.Renderer
@@ -99,9 +116,27 @@ type Handler struct {
 	// cacheControlValue is CacheControl as a shared header value.
 	cacheControlValue []string
 	ridName           string
-	logger            *zap.Logger
-	metrics           *metrics
+	// fingerprints are the upstream headers removed from rewrites.
+	fingerprints []string
+	// policyValue is the embedded page's Content-Security-Policy as a
+	// shared header value.
+	policyValue []string
+	logger      *zap.Logger
+	metrics     *metrics
 }
+
+// FingerprintHeaders name the upstream's software, framework or debug
+// tooling; rewritten responses drop them unless KeepHeaders keeps them.
+var FingerprintHeaders = []string{
+	"X-Powered-By", "Server", "X-AspNet-Version", "X-AspNetMvc-Version", "X-SourceFiles",
+	"X-Runtime", "X-Debug-Token", "X-Debug-Token-Link", "X-Generator", "X-Backend-Server",
+	"X-Drupal-Cache", "X-Drupal-Dynamic-Cache", "X-Turbo-Charged-By",
+}
+
+// outsidePrefixes are the placeholder namespaces that reach outside the
+// request (environment, files, the host); templates read them only when
+// TemplatePlaceholders allows.
+var outsidePrefixes = []string{"env.", "file.", "system."}
 
 // CaddyModule returns the Caddy module information.
 func (Handler) CaddyModule() caddy.ModuleInfo {
@@ -219,15 +254,110 @@ func (h *Handler) compile() error {
 		return fmt.Errorf("cache_control: must be one line")
 	}
 	h.cacheControlValue = []string{h.CacheControl}
+	if err := checkDocs(h.Docs); err != nil {
+		return err
+	}
 	h.docsCode = strings.Contains(h.Docs, "{code}")
 	h.docsRepl = strings.Contains(strings.ReplaceAll(h.Docs, "{code}", ""), "{")
+	h.fingerprints = make([]string, 0, len(FingerprintHeaders))
+	keep := map[string]bool{}
+	for _, k := range h.KeepHeaders {
+		if err := checkKeepHeader(k); err != nil {
+			return err
+		}
+		keep[http.CanonicalHeaderKey(k)] = true
+	}
+	for _, k := range FingerprintHeaders {
+		if ck := http.CanonicalHeaderKey(k); !keep[ck] {
+			h.fingerprints = append(h.fingerprints, ck)
+		}
+	}
+	for _, p := range h.TemplatePlaceholders {
+		if err := checkTemplatePlaceholder(p); err != nil {
+			return err
+		}
+	}
 	r, err := errorpages.NewRenderer(errorpages.RendererConfig{Brand: h.Brand, TemplatesDir: h.Templates})
 	if err != nil {
 		return err
 	}
 	h.renderer = r
+	h.policyValue = []string{r.PagePolicy(0)}
 	return nil
 }
+
+func checkKeepHeader(name string) error {
+	ck := http.CanonicalHeaderKey(name)
+	if !slices.ContainsFunc(FingerprintHeaders, func(f string) bool { return http.CanonicalHeaderKey(f) == ck }) {
+		return fmt.Errorf("keep_headers: %q is not removed anyway; it takes any of %s", name, strings.Join(FingerprintHeaders, ", "))
+	}
+	return nil
+}
+
+func checkTemplatePlaceholder(p string) error {
+	name := strings.TrimSuffix(p, "*")
+	if !slices.ContainsFunc(outsidePrefixes, func(o string) bool { return strings.HasPrefix(name, o) }) || strings.ContainsAny(name, "{}* \t") {
+		return fmt.Errorf("template_placeholders: %q is not an env.*, file.* or system.* name or prefix (other placeholders are readable anyway)", p)
+	}
+	return nil
+}
+
+// checkDocs requires docs to be an http(s) URL or a path on the site
+// once its placeholders are filled.
+func checkDocs(docs string) error {
+	if docs == "" {
+		return nil
+	}
+	if strings.Count(docs, "{") != strings.Count(docs, "}") {
+		return fmt.Errorf("docs: %q has an unclosed placeholder", docs)
+	}
+	sample := placeholderRE.ReplaceAllString(docs, "x")
+	u, err := url.Parse(sample)
+	if err != nil {
+		return fmt.Errorf("docs: %q is not a URL: %w", docs, err)
+	}
+	switch {
+	case (u.Scheme == "http" || u.Scheme == "https") && u.Host != "":
+	case u.Scheme == "" && u.Host == "" && strings.HasPrefix(sample, "/") && !strings.HasPrefix(sample, "//"):
+	default:
+		return fmt.Errorf("docs: %q must be an http(s) URL or a path starting with /", docs)
+	}
+	return nil
+}
+
+var placeholderRE = regexp.MustCompile(`\{[^{}]*\}`)
+
+// templateMayRead reports whether a template's .Placeholder may read the
+// named placeholder: anything about the request, but {env.*}, {file.*}
+// and {system.*} only as TemplatePlaceholders allows, since a template
+// may pass request data as the name.
+func (h *Handler) templateMayRead(name string) bool {
+	if !slices.ContainsFunc(outsidePrefixes, func(o string) bool { return strings.HasPrefix(name, o) }) {
+		return true
+	}
+	for _, p := range h.TemplatePlaceholders {
+		if prefix, ok := strings.CutSuffix(p, "*"); ok {
+			if strings.HasPrefix(name, prefix) {
+				return true
+			}
+		} else if name == p {
+			return true
+		}
+	}
+	return false
+}
+
+// pagePolicy is the Content-Security-Policy for the HTML page of status
+// code: the embedded page's, or none (an empty value) for the site's own
+// templates, whose needs are unknown.
+func (h *Handler) pagePolicy(code int) []string {
+	if h.renderer.PagePolicy(code) != "" {
+		return h.policyValue
+	}
+	return noPolicy
+}
+
+var noPolicy = []string{}
 
 // Validate is a no-op beyond Provision's checks: everything that can be
 // wrong is found while compiling, with the subdirective named.

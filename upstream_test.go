@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -191,6 +192,40 @@ func newFakeUpstream(t *testing.T) *fakeUpstream {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusUnauthorized)
 		io.WriteString(w, `{"error":"invalid_token","error_description":"The access token expired"}`)
+	})
+	mux.HandleFunc("/trailers", func(w http.ResponseWriter, r *http.Request) {
+		// A chunked 400 announcing trailers named like headers that matter.
+		// Set-Cookie is also a real header, which must stay.
+		h := w.Header()
+		h.Set("Content-Type", "application/json")
+		h.Set("Trailer", "Set-Cookie, Location")
+		h.Set("Set-Cookie", "real=1; Path=/")
+		w.WriteHeader(http.StatusBadRequest)
+		io.WriteString(w, `{"message":"bad input"}`)
+		w.(http.Flusher).Flush()
+		h.Set("Set-Cookie", "from-trailer=1; Path=/")
+		h.Set("Location", "https://evil.example/")
+		if r.URL.Query().Has("unannounced") {
+			h.Set(http.TrailerPrefix+"X-Unannounced", "from-trailer")
+		}
+	})
+	mux.HandleFunc("/express", func(w http.ResponseWriter, r *http.Request) {
+		// Express's default error handler, with the fingerprints of other
+		// frameworks beside X-Powered-By.
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'self' https://app.example.com")
+		h.Set("Content-Security-Policy-Report-Only", "default-src 'none'; report-uri /csp")
+		h.Set("X-Powered-By", "Express")
+		h.Set("Server", "Werkzeug/2.2.2 Python/3.11.2")
+		h.Set("X-AspNet-Version", "4.0.30319")
+		h.Set("X-AspNetMvc-Version", "5.2")
+		h.Set("X-Runtime", "0.012")
+		h.Set("X-Debug-Token", "a1b2c3")
+		h.Set("X-Debug-Token-Link", "https://api.internal/_profiler/a1b2c3")
+		h.Set("X-Custom", "kept")
+		h.Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(http.StatusNotFound)
+		io.WriteString(w, "<!DOCTYPE html><html><body><pre>Cannot GET "+html.EscapeString(r.URL.Path)+"</pre></body></html>")
 	})
 	u.Server = httptest.NewServer(mux)
 	t.Cleanup(func() { u.release(); u.Server.Close() })

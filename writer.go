@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 )
 
@@ -30,6 +31,18 @@ type errorWriter struct {
 	truncated bool
 	status    int
 	buf       *bytes.Buffer
+	// server is the Server header as it was before the request went on
+	// (Caddy's own), told apart from an upstream's.
+	server []string
+	// trailers marks the trailers announced when the response was held
+	// back: how many values each name had then. Values added later came
+	// from the trailer section, which belonged to the replaced body.
+	trailers []trailerMark
+}
+
+type trailerMark struct {
+	name string
+	n    int
 }
 
 var writerPool = sync.Pool{New: func() any { return new(errorWriter) }}
@@ -37,6 +50,7 @@ var writerPool = sync.Pool{New: func() any { return new(errorWriter) }}
 func (h *Handler) getWriter(w http.ResponseWriter) *errorWriter {
 	ew := writerPool.Get().(*errorWriter)
 	ew.ResponseWriter, ew.h = w, h
+	ew.server = w.Header()["Server"]
 	return ew
 }
 
@@ -85,6 +99,9 @@ func (ew *errorWriter) WriteHeader(code int) {
 	if !passthrough && ew.h.statuses.Has(code) {
 		ew.state = stateIntercept
 		ew.status = code
+		if announced, ok := hdr["Trailer"]; ok {
+			ew.markTrailers(hdr, announced)
+		}
 		return
 	}
 	ew.state = stateStream
@@ -108,6 +125,41 @@ func (ew *errorWriter) Write(p []byte) (int, error) {
 	ew.buf.Write(p[:room])
 	ew.truncated = true
 	return room, errBodyLimit
+}
+
+// markTrailers notes, for each announced trailer, how many values its
+// name has before the body is written. reverse_proxy copies the upstream's
+// trailers into the header map after the body (RFC 9110 §6.5.1: they are
+// never to be merged into the header section).
+func (ew *errorWriter) markTrailers(hdr http.Header, announced []string) {
+	for _, v := range announced {
+		for name := range strings.SplitSeq(v, ",") {
+			if name = strings.TrimSpace(name); name != "" {
+				name = http.CanonicalHeaderKey(name)
+				ew.trailers = append(ew.trailers, trailerMark{name, len(hdr[name])})
+			}
+		}
+	}
+}
+
+// dropTrailers removes the trailers of the held-back response from the
+// header map: announced ones (values added after markTrailers) and
+// unannounced ones (http.TrailerPrefix keys). Headers the upstream sent
+// as headers stay.
+func (ew *errorWriter) dropTrailers(hdr http.Header) {
+	for _, m := range ew.trailers {
+		switch v := hdr[m.name]; {
+		case m.n == 0:
+			delete(hdr, m.name)
+		case len(v) > m.n:
+			hdr[m.name] = v[:m.n:m.n]
+		}
+	}
+	for k := range hdr {
+		if strings.HasPrefix(k, http.TrailerPrefix) {
+			delete(hdr, k)
+		}
+	}
 }
 
 // ReadFrom keeps sendfile and friends on the pass-through path.

@@ -400,3 +400,67 @@ func writeMinimalHTML(buf *bytes.Buffer, e *Error) {
 	}
 	buf.WriteString(`</body></html>`)
 }
+
+// LocalRef returns a relative reference to the request's own address
+// that stays on the site: path is the request's escaped path
+// (url.URL.EscapedPath), query its raw query ("" for none). The result
+// never starts with "//", a network-path reference that browsers resolve
+// to another host: "//evil.example/" becomes "/.//evil.example/", which
+// resolves to that same path on the same site. Bytes a URI cannot hold
+// are percent-encoded; a path that is empty or not absolute gives "/".
+func LocalRef(path, query string) string {
+	if !strings.HasPrefix(path, "/") {
+		path = "/"
+	}
+	ref := path
+	if query != "" {
+		ref = path + "?" + query
+	}
+	if !uriSafe(ref) {
+		ref = escapeURI(ref)
+	}
+	if strings.HasPrefix(ref, "//") {
+		ref = "/." + ref
+	}
+	return ref
+}
+
+// uriChars marks the bytes a URI's path and query may hold as they are
+// (RFC 3986: unreserved, sub-delims, ":", "@", "/", "?"); "%" is checked
+// separately.
+var uriChars = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~!$&'()*+,;=:@/?", byte(c)) >= 0
+	}
+	return t
+}()
+
+func uriSafe(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !uriChars[c] && !(c == '%' && i+2 < len(s) && ishex(s[i+1]) && ishex(s[i+2])) {
+			return false
+		}
+	}
+	return true
+}
+
+func escapeURI(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	b.Grow(len(s) + 16)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if uriChars[c] || c == '%' && i+2 < len(s) && ishex(s[i+1]) && ishex(s[i+2]) {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hex[c>>4])
+		b.WriteByte(hex[c&15])
+	}
+	return b.String()
+}
+
+func ishex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
