@@ -1,0 +1,273 @@
+package validation
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"net/url"
+	"path/filepath"
+	"strings"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+)
+
+const (
+	draft2020  = "https://json-schema.org/draft/2020-12/schema"
+	oasDialect = "https://spec.openapis.org/oas/3.1/dialect/base"
+	oasMeta    = "https://spec.openapis.org/oas/3.1/meta/base"
+)
+
+// schemaSet collects the schemas a document uses, walks them (3.0
+// translation, readOnly, discriminators) and compiles them all at once
+// with one compiler, so shared $refs are compiled once.
+type schemaSet struct {
+	ds      *docSet
+	w       *schemaWalker
+	opts    Options
+	pending []pendingSchema
+}
+
+type pendingSchema struct {
+	l   loc
+	dst **jsonschema.Schema
+}
+
+func newSchemaSet(ds *docSet, oas30 bool, opts Options) *schemaSet {
+	return &schemaSet{ds: ds, w: newSchemaWalker(ds, oas30, opts.AllowReadOnly), opts: opts}
+}
+
+// add walks the schema at l now and compiles it into *dst in compileAll.
+func (ss *schemaSet) add(l loc, dst **jsonschema.Schema) error {
+	if err := ss.w.walk(l); err != nil {
+		return err
+	}
+	ss.pending = append(ss.pending, pendingSchema{l, dst})
+	return nil
+}
+
+// localLoader serves the documents already read, and reads other local
+// files; it never touches the network.
+type localLoader struct{ ds *docSet }
+
+func (ll localLoader) Load(u string) (any, error) {
+	switch strings.TrimSuffix(u, "#") {
+	case oasDialect:
+		return map[string]any{
+			"$id": oasDialect, "$schema": draft2020, "$dynamicAnchor": "meta",
+			"$vocabulary": map[string]any{
+				"https://json-schema.org/draft/2020-12/vocab/core": true, "https://json-schema.org/draft/2020-12/vocab/applicator": true,
+				"https://json-schema.org/draft/2020-12/vocab/unevaluated": true, "https://json-schema.org/draft/2020-12/vocab/validation": true,
+				"https://json-schema.org/draft/2020-12/vocab/meta-data": true, "https://json-schema.org/draft/2020-12/vocab/format-annotation": true,
+				"https://json-schema.org/draft/2020-12/vocab/content": true,
+			},
+			"allOf": []any{map[string]any{"$ref": draft2020}},
+		}, nil
+	}
+	pu, err := url.Parse(u)
+	if err != nil || pu.Scheme != "file" {
+		return nil, fmt.Errorf("%s is not loaded: only local files are read, never the network", u)
+	}
+	f, err := ll.ds.load(filepath.FromSlash(pu.Path))
+	if err != nil {
+		return nil, err
+	}
+	return f.doc, nil
+}
+
+func (ss *schemaSet) compiler() *jsonschema.Compiler {
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft2020)
+	c.UseLoader(localLoader{ss.ds})
+	if !ss.opts.SkipFormats {
+		c.AssertFormat()
+	}
+	for _, f := range openAPIFormats {
+		c.RegisterFormat(f)
+	}
+	return c
+}
+
+func (ss *schemaSet) compileAll() error {
+	c := ss.compiler()
+	for _, p := range ss.pending {
+		sch, err := c.Compile(p.l.url())
+		if err != nil {
+			return ss.compileError(p.l, err)
+		}
+		*p.dst = sch
+	}
+	ss.pending = nil
+	return nil
+}
+
+// compileError turns a schema engine error into a LoadError that names
+// the file, line and pointer of the problem.
+func (ss *schemaSet) compileError(at loc, err error) error {
+	var sve *jsonschema.SchemaValidationError
+	var ire *jsonschema.InvalidRegexError
+	var lue *jsonschema.LoadURLError
+	var le *LoadError
+	switch {
+	case errors.As(err, &le):
+		return le
+	case errors.As(err, &ire):
+		if l, ok := ss.locOf(ire.URL); ok {
+			return l.errf("invalid regular expression %q: %v", ire.Regex, ire.Err)
+		}
+	case errors.As(err, &sve):
+		var ve *jsonschema.ValidationError
+		if errors.As(sve.Err, &ve) {
+			leaf := firstLeaf(ve)
+			if l, ok := ss.locOf(sve.URL); ok {
+				for _, tok := range leaf.InstanceLocation {
+					l.ptr += "/" + escapeToken(tok)
+				}
+				// The metaschema's pattern for "pattern" is the regex format.
+				return l.errf("invalid schema: %s", englishPrinter.Sprint(leaf.ErrorKind.LocalizedString(englishPrinter)))
+			}
+		}
+	case errors.As(err, &lue):
+		msg := lue.Err.Error()
+		if errors.As(lue.Err, &le) {
+			msg = le.Error()
+		}
+		return at.errf("cannot load %s: %s", ss.displayURL(lue.URL), msg)
+	}
+	return at.errf("%s", ss.replaceURLs(err.Error()))
+}
+
+var englishPrinter = message.NewPrinter(language.English)
+
+func firstLeaf(ve *jsonschema.ValidationError) *jsonschema.ValidationError {
+	for len(ve.Causes) > 0 {
+		ve = ve.Causes[0]
+	}
+	return ve
+}
+
+// locOf maps a schema URL back to a file and pointer.
+func (ss *schemaSet) locOf(u string) (loc, bool) {
+	pu, err := url.Parse(u)
+	if err != nil || pu.Scheme != "file" {
+		return loc{}, false
+	}
+	abs := filepath.FromSlash(pu.Path)
+	f, ok := ss.ds.files[abs]
+	if !ok {
+		return loc{}, false
+	}
+	return loc{f, pu.Fragment}, true
+}
+
+func (ss *schemaSet) displayURL(u string) string {
+	if l, ok := ss.locOf(u); ok {
+		if l.ptr == "" {
+			return l.f.name
+		}
+		return fmt.Sprintf("%s:%d (#%s)", l.f.name, l.f.line(l.ptr), l.ptr)
+	}
+	return u
+}
+
+func (ss *schemaSet) replaceURLs(s string) string {
+	for abs, f := range ss.ds.files {
+		s = strings.ReplaceAll(s, fileURL(abs), f.name)
+	}
+	return s
+}
+
+// raw returns the schema object at a schema URL, for hints.
+func (ss *schemaSet) raw(u string) map[string]any {
+	l, ok := ss.locOf(u)
+	if !ok {
+		return nil
+	}
+	m, _ := l.value().(map[string]any)
+	return m
+}
+
+// propertyNames lists the property names a schema object declares,
+// through $ref and allOf/anyOf/oneOf, for "did you mean" hints.
+func (ss *schemaSet) propertyNames(u string) []string {
+	l, ok := ss.locOf(u)
+	if !ok {
+		return nil
+	}
+	var names []string
+	seen := map[string]bool{}
+	var visit func(l loc, depth int)
+	visit = func(l loc, depth int) {
+		if depth > 8 {
+			return
+		}
+		m, ok := l.value().(map[string]any)
+		if !ok {
+			return
+		}
+		if props, ok := m["properties"].(map[string]any); ok {
+			for k := range props {
+				if !seen[k] {
+					seen[k] = true
+					names = append(names, k)
+				}
+			}
+		}
+		if ref, ok := m["$ref"].(string); ok && isLocalSchemaRef(ref) {
+			if t, err := ss.ds.resolveRef(l, ref); err == nil {
+				visit(t, depth+1)
+			}
+		}
+		for _, k := range []string{"allOf", "anyOf", "oneOf"} {
+			if list, ok := m[k].([]any); ok {
+				for i := range list {
+					visit(l.child(k, itoa(i)), depth+1)
+				}
+			}
+		}
+	}
+	visit(l, 0)
+	return names
+}
+
+// OpenAPI's own formats: int32/int64 bound the value, byte is base64,
+// the others only describe.
+var openAPIFormats = []*jsonschema.Format{
+	{Name: "int32", Validate: intRange(-1<<31, 1<<31-1)},
+	{Name: "int64", Validate: intRange(-1<<63, 1<<63-1)},
+	{Name: "float", Validate: func(any) error { return nil }},
+	{Name: "double", Validate: func(any) error { return nil }},
+	{Name: "password", Validate: func(any) error { return nil }},
+	{Name: "binary", Validate: func(any) error { return nil }},
+	{Name: "byte", Validate: func(v any) error {
+		s, ok := v.(string)
+		if !ok {
+			return nil
+		}
+		if _, err := base64.StdEncoding.DecodeString(s); err != nil {
+			return errors.New("not base64")
+		}
+		return nil
+	}},
+}
+
+func intRange(min, max int64) func(any) error {
+	lo, hi := big.NewRat(min, 1), big.NewRat(max, 1)
+	return func(v any) error {
+		n, ok := v.(json.Number)
+		if !ok {
+			return nil
+		}
+		r, ok := new(big.Rat).SetString(string(n))
+		if !ok {
+			return nil
+		}
+		if r.Cmp(lo) < 0 || r.Cmp(hi) > 0 {
+			return errors.New("out of range")
+		}
+		return nil
+	}
+}

@@ -1,0 +1,423 @@
+package validation
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Limits on the documents themselves (not on requests).
+const (
+	maxDocSize  = 32 << 20 // bytes per file
+	maxDocNodes = 2000000  // YAML nodes after alias expansion, per file
+	maxFiles    = 1000     // files reachable through $refs
+)
+
+// LoadError is a problem with a document: the file, the place in it and
+// what is wrong.
+type LoadError struct {
+	// File is the path of the document, as given or as resolved from a $ref.
+	File string
+	// Line is the 1-based line, 0 when unknown.
+	Line int
+	// Pointer is the JSON Pointer of the place in the file, "" for the
+	// whole file.
+	Pointer string
+	// Msg says what is wrong.
+	Msg string
+}
+
+func (e *LoadError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		b.WriteString(":")
+		b.WriteString(strconv.Itoa(e.Line))
+	}
+	if e.Pointer != "" {
+		b.WriteString(" (#")
+		b.WriteString(e.Pointer)
+		b.WriteString(")")
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// file is one parsed document: its value as JSON data (map[string]any,
+// []any, string, json.Number, bool, nil) and the line of every value.
+type file struct {
+	path  string // absolute
+	name  string // as shown in errors
+	doc   any
+	lines map[string]int // JSON Pointer → line
+}
+
+// docSet holds every file a document reaches through $refs, loaded once.
+type docSet struct {
+	files map[string]*file // by absolute path
+}
+
+func newDocSet() *docSet { return &docSet{files: map[string]*file{}} }
+
+// load reads and parses the file at path (absolute or relative to the
+// working directory), once.
+func (ds *docSet) load(path string) (*file, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, &LoadError{File: path, Msg: err.Error()}
+	}
+	if f, ok := ds.files[abs]; ok {
+		return f, nil
+	}
+	if len(ds.files) >= maxFiles {
+		return nil, &LoadError{File: path, Msg: fmt.Sprintf("more than %d files reached through $ref", maxFiles)}
+	}
+	name := path
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, abs); err == nil && !strings.HasPrefix(rel, "..") {
+			name = rel
+		}
+	}
+	st, err := os.Stat(abs)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return nil, &LoadError{File: name, Msg: "cannot read: " + pe.Err.Error()}
+		}
+		return nil, &LoadError{File: name, Msg: err.Error()}
+	}
+	if st.IsDir() {
+		return nil, &LoadError{File: name, Msg: "is a directory, not a document"}
+	}
+	if st.Size() > maxDocSize {
+		return nil, &LoadError{File: name, Msg: fmt.Sprintf("is larger than %d MiB", maxDocSize>>20)}
+	}
+	data, err := os.ReadFile(abs)
+	if err != nil {
+		return nil, &LoadError{File: name, Msg: err.Error()}
+	}
+	f, err := parseDoc(name, data)
+	if err != nil {
+		return nil, err
+	}
+	f.path = abs
+	ds.files[abs] = f
+	return f, nil
+}
+
+// parseDoc parses YAML or JSON (YAML is a superset) keeping line numbers.
+func parseDoc(name string, data []byte) (*file, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		msg := strings.TrimPrefix(err.Error(), "yaml: ")
+		line := 0
+		if _, rest, ok := strings.Cut(msg, "line "); ok {
+			n, _, _ := strings.Cut(rest, ":")
+			line, _ = strconv.Atoi(n)
+		}
+		return nil, &LoadError{File: name, Line: line, Msg: "not valid YAML or JSON: " + msg}
+	}
+	f := &file{name: name, lines: map[string]int{}}
+	if root.Kind == 0 || len(root.Content) == 0 {
+		return nil, &LoadError{File: name, Msg: "is empty"}
+	}
+	c := converter{f: f}
+	v, err := c.convert(root.Content[0], "", 0)
+	if err != nil {
+		return nil, err
+	}
+	f.doc = v
+	return f, nil
+}
+
+type converter struct {
+	f     *file
+	nodes int
+}
+
+func (c *converter) fail(n *yaml.Node, ptr, msg string) error {
+	return &LoadError{File: c.f.name, Line: n.Line, Pointer: ptr, Msg: msg}
+}
+
+func (c *converter) convert(n *yaml.Node, ptr string, depth int) (any, error) {
+	c.nodes++
+	if c.nodes > maxDocNodes {
+		return nil, c.fail(n, ptr, "too many nodes (alias expansion?)")
+	}
+	if depth > 512 {
+		return nil, c.fail(n, ptr, "nested too deeply")
+	}
+	if _, ok := c.f.lines[ptr]; !ok {
+		c.f.lines[ptr] = n.Line
+	}
+	switch n.Kind {
+	case yaml.AliasNode:
+		return c.convert(n.Alias, ptr, depth+1)
+	case yaml.DocumentNode:
+		if len(n.Content) == 0 {
+			return nil, nil
+		}
+		return c.convert(n.Content[0], ptr, depth)
+	case yaml.MappingNode:
+		m := make(map[string]any, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Kind == yaml.AliasNode {
+				k = k.Alias
+			}
+			if k.Kind != yaml.ScalarNode {
+				return nil, c.fail(k, ptr, "mapping keys must be strings")
+			}
+			if k.Tag == "!!merge" {
+				return nil, c.fail(k, ptr, "YAML merge keys (<<) are not supported")
+			}
+			if _, dup := m[k.Value]; dup {
+				return nil, c.fail(k, ptr, fmt.Sprintf("key %q is defined more than once", k.Value))
+			}
+			cv, err := c.convert(v, ptr+"/"+escapeToken(k.Value), depth+1)
+			if err != nil {
+				return nil, err
+			}
+			m[k.Value] = cv
+		}
+		return m, nil
+	case yaml.SequenceNode:
+		a := make([]any, 0, len(n.Content))
+		for i, e := range n.Content {
+			cv, err := c.convert(e, ptr+"/"+strconv.Itoa(i), depth+1)
+			if err != nil {
+				return nil, err
+			}
+			a = append(a, cv)
+		}
+		return a, nil
+	case yaml.ScalarNode:
+		switch n.ShortTag() {
+		case "!!null":
+			return nil, nil
+		case "!!bool":
+			var b bool
+			if err := n.Decode(&b); err != nil {
+				return nil, c.fail(n, ptr, err.Error())
+			}
+			return b, nil
+		case "!!int":
+			if _, err := strconv.ParseInt(n.Value, 10, 64); err == nil {
+				return json.Number(n.Value), nil
+			}
+			var i int64
+			if err := n.Decode(&i); err != nil {
+				// A big integer: keep its digits.
+				if isJSONNumber(n.Value) {
+					return json.Number(n.Value), nil
+				}
+				return nil, c.fail(n, ptr, "integer out of range")
+			}
+			return json.Number(strconv.FormatInt(i, 10)), nil
+		case "!!float":
+			if isJSONNumber(n.Value) {
+				return json.Number(n.Value), nil
+			}
+			var f float64
+			if err := n.Decode(&f); err != nil {
+				return nil, c.fail(n, ptr, err.Error())
+			}
+			if math.IsInf(f, 0) || math.IsNaN(f) {
+				return nil, c.fail(n, ptr, "infinite and NaN numbers are not JSON")
+			}
+			return json.Number(strconv.FormatFloat(f, 'g', -1, 64)), nil
+		default: // !!str, !!timestamp, !!binary and custom tags: the text
+			return n.Value, nil
+		}
+	}
+	return nil, c.fail(n, ptr, "unsupported YAML node")
+}
+
+func isJSONNumber(s string) bool {
+	if s == "" {
+		return false
+	}
+	var d json.Number
+	return json.Unmarshal([]byte(s), &d) == nil && !strings.ContainsAny(s, " \t")
+}
+
+// escapeToken escapes a JSON Pointer reference token (RFC 6901).
+func escapeToken(s string) string {
+	if !strings.ContainsAny(s, "~/") {
+		return s
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
+}
+
+func unescapeToken(s string) string {
+	if !strings.Contains(s, "~") {
+		return s
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(s, "~1", "/"), "~0", "~")
+}
+
+// lookup returns the value at the JSON Pointer ptr in doc.
+func lookup(doc any, ptr string) (any, bool) {
+	if ptr == "" {
+		return doc, true
+	}
+	if ptr[0] != '/' {
+		return nil, false
+	}
+	v := doc
+	for _, tok := range strings.Split(ptr[1:], "/") {
+		tok = unescapeToken(tok)
+		switch x := v.(type) {
+		case map[string]any:
+			var ok bool
+			if v, ok = x[tok]; !ok {
+				return nil, false
+			}
+		case []any:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(x) || (len(tok) > 1 && tok[0] == '0') {
+				return nil, false
+			}
+			v = x[i]
+		default:
+			return nil, false
+		}
+	}
+	return v, true
+}
+
+// line returns the line of ptr in f, or of its nearest ancestor.
+func (f *file) line(ptr string) int {
+	for {
+		if l, ok := f.lines[ptr]; ok {
+			return l
+		}
+		i := strings.LastIndexByte(ptr, '/')
+		if i < 0 {
+			return 0
+		}
+		ptr = ptr[:i]
+	}
+}
+
+func (f *file) errAt(ptr, format string, args ...any) *LoadError {
+	return &LoadError{File: f.name, Line: f.line(ptr), Pointer: ptr, Msg: fmt.Sprintf(format, args...)}
+}
+
+// loc is a place in a file: the file and a JSON Pointer into it.
+type loc struct {
+	f   *file
+	ptr string
+}
+
+func (l loc) value() any {
+	v, _ := lookup(l.f.doc, l.ptr)
+	return v
+}
+
+func (l loc) child(tokens ...string) loc {
+	p := l.ptr
+	for _, t := range tokens {
+		p += "/" + escapeToken(t)
+	}
+	return loc{l.f, p}
+}
+
+func (l loc) errf(format string, args ...any) *LoadError {
+	return l.f.errAt(l.ptr, format, args...)
+}
+
+// url is the location as a file URL with a JSON Pointer fragment, the
+// form the schema compiler knows it by.
+func (l loc) url() string {
+	return fileURL(l.f.path) + "#" + fragmentEscape(l.ptr)
+}
+
+func fileURL(abs string) string {
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}
+	return u.String()
+}
+
+// fragmentEscape percent-encodes a JSON Pointer for use as a URI fragment.
+func fragmentEscape(ptr string) string {
+	u := url.URL{Fragment: ptr}
+	s := u.String()
+	return strings.TrimPrefix(s, "#")
+}
+
+// resolveRef resolves a $ref string found at from. Only local files are
+// ever read: a ref with a scheme other than file fails.
+func (ds *docSet) resolveRef(from loc, ref string) (loc, error) {
+	where := from.child("$ref")
+	if ref == "" {
+		return loc{}, where.errf("$ref is empty")
+	}
+	u, err := url.Parse(ref)
+	if err != nil {
+		return loc{}, where.errf("$ref %q is not a valid URI reference", ref)
+	}
+	if u.Scheme != "" && u.Scheme != "file" {
+		return loc{}, where.errf("$ref %q: only local files are loaded, never the network", ref)
+	}
+	target := from.f
+	if u.Path != "" || u.Scheme == "file" {
+		p := u.Path
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(filepath.Dir(from.f.path), filepath.FromSlash(p))
+		}
+		f, err := ds.load(p)
+		if err != nil {
+			var le *LoadError
+			if errors.As(err, &le) && le.Line == 0 && le.Pointer == "" {
+				return loc{}, where.errf("$ref %q: %s %s", ref, le.File, le.Msg)
+			}
+			return loc{}, err
+		}
+		target = f
+	}
+	frag := u.Fragment
+	if frag != "" && frag[0] != '/' {
+		return loc{}, where.errf("$ref %q: only JSON Pointer fragments are supported here", ref)
+	}
+	if _, ok := lookup(target.doc, frag); !ok {
+		return loc{}, where.errf("$ref %q: nothing at #%s in %s", ref, frag, target.name)
+	}
+	return loc{target, frag}, nil
+}
+
+// deref follows $refs from l (an OpenAPI object that may be a Reference
+// Object) to the object itself.
+func (ds *docSet) deref(l loc) (loc, map[string]any, error) {
+	for i := 0; i < 32; i++ {
+		m, ok := l.value().(map[string]any)
+		if !ok {
+			return l, nil, l.errf("must be an object")
+		}
+		ref, has := m["$ref"]
+		if !has {
+			return l, m, nil
+		}
+		s, ok := ref.(string)
+		if !ok {
+			return l, nil, l.child("$ref").errf("$ref must be a string")
+		}
+		next, err := ds.resolveRef(l, s)
+		if err != nil {
+			return l, nil, err
+		}
+		l = next
+	}
+	return l, nil, l.errf("$ref chain is longer than 32 or circular")
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }

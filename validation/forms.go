@@ -1,0 +1,328 @@
+package validation
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/errorpages/caddy-errorpages/errorpages"
+)
+
+// Multipart limits, beyond the body's own max_body bound.
+const (
+	maxParts       = 1000
+	maxPartHeaders = 16 << 10
+)
+
+// formValues is the decoded fields of a form body by name, in order.
+type formValues struct {
+	names  []string
+	values map[string][]string
+	files  map[string]bool // names whose parts are files
+	// skip names fields already reported (wrong part type): present, but
+	// not checked again by the schema.
+	skip map[string]bool
+}
+
+func (fv *formValues) add(name, value string) {
+	if fv.values == nil {
+		fv.values = map[string][]string{}
+	}
+	if _, ok := fv.values[name]; !ok {
+		fv.names = append(fv.names, name)
+	}
+	fv.values[name] = append(fv.values[name], value)
+}
+
+// checkForm validates an application/x-www-form-urlencoded body.
+func (op *Operation) checkForm(mt *mediaType, body []byte, c *collector) {
+	var fv formValues
+	raw := string(body)
+	for raw != "" {
+		var kv string
+		kv, raw, _ = strings.Cut(raw, "&")
+		if kv == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(kv, "=")
+		dk, e1 := unescapeQuery(k)
+		dv, e2 := unescapeQuery(v)
+		if e1 || e2 {
+			c.add(errorpages.Field{Pointer: "/body", Code: "invalid_encoding", Message: "is not validly percent-encoded UTF-8"}, "")
+			return
+		}
+		fv.add(dk, dv)
+	}
+	op.checkFormValues(mt, &fv, c)
+}
+
+// checkFormValues coerces form fields per the schema and the encoding
+// object, then validates them as one object.
+func (op *Operation) checkFormValues(mt *mediaType, fv *formValues, c *collector) {
+	obj := make(map[string]any, len(fv.names))
+	used := map[string]bool{}
+	// deepObject properties: name[key]=value
+	for name, enc := range mt.encoding {
+		if enc.style != "deepObject" {
+			continue
+		}
+		var o map[string]any
+		pt := mt.types.prop(name)
+		for _, k := range fv.names {
+			if strings.HasPrefix(k, name+"[") && strings.HasSuffix(k, "]") {
+				used[k] = true
+				if o == nil {
+					o = map[string]any{}
+				}
+				key := k[len(name)+1 : len(k)-1]
+				o[key] = coerce(fv.values[k][0], pt.prop(key))
+			}
+		}
+		if o != nil {
+			obj[name] = o
+		}
+	}
+	for _, name := range fv.names {
+		if used[name] {
+			continue
+		}
+		vals := fv.values[name]
+		pt := mt.types.prop(name)
+		enc := mt.encoding[name]
+		style, explode := "form", true
+		if enc != nil {
+			style, explode = enc.style, enc.explode
+		}
+		if fv.files[name] || fv.skip[name] {
+			if pt.shape() == tArray {
+				a := make([]any, len(vals))
+				for i := range a {
+					a[i] = filePlaceholder
+				}
+				obj[name] = a
+			} else {
+				obj[name] = filePlaceholder
+			}
+			continue
+		}
+		switch pt.shape() {
+		case tArray:
+			if explode || len(vals) > 1 {
+				a := make([]any, len(vals))
+				for i, v := range vals {
+					a[i] = coerce(v, pt.items)
+				}
+				obj[name] = a
+			} else {
+				sep := ","
+				switch style {
+				case "spaceDelimited":
+					sep = " "
+				case "pipeDelimited":
+					sep = "|"
+				}
+				parts := strings.Split(vals[0], sep)
+				a := make([]any, len(parts))
+				for i, v := range parts {
+					a[i] = coerce(v, pt.items)
+				}
+				obj[name] = a
+			}
+		case tObject:
+			// An object part is JSON unless its encoding says otherwise.
+			v, jerr := parseJSON([]byte(vals[0]), op.opts.MaxDepth)
+			if jerr != nil {
+				c.add(errorpages.Field{Pointer: "/body/" + escapeToken(name) + jerr.ptr, Code: jerr.code, Message: "is not valid JSON: " + jerr.msg}, name)
+				continue
+			}
+			obj[name] = v
+		default:
+			if len(vals) > 1 {
+				c.add(errorpages.Field{Pointer: "/body/" + escapeToken(name), Code: "duplicate", Message: "is given more than once"}, name)
+				if fv.skip == nil {
+					fv.skip = map[string]bool{}
+				}
+				fv.skip[name] = true
+			}
+			obj[name] = coerce(vals[0], pt)
+		}
+	}
+	if mt.schema == nil {
+		return
+	}
+	if err := mt.schema.Validate(obj); err != nil {
+		before := len(c.fields)
+		c.schemaErrors(err, obj, "/body", "", false)
+		// A file's content is checked by type and size, not by the
+		// string keywords its placeholder would fail.
+		kept := c.fields[:before]
+		for _, f := range c.fields[before:] {
+			if isFileProblem(f, fv.files) || underSkipped(f, fv.skip) {
+				continue
+			}
+			kept = append(kept, f)
+		}
+		c.fields = kept
+		c.body += len(c.fields) - before
+	}
+}
+
+// filePlaceholder stands for a file part's content in the validated
+// object: files are checked by content type and size instead.
+const filePlaceholder = "\x00file"
+
+func isFileProblem(f errorpages.Field, files map[string]bool) bool {
+	switch f.Code {
+	case "min_length", "max_length", "pattern", "format", "enum", "const", "content":
+	default:
+		return false
+	}
+	toks := splitPointer(strings.TrimPrefix(f.Pointer, "/body"))
+	return len(toks) > 0 && files[toks[0]]
+}
+
+func (t *typeInfo) prop(name string) *typeInfo {
+	if t == nil {
+		return nil
+	}
+	if p, ok := t.props[name]; ok {
+		return p
+	}
+	return t.additional
+}
+
+// checkMultipart validates a multipart/form-data body: each part by name,
+// file parts by content type and size.
+func (op *Operation) checkMultipart(mt *mediaType, boundary string, body []byte, c *collector) {
+	if boundary == "" {
+		c.add(errorpages.Field{Pointer: "/body", Code: "multipart", Message: "has no boundary in its Content-Type", Hint: "send Content-Type: multipart/form-data; boundary=…"}, "")
+		return
+	}
+	mr := multipart.NewReader(bytes.NewReader(body), boundary)
+	fv := formValues{files: map[string]bool{}}
+	sizes := map[string][]int{}
+	for n := 0; ; n++ {
+		part, err := mr.NextRawPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil || n >= maxParts {
+			c.add(errorpages.Field{Pointer: "/body", Code: "multipart", Message: "is not a well-formed multipart body"}, "")
+			return
+		}
+		name := part.FormName()
+		if name == "" {
+			c.add(errorpages.Field{Pointer: "/body", Code: "multipart", Message: "has a part without a form-data name"}, "")
+			return
+		}
+		data, err := io.ReadAll(part)
+		if err != nil {
+			c.add(errorpages.Field{Pointer: "/body", Code: "multipart", Message: "is not a well-formed multipart body"}, "")
+			return
+		}
+		ptr := "/body/" + escapeToken(name)
+		isFile := part.FileName() != "" || mt.types.prop(name).binary()
+		if enc := mt.encoding[name]; enc != nil && len(enc.contentTypes) > 0 {
+			ct := part.Header.Get("Content-Type")
+			if !partTypeAllowed(ct, isFile, enc.contentTypes) {
+				c.add(errorpages.Field{Pointer: ptr, Code: "media_type", Message: "has a content type this field does not accept", Hint: "send one of: " + strings.Join(enc.contentTypes, ", ")}, name)
+				c.body++
+				if fv.skip == nil {
+					fv.skip = map[string]bool{}
+				}
+				fv.skip[name] = true
+				fv.add(name, "")
+				continue
+			}
+		}
+		if isFile {
+			fv.files[name] = true
+			sizes[name] = append(sizes[name], len(data))
+			fv.add(name, "")
+			continue
+		}
+		if !utf8.Valid(data) {
+			c.add(errorpages.Field{Pointer: ptr, Code: "invalid_encoding", Message: "is not valid UTF-8"}, name)
+			continue
+		}
+		fv.add(name, string(data))
+	}
+	// File sizes against the property's maxLength/minLength (bytes).
+	for name, ss := range sizes {
+		t := mt.types.prop(name)
+		if t.shape() == tArray {
+			t = t.items
+		}
+		if t == nil {
+			continue
+		}
+		for i, n := range ss {
+			ptr := "/body/" + escapeToken(name)
+			field := name
+			if len(ss) > 1 || mt.types.prop(name).shape() == tArray {
+				ptr += "/" + itoa(i)
+				field += "[" + itoa(i) + "]"
+			}
+			if t.maxLength >= 0 && n > t.maxLength {
+				c.add(errorpages.Field{Pointer: ptr, Code: "max_size", Message: "is larger than " + sizeText(t.maxLength)}, field)
+				c.body++
+			}
+			if t.minLength > 0 && n < t.minLength {
+				c.add(errorpages.Field{Pointer: ptr, Code: "min_size", Message: "is smaller than " + sizeText(t.minLength)}, field)
+				c.body++
+			}
+		}
+	}
+	op.checkFormValues(mt, &fv, c)
+}
+
+func sizeText(n int) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return itoa(n>>20) + " MiB"
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return itoa(n>>10) + " KiB"
+	}
+	return itoa(n) + " bytes"
+}
+
+// partTypeAllowed checks a part's Content-Type against an encoding's
+// media ranges. A part without one is text/plain, or
+// application/octet-stream for a file (RFC 7578 §4.4).
+func partTypeAllowed(ct string, isFile bool, ranges []string) bool {
+	typ := "text/plain"
+	if isFile {
+		typ = "application/octet-stream"
+	}
+	if ct != "" {
+		t, _, err := mime.ParseMediaType(ct)
+		if err != nil {
+			return false
+		}
+		typ = t
+	}
+	t, sub, _ := strings.Cut(typ, "/")
+	for _, r := range ranges {
+		rb, _, _ := strings.Cut(r, ";")
+		rt, rs, _ := strings.Cut(strings.TrimSpace(rb), "/")
+		if (rt == "*" || rt == t) && (rs == "*" || rs == sub) {
+			return true
+		}
+	}
+	return false
+}
+
+
+func (t *typeInfo) binary() bool { return t != nil && t.isBinary }
+
+func underSkipped(f errorpages.Field, skip map[string]bool) bool {
+	if len(skip) == 0 {
+		return false
+	}
+	toks := splitPointer(strings.TrimPrefix(f.Pointer, "/body"))
+	return len(toks) > 0 && skip[toks[0]]
+}

@@ -1,0 +1,108 @@
+package validation
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// FuzzParams feeds arbitrary paths, queries, headers and cookies through
+// every parameter style of the shop document: no panic, and every
+// problem has a location-qualified pointer, a code and a message.
+func FuzzParams(f *testing.F) {
+	for _, s := range []string{
+		"/api/products?filter[color]=red&tags=a|b&limit=3", "/api/reports/;from=2024-01-01;to=2024-01-02",
+		"/api/carts/.abc", "/api/products/search.json?q=ab", "/api/orders?status=open&status=paid&since=2024-01-01",
+		"/api/customers?fields=name,email", "/api/products?filter[a][b][c]=1&filter[=x", "/api/reports/;;=;a=b,c",
+		"/api/carts/.%zz", "/api/products?%=&&=&limit=%ff",
+	} {
+		f.Add(s, "acme", "session=abcdefghijklmnopqrstu")
+	}
+	sh := spec(f, shop, Options{RejectUnknownQuery: true})
+	p30 := spec(f, pets, Options{})
+	f.Fuzz(func(t *testing.T, target, header, cookie string) {
+		path, query, _ := strings.Cut(target, "?")
+		for _, s := range []*Spec{sh, p30} {
+			for _, method := range []string{"GET", "POST"} {
+				var m Match
+				s.Route(method, path, &m)
+				if m.Result != Found {
+					continue
+				}
+				h := http.Header{"X-Tenant": {header}, "Cookie": {cookie}, "X-Trace": {header}, "Idempotency-Key": {header}}
+				res := m.Op.Validate(&m, &Request{Method: method, RawQuery: query, Header: h}, 0)
+				checkResult(t, res)
+			}
+		}
+	})
+}
+
+// FuzzBody feeds arbitrary bodies under each body kind: no panic, sane
+// problems, and a body the strict parser accepts is one encoding/json
+// reads to the same value.
+func FuzzBody(f *testing.F) {
+	f.Add("application/json", []byte(validOrder))
+	f.Add("application/json", []byte(`{"a":1,"a":2}`))
+	f.Add("application/json", []byte(`[[[[[[[[[[]]]]]]]]]]`))
+	f.Add("application/json", []byte("{\"\xff\":1}"))
+	f.Add("application/json", []byte(`"\ud83d\ude00"`))
+	f.Add("application/x-www-form-urlencoded", []byte("name=Ann&email=a%40b.co&interests=shoes"))
+	ct, body := multipartBody([3]string{"image", "a.png|image/png", "x"}, [3]string{"alt", "", "abc"})
+	f.Add(ct, []byte(body))
+	f.Add("multipart/form-data; boundary=XYZ", []byte("--XYZ\r\n\r\n--XYZ--"))
+	sh := spec(f, shop, Options{})
+	routes := []struct{ method, path string }{
+		{"POST", "/api/orders"}, {"POST", "/api/customers"}, {"POST", "/api/products/1/images"}, {"PUT", "/api/orders/6f1c2a4e-8a47-4c8e-9d7e-2f0b7c1e3a55/payment"},
+	}
+	f.Fuzz(func(t *testing.T, ct string, body []byte) {
+		for _, rt := range routes {
+			var m Match
+			sh.Route(rt.method, rt.path, &m)
+			h := http.Header{}
+			for k, v := range orderHeaders {
+				h.Set(k, v)
+			}
+			res := m.Op.Validate(&m, &Request{Method: rt.method, Header: h, ContentType: ct, Body: body, HasBody: len(body) > 0}, 0)
+			checkResult(t, res)
+		}
+		v, jerr := parseJSON(body, DefaultMaxDepth)
+		if jerr == nil {
+			var std any
+			d := json.NewDecoder(strings.NewReader(string(body)))
+			d.UseNumber()
+			if err := d.Decode(&std); err != nil {
+				t.Fatalf("strict parser accepted what encoding/json rejects: %v", err)
+			}
+			a, _ := json.Marshal(v)
+			b, _ := json.Marshal(std)
+			if string(a) != string(b) {
+				t.Fatalf("values differ: %s vs %s", a, b)
+			}
+		} else if jerr.offset < 0 || jerr.offset > len(body) {
+			t.Fatalf("offset %d outside the body", jerr.offset)
+		}
+	})
+}
+
+func checkResult(t *testing.T, res *Result) {
+	t.Helper()
+	if res == nil {
+		return
+	}
+	if len(res.Fields) == 0 || len(res.Fields) > DefaultMaxProblems {
+		t.Fatalf("%d problems", len(res.Fields))
+	}
+	if res.Status != 400 && res.Status != 415 {
+		t.Fatalf("status %d", res.Status)
+	}
+	for _, f := range res.Fields {
+		if locationRank(f.Pointer) > 4 || f.Code == "" || f.Message == "" {
+			t.Fatalf("bad problem %+v", f)
+		}
+		if !utf8.ValidString(f.Field + f.Message + f.Hint + f.Pointer) {
+			t.Fatalf("problem is not UTF-8: %+v", f)
+		}
+	}
+}

@@ -1,0 +1,405 @@
+package validation
+
+import (
+	"encoding/json"
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// DefaultMaxDepth is how deeply JSON bodies may nest by default.
+const DefaultMaxDepth = 64
+
+// jsonError is why a body is not acceptable JSON.
+type jsonError struct {
+	code   string // invalid_json, duplicate_key, too_deep, invalid_encoding
+	offset int    // byte offset of the problem
+	msg    string
+	ptr    string // instance pointer (duplicate_key), else ""
+}
+
+// jsonParser parses a JSON text strictly: the result is what any
+// conforming parser would read, so that the upstream cannot see a value
+// other than the one validated. Duplicate object keys, invalid UTF-8,
+// lone surrogates and nesting beyond maxDepth are rejected.
+// Values: map[string]any, []any, string, json.Number, bool, nil.
+type jsonParser struct {
+	b        []byte
+	i        int
+	depth    int
+	maxDepth int
+	// path holds the keys and indices down to the value being parsed,
+	// only read when reporting a duplicate key.
+	path []pathTok
+}
+
+type pathTok struct {
+	key string
+	idx int // -1 for an object key
+}
+
+func parseJSON(b []byte, maxDepth int) (any, *jsonError) {
+	if maxDepth <= 0 {
+		maxDepth = DefaultMaxDepth
+	}
+	p := jsonParser{b: b, maxDepth: maxDepth}
+	// A UTF-8 byte order mark is not allowed (RFC 8259 §8.1).
+	p.ws()
+	if p.i == len(b) {
+		return nil, &jsonError{code: "invalid_json", offset: p.i, msg: "is empty"}
+	}
+	v, err := p.value()
+	if err != nil {
+		return nil, err
+	}
+	p.ws()
+	if p.i != len(b) {
+		return nil, p.fail("unexpected data after the JSON value")
+	}
+	return v, nil
+}
+
+func (p *jsonParser) fail(msg string) *jsonError {
+	return &jsonError{code: "invalid_json", offset: p.i, msg: msg}
+}
+
+func (p *jsonParser) ws() {
+	for p.i < len(p.b) {
+		switch p.b[p.i] {
+		case ' ', '\t', '\n', '\r':
+			p.i++
+		default:
+			return
+		}
+	}
+}
+
+func (p *jsonParser) value() (any, *jsonError) {
+	if p.i >= len(p.b) {
+		return nil, p.fail("ends too early")
+	}
+	switch c := p.b[p.i]; {
+	case c == '{':
+		return p.object()
+	case c == '[':
+		return p.array()
+	case c == '"':
+		return p.str()
+	case c == '-' || (c >= '0' && c <= '9'):
+		return p.number()
+	case c == 't':
+		return p.literal("true", true)
+	case c == 'f':
+		return p.literal("false", false)
+	case c == 'n':
+		return p.literal("null", nil)
+	default:
+		if c >= utf8.RuneSelf && !utf8.FullRune(p.b[p.i:]) || c >= utf8.RuneSelf {
+			if r, _ := utf8.DecodeRune(p.b[p.i:]); r == utf8.RuneError {
+				return nil, &jsonError{code: "invalid_encoding", offset: p.i, msg: "is not valid UTF-8"}
+			}
+		}
+		return nil, p.fail("unexpected character")
+	}
+}
+
+func (p *jsonParser) literal(word string, v any) (any, *jsonError) {
+	if len(p.b)-p.i < len(word) || string(p.b[p.i:p.i+len(word)]) != word {
+		return nil, p.fail("unexpected character")
+	}
+	p.i += len(word)
+	return v, nil
+}
+
+func (p *jsonParser) enter() *jsonError {
+	p.depth++
+	if p.depth > p.maxDepth {
+		return &jsonError{code: "too_deep", offset: p.i, msg: "nests deeper than " + strconv.Itoa(p.maxDepth) + " levels"}
+	}
+	return nil
+}
+
+func (p *jsonParser) object() (any, *jsonError) {
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	p.i++ // {
+	m := map[string]any{}
+	p.ws()
+	if p.i < len(p.b) && p.b[p.i] == '}' {
+		p.i++
+		p.depth--
+		return m, nil
+	}
+	for {
+		p.ws()
+		if p.i >= len(p.b) {
+			return nil, p.fail("ends inside an object")
+		}
+		if p.b[p.i] != '"' {
+			return nil, p.fail("expected a property name in double quotes")
+		}
+		keyAt := p.i
+		k, err := p.str()
+		if err != nil {
+			return nil, err
+		}
+		key := k.(string)
+		p.ws()
+		if p.i >= len(p.b) || p.b[p.i] != ':' {
+			return nil, p.fail("expected ':' after a property name")
+		}
+		p.i++
+		p.ws()
+		p.path = append(p.path, pathTok{key: key, idx: -1})
+		if _, dup := m[key]; dup {
+			return nil, &jsonError{code: "duplicate_key", offset: keyAt, msg: "appears more than once in the object", ptr: p.pointer()}
+		}
+		v, err := p.value()
+		if err != nil {
+			return nil, err
+		}
+		p.path = p.path[:len(p.path)-1]
+		m[key] = v
+		p.ws()
+		if p.i >= len(p.b) {
+			return nil, p.fail("ends inside an object")
+		}
+		switch p.b[p.i] {
+		case ',':
+			p.i++
+		case '}':
+			p.i++
+			p.depth--
+			return m, nil
+		default:
+			return nil, p.fail("expected ',' or '}'")
+		}
+	}
+}
+
+func (p *jsonParser) array() (any, *jsonError) {
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	p.i++ // [
+	a := []any{}
+	p.ws()
+	if p.i < len(p.b) && p.b[p.i] == ']' {
+		p.i++
+		p.depth--
+		return a, nil
+	}
+	p.path = append(p.path, pathTok{idx: 0})
+	for {
+		p.ws()
+		p.path[len(p.path)-1].idx = len(a)
+		v, err := p.value()
+		if err != nil {
+			return nil, err
+		}
+		a = append(a, v)
+		p.ws()
+		if p.i >= len(p.b) {
+			return nil, p.fail("ends inside an array")
+		}
+		switch p.b[p.i] {
+		case ',':
+			p.i++
+		case ']':
+			p.i++
+			p.depth--
+			p.path = p.path[:len(p.path)-1]
+			return a, nil
+		default:
+			return nil, p.fail("expected ',' or ']'")
+		}
+	}
+}
+
+func (p *jsonParser) pointer() string {
+	s := ""
+	for _, t := range p.path {
+		if t.idx >= 0 {
+			s += "/" + strconv.Itoa(t.idx)
+		} else {
+			s += "/" + escapeToken(t.key)
+		}
+	}
+	return s
+}
+
+func (p *jsonParser) str() (any, *jsonError) {
+	start := p.i + 1
+	i := start
+	ascii := true
+	for i < len(p.b) {
+		c := p.b[i]
+		switch {
+		case c == '"':
+			s := p.b[start:i]
+			if !ascii && !utf8.Valid(s) {
+				return nil, p.badUTF8(start, i)
+			}
+			p.i = i + 1
+			return string(s), nil
+		case c == '\\':
+			return p.strEscaped(start)
+		case c < 0x20:
+			p.i = i
+			return nil, p.fail("control character in a string")
+		case c >= utf8.RuneSelf:
+			ascii = false
+		}
+		i++
+	}
+	p.i = i
+	return nil, p.fail("ends inside a string")
+}
+
+func (p *jsonParser) badUTF8(from, to int) *jsonError {
+	off := from
+	for off < to {
+		r, n := utf8.DecodeRune(p.b[off:to])
+		if r == utf8.RuneError && n <= 1 {
+			break
+		}
+		off += n
+	}
+	return &jsonError{code: "invalid_encoding", offset: off, msg: "is not valid UTF-8"}
+}
+
+func (p *jsonParser) strEscaped(start int) (any, *jsonError) {
+	buf := make([]byte, 0, 32)
+	i := start
+	for i < len(p.b) {
+		c := p.b[i]
+		switch {
+		case c == '"':
+			p.i = i + 1
+			return string(buf), nil
+		case c < 0x20:
+			p.i = i
+			return nil, p.fail("control character in a string")
+		case c == '\\':
+			if i+1 >= len(p.b) {
+				p.i = i
+				return nil, p.fail("ends inside a string")
+			}
+			e := p.b[i+1]
+			switch e {
+			case '"', '\\', '/':
+				buf = append(buf, e)
+			case 'b':
+				buf = append(buf, '\b')
+			case 'f':
+				buf = append(buf, '\f')
+			case 'n':
+				buf = append(buf, '\n')
+			case 'r':
+				buf = append(buf, '\r')
+			case 't':
+				buf = append(buf, '\t')
+			case 'u':
+				r, ok := hex4(p.b, i+2)
+				if !ok {
+					p.i = i
+					return nil, p.fail("invalid \\u escape")
+				}
+				i += 6
+				if utf16.IsSurrogate(r) {
+					r2, ok := rune(0), false
+					if i+1 < len(p.b) && p.b[i] == '\\' && p.b[i+1] == 'u' {
+						r2, ok = hex4(p.b, i+2)
+					}
+					dec := utf16.DecodeRune(r, r2)
+					if !ok || dec == utf8.RuneError {
+						return nil, &jsonError{code: "invalid_encoding", offset: i - 6, msg: "has a lone UTF-16 surrogate escape"}
+					}
+					r = dec
+					i += 6
+				}
+				buf = utf8.AppendRune(buf, r)
+				continue
+			default:
+				p.i = i
+				return nil, p.fail("invalid escape in a string")
+			}
+			i += 2
+			continue
+		case c >= utf8.RuneSelf:
+			r, n := utf8.DecodeRune(p.b[i:])
+			if r == utf8.RuneError && n <= 1 {
+				return nil, &jsonError{code: "invalid_encoding", offset: i, msg: "is not valid UTF-8"}
+			}
+			buf = append(buf, p.b[i:i+n]...)
+			i += n
+			continue
+		}
+		buf = append(buf, c)
+		i++
+	}
+	p.i = i
+	return nil, p.fail("ends inside a string")
+}
+
+func hex4(b []byte, at int) (rune, bool) {
+	if at+4 > len(b) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[at : at+4] {
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
+}
+
+func (p *jsonParser) number() (any, *jsonError) {
+	start := p.i
+	i := p.i
+	if p.b[i] == '-' {
+		i++
+	}
+	digits := func() int {
+		n := 0
+		for i < len(p.b) && p.b[i] >= '0' && p.b[i] <= '9' {
+			i++
+			n++
+		}
+		return n
+	}
+	if i < len(p.b) && p.b[i] == '0' {
+		i++
+	} else if digits() == 0 {
+		p.i = i
+		return nil, p.fail("invalid number")
+	}
+	if i < len(p.b) && p.b[i] == '.' {
+		i++
+		if digits() == 0 {
+			p.i = i
+			return nil, p.fail("invalid number")
+		}
+	}
+	if i < len(p.b) && (p.b[i] == 'e' || p.b[i] == 'E') {
+		i++
+		if i < len(p.b) && (p.b[i] == '+' || p.b[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			p.i = i
+			return nil, p.fail("invalid number")
+		}
+	}
+	p.i = i
+	return json.Number(p.b[start:i]), nil
+}

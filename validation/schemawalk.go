@@ -1,0 +1,414 @@
+package validation
+
+import (
+	"net/url"
+	"path"
+	"sort"
+	"strings"
+)
+
+// discriminator is an OpenAPI discriminator on a schema with oneOf or
+// anyOf: the property that names the branch and the branch each value
+// selects.
+type discriminator struct {
+	prop   string
+	values []string       // sorted, for hints
+	branch map[string]int // value → index in oneOf/anyOf
+}
+
+// schemaWalker visits every schema an operation uses, following $refs
+// across files, before anything is compiled. It translates OpenAPI 3.0
+// schemas into JSON Schema 2020-12, turns readOnly properties into
+// "not allowed in a request", and collects discriminators.
+type schemaWalker struct {
+	ds            *docSet
+	oas30         bool
+	allowReadOnly bool
+	visited       map[string]bool
+	// disc maps the schemas generated for a discriminator (its
+	// required+enum check) to it, for hints.
+	disc map[string]*discriminator
+	readOnly      map[string]bool           // property schema URLs
+}
+
+func newSchemaWalker(ds *docSet, oas30, allowReadOnly bool) *schemaWalker {
+	return &schemaWalker{
+		ds: ds, oas30: oas30, allowReadOnly: allowReadOnly,
+		visited: map[string]bool{}, disc: map[string]*discriminator{}, readOnly: map[string]bool{},
+	}
+}
+
+// Keywords whose value is a schema, a list of schemas or a map of schemas.
+var (
+	schemaKeywords    = []string{"additionalProperties", "not", "if", "then", "else", "unevaluatedProperties", "unevaluatedItems", "contains", "propertyNames", "contentSchema", "items", "additionalItems"}
+	schemaListKeyword = []string{"allOf", "anyOf", "oneOf", "prefixItems"}
+	schemaMapKeywords = []string{"properties", "patternProperties", "dependentSchemas", "$defs", "definitions"}
+)
+
+// isLocalSchemaRef reports whether a schema $ref is one the walker can
+// follow (a file and a JSON Pointer) rather than an anchor or a $id-based
+// reference that the schema engine resolves.
+func isLocalSchemaRef(ref string) bool {
+	u, err := url.Parse(ref)
+	if err != nil {
+		return true // reported by resolveRef
+	}
+	if u.Scheme == "http" || u.Scheme == "https" {
+		return false
+	}
+	return u.Fragment == "" || strings.HasPrefix(u.Fragment, "/")
+}
+
+func (w *schemaWalker) walk(l loc) error {
+	key := l.f.path + "#" + l.ptr
+	if w.visited[key] {
+		return nil
+	}
+	w.visited[key] = true
+	v := l.value()
+	if _, ok := v.(bool); ok {
+		return nil
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return l.errf("a schema must be an object")
+	}
+	if ref, has := m["$ref"]; has {
+		s, ok := ref.(string)
+		if !ok {
+			return l.child("$ref").errf("$ref must be a string")
+		}
+		if w.oas30 {
+			// OpenAPI 3.0: a Reference Object's other members are ignored.
+			for k := range m {
+				if k != "$ref" {
+					delete(m, k)
+				}
+			}
+		}
+		if isLocalSchemaRef(s) {
+			target, err := w.ds.resolveRef(l, s)
+			if err != nil {
+				return err
+			}
+			if err := w.walk(target); err != nil {
+				return err
+			}
+		} else if u, _ := url.Parse(s); u != nil && (u.Scheme == "http" || u.Scheme == "https") && !isMetaURL(s) {
+			return l.child("$ref").errf("$ref %q: only local files are loaded, never the network", s)
+		}
+	}
+	if w.oas30 {
+		if err := w.translate30(l, m); err != nil {
+			return err
+		}
+	}
+	if err := w.readOnlyProps(l, m); err != nil {
+		return err
+	}
+	if err := w.discriminator(l, m); err != nil {
+		return err
+	}
+	for _, k := range schemaKeywords {
+		switch c := m[k].(type) {
+		case map[string]any, bool:
+			if err := w.walk(l.child(k)); err != nil {
+				return err
+			}
+		case []any: // draft-04 style tuple items
+			for i := range c {
+				if err := w.walk(l.child(k, itoa(i))); err != nil {
+					return err
+				}
+			}
+		case nil:
+		default:
+			return l.child(k).errf("%s must be a schema", k)
+		}
+	}
+	for _, k := range schemaListKeyword {
+		if c, ok := m[k]; ok {
+			list, ok := c.([]any)
+			if !ok {
+				return l.child(k).errf("%s must be a list of schemas", k)
+			}
+			for i := range list {
+				if err := w.walk(l.child(k, itoa(i))); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	for _, k := range schemaMapKeywords {
+		if c, ok := m[k]; ok {
+			mm, ok := c.(map[string]any)
+			if !ok {
+				return l.child(k).errf("%s must be an object of schemas", k)
+			}
+			for _, name := range sortedKeys(mm) {
+				if err := w.walk(l.child(k, name)); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// translate30 rewrites an OpenAPI 3.0 schema object into its JSON Schema
+// 2020-12 equivalent, in place.
+func (w *schemaWalker) translate30(l loc, m map[string]any) error {
+	for _, pair := range [][2]string{{"exclusiveMinimum", "minimum"}, {"exclusiveMaximum", "maximum"}} {
+		ex, bound := pair[0], pair[1]
+		switch b := m[ex].(type) {
+		case bool:
+			if b {
+				limit, ok := m[bound]
+				if !ok {
+					return l.child(ex).errf("%s: true needs %s", ex, bound)
+				}
+				m[ex] = limit
+				delete(m, bound)
+			} else {
+				delete(m, ex)
+			}
+		case nil:
+		default:
+			return l.child(ex).errf("%s must be a boolean in OpenAPI 3.0", ex)
+		}
+	}
+	if n, has := m["nullable"]; has {
+		b, ok := n.(bool)
+		if !ok {
+			return l.child("nullable").errf("nullable must be a boolean")
+		}
+		delete(m, "nullable")
+		if !b {
+			return nil
+		}
+		switch t := m["type"].(type) {
+		case string:
+			m["type"] = []any{t, "null"}
+			if e, ok := m["enum"].([]any); ok && !containsNil(e) {
+				m["enum"] = append(e, nil)
+			}
+		case nil:
+			// No type: null is already allowed unless a composition
+			// forbids it; let null through the composition too.
+			comp := false
+			for _, k := range []string{"allOf", "anyOf", "oneOf"} {
+				if _, ok := m[k]; ok {
+					comp = true
+				}
+			}
+			if comp {
+				inner := map[string]any{}
+				for k, v := range m {
+					inner[k] = v
+					delete(m, k)
+				}
+				m["anyOf"] = []any{map[string]any{"type": "null"}, inner}
+			}
+		default:
+			return l.child("type").errf("type must be a string in OpenAPI 3.0")
+		}
+	}
+	return nil
+}
+
+func containsNil(a []any) bool {
+	for _, v := range a {
+		if v == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// isReadOnly reports whether the property schema at l is readOnly, on
+// itself or on the schema its $ref points to.
+func (w *schemaWalker) isReadOnly(l loc) bool {
+	for i := 0; i < 16; i++ {
+		m, ok := l.value().(map[string]any)
+		if !ok {
+			return false
+		}
+		if ro, ok := m["readOnly"].(bool); ok {
+			return ro
+		}
+		ref, ok := m["$ref"].(string)
+		if !ok || !isLocalSchemaRef(ref) {
+			return false
+		}
+		next, err := w.ds.resolveRef(l, ref)
+		if err != nil {
+			return false
+		}
+		l = next
+	}
+	return false
+}
+
+// readOnlyProps applies OpenAPI's rule that readOnly properties belong to
+// responses: they are not required in a request, and (unless allowed)
+// not accepted in one.
+func (w *schemaWalker) readOnlyProps(l loc, m map[string]any) error {
+	props, ok := m["properties"].(map[string]any)
+	if !ok {
+		return nil
+	}
+	var ro []string
+	for name := range props {
+		if w.isReadOnly(l.child("properties", name)) {
+			ro = append(ro, name)
+		}
+	}
+	if len(ro) == 0 {
+		return nil
+	}
+	if req, ok := m["required"].([]any); ok {
+		kept := req[:0:0]
+		for _, r := range req {
+			if s, ok := r.(string); !ok || !containsString(ro, s) {
+				kept = append(kept, r)
+			}
+		}
+		m["required"] = kept
+	}
+	if w.allowReadOnly {
+		return nil
+	}
+	for _, name := range ro {
+		props[name] = false
+		w.readOnly[canonURL(l.child("properties", name).url())] = true
+	}
+	return nil
+}
+
+func containsString(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// discriminator records the discriminator of a oneOf/anyOf schema.
+func (w *schemaWalker) discriminator(l loc, m map[string]any) error {
+	dm, ok := m["discriminator"].(map[string]any)
+	if !ok {
+		return nil
+	}
+	prop, _ := dm["propertyName"].(string)
+	if prop == "" {
+		return l.child("discriminator").errf("discriminator needs a propertyName")
+	}
+	kw := "oneOf"
+	branches, ok := m["oneOf"].([]any)
+	if !ok {
+		kw = "anyOf"
+		branches, ok = m["anyOf"].([]any)
+	}
+	if !ok {
+		return nil // allOf-style inheritance: nothing to narrow
+	}
+	d := &discriminator{prop: prop, branch: map[string]int{}}
+	// Each branch's resolved location, to match the mapping against.
+	where := map[string]int{}
+	for i, b := range branches {
+		bm, ok := b.(map[string]any)
+		if !ok {
+			continue
+		}
+		ref, ok := bm["$ref"].(string)
+		if !ok {
+			continue
+		}
+		if t, err := w.ds.resolveRef(l.child(kw, itoa(i)), ref); err == nil {
+			where[t.f.path+"#"+t.ptr] = i
+			// The implicit value is the schema's name.
+			name := path.Base(t.ptr)
+			if _, taken := d.branch[unescapeToken(name)]; !taken {
+				d.branch[unescapeToken(name)] = i
+			}
+		}
+	}
+	if mapping, ok := dm["mapping"].(map[string]any); ok {
+		// An explicit mapping replaces the implicit names.
+		d.branch = map[string]int{}
+		for _, value := range sortedKeys(mapping) {
+			ref, ok := mapping[value].(string)
+			if !ok {
+				return l.child("discriminator", "mapping", value).errf("a mapping value must be a string")
+			}
+			if !strings.ContainsAny(ref, "/#") {
+				ref = "#/components/schemas/" + ref
+			}
+			t, err := w.ds.resolveRef(l.child("discriminator", "mapping", value), ref)
+			if err != nil {
+				return err
+			}
+			i, ok := where[t.f.path+"#"+t.ptr]
+			if !ok {
+				return l.child("discriminator", "mapping", value).errf("mapping %q names a schema that is not in %s", value, kw)
+			}
+			d.branch[value] = i
+		}
+	}
+	for v := range d.branch {
+		d.values = append(d.values, v)
+	}
+	sort.Strings(d.values)
+	if len(d.values) == 0 {
+		return l.child("discriminator").errf("discriminator has no mapping and no $ref branches to name the values")
+	}
+	// The discriminator selects the branch (OpenAPI's semantics): replace
+	// oneOf/anyOf with "the property is required and one of the values"
+	// and one if/then per value, so a value is checked against its own
+	// branch only.
+	delete(m, kw)
+	all, _ := m["allOf"].([]any)
+	base := len(all)
+	enum := make([]any, len(d.values))
+	for i, v := range d.values {
+		enum[i] = v
+	}
+	all = append(all, map[string]any{"required": []any{prop}, "properties": map[string]any{prop: map[string]any{"enum": enum}}})
+	for _, v := range d.values {
+		all = append(all, map[string]any{
+			"if":   map[string]any{"required": []any{prop}, "properties": map[string]any{prop: map[string]any{"const": v}}},
+			"then": branches[d.branch[v]],
+		})
+	}
+	m["allOf"] = all
+	w.disc[canonURL(l.child("allOf", itoa(base)).url())] = d
+	w.disc[canonURL(l.child("allOf", itoa(base), "properties", prop).url())] = d
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// canonURL is a schema URL in one canonical form (decoded fragment), so
+// that locations from the walker and from the schema engine compare equal.
+func canonURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return s
+	}
+	frag := u.Fragment
+	u.Fragment, u.RawFragment = "", ""
+	return u.String() + "#" + frag
+}
+
+func isMetaURL(s string) bool {
+	return strings.HasPrefix(s, "https://json-schema.org/") || strings.HasPrefix(s, "http://json-schema.org/") ||
+		strings.HasPrefix(s, "https://spec.openapis.org/oas/3.1/")
+}

@@ -1,0 +1,191 @@
+package validation
+
+import (
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/errorpages/caddy-errorpages/errorpages"
+)
+
+// Result is why a request was rejected.
+type Result struct {
+	// Status is the HTTP status to answer: 400 or 415.
+	Status int
+	// Kind is the metric result: "invalid" or "unsupported_media_type".
+	Kind string
+	// Fields lists the problems, sorted by location and capped.
+	Fields []errorpages.Field
+	// More counts the problems beyond Fields.
+	More int
+	// BodySchemaOnly reports that every problem was found by the body's
+	// schema (a well-formed body with wrong content): the 422 case.
+	BodySchemaOnly bool
+	// HeaderName and HeaderValue are a header the answer carries:
+	// Accept-Post or Accept-Patch listing the accepted media types.
+	HeaderName, HeaderValue string
+}
+
+// Codes returns the distinct problem codes, in order of appearance.
+func (r *Result) Codes() []string {
+	var out []string
+	for _, f := range r.Fields {
+		if !containsString(out, f.Code) {
+			out = append(out, f.Code)
+		}
+	}
+	return out
+}
+
+// Validate checks a routed request: its parameters and its body. It
+// returns nil when the request is valid.
+func (op *Operation) Validate(m *Match, req *Request, maxProblems int) *Result {
+	c := collector{ss: op.schemas}
+	op.checkParams(m, req, &c)
+	status := http.StatusBadRequest
+	var hdrName, hdrValue string
+	if op.body != nil {
+		if unsupported := op.checkBody(req, &c); unsupported {
+			status = http.StatusUnsupportedMediaType
+			switch req.Method {
+			case http.MethodPost:
+				hdrName = "Accept-Post"
+			case http.MethodPatch:
+				hdrName = "Accept-Patch"
+			}
+			if hdrName != "" {
+				hdrValue = op.body.accept
+			}
+		}
+	}
+	if len(c.fields) == 0 {
+		return nil
+	}
+	r := &Result{Status: status, Kind: "invalid", HeaderName: hdrName, HeaderValue: hdrValue}
+	if status == http.StatusUnsupportedMediaType {
+		r.Kind = "unsupported_media_type"
+	}
+	r.BodySchemaOnly = c.body == len(c.fields)
+	r.Fields, r.More = finish(c.fields, maxProblems)
+	return r
+}
+
+// checkBody validates the request body against the operation's
+// requestBody. It reports whether the media type is unsupported (415).
+func (op *Operation) checkBody(req *Request, c *collector) bool {
+	rb := op.body
+	if !req.HasBody || len(req.Body) == 0 {
+		if rb.required {
+			c.add(errorpages.Field{Pointer: "/body", Code: "required", Message: "is required: this operation needs a request body"}, "")
+		}
+		return false
+	}
+	if req.ContentType == "" {
+		c.add(errorpages.Field{Pointer: "/body", Code: "media_type", Message: "has no Content-Type", Hint: "send one of: " + rb.accept}, "")
+		return true
+	}
+	typ, params, err := mime.ParseMediaType(req.ContentType)
+	if err != nil {
+		c.add(errorpages.Field{Pointer: "/body", Code: "media_type", Message: "has a Content-Type that cannot be parsed", Hint: "send one of: " + rb.accept}, "")
+		return true
+	}
+	mt := rb.match(typ, params)
+	if mt == nil {
+		c.add(errorpages.Field{Pointer: "/body", Code: "media_type", Message: "has a media type this operation does not accept", Hint: "send one of: " + rb.accept}, "")
+		return true
+	}
+	kind := mt.kind
+	if mt.typ == "*" || mt.sub == "*" {
+		// A wildcard range: validate by what the request says it is.
+		if r, err := parseRange(typ); err == nil {
+			kind = r.kind
+		}
+	}
+	if cs, ok := params["charset"]; ok && (kind == bodyJSON || kind == bodyForm) {
+		if !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "utf8") && !strings.EqualFold(cs, "us-ascii") {
+			c.add(errorpages.Field{Pointer: "/body", Code: "charset", Message: "has a charset other than UTF-8", Hint: "send UTF-8 with charset=utf-8 or no charset"}, "")
+			return true
+		}
+	}
+	switch kind {
+	case bodyJSON:
+		op.checkJSON(mt, req.Body, c)
+	case bodyForm:
+		op.checkForm(mt, req.Body, c)
+	case bodyMultipart:
+		op.checkMultipart(mt, params["boundary"], req.Body, c)
+	}
+	return false
+}
+
+// match returns the most specific declared media range that the
+// request's media type falls in.
+func (rb *requestBody) match(typ string, params map[string]string) *mediaType {
+	t, sub, _ := strings.Cut(typ, "/")
+	for _, mt := range rb.media { // most specific first
+		if mt.anyJSON {
+			if sub == "json" || strings.HasSuffix(sub, "+json") {
+				return mt
+			}
+			continue
+		}
+		if mt.typ != "*" && mt.typ != t {
+			continue
+		}
+		if mt.sub != "*" && mt.sub != sub {
+			continue
+		}
+		ok := true
+		for k, v := range mt.params {
+			if !strings.EqualFold(params[k], v) {
+				ok = false
+			}
+		}
+		if ok {
+			return mt
+		}
+	}
+	return nil
+}
+
+func (op *Operation) checkJSON(mt *mediaType, body []byte, c *collector) {
+	v, jerr := parseJSON(body, op.opts.MaxDepth)
+	if jerr != nil {
+		f := errorpages.Field{Pointer: "/body" + jerr.ptr, Code: jerr.code}
+		switch jerr.code {
+		case "duplicate_key":
+			f.Message = "appears more than once in its object"
+			f.Hint = "send each property once: parsers disagree on which value wins"
+			c.add(f, fieldName("", splitPointer(jerr.ptr), false))
+			return
+		case "too_deep":
+			f.Message = jerr.msg
+		case "invalid_encoding":
+			f.Message = jerr.msg + " (at byte " + strconv.Itoa(jerr.offset) + ")"
+		default:
+			f.Message = "is not valid JSON: " + jerr.msg + " at byte " + strconv.Itoa(jerr.offset)
+		}
+		c.add(f, "")
+		return
+	}
+	if mt.schema == nil {
+		return
+	}
+	if err := mt.schema.Validate(v); err != nil {
+		before := len(c.fields)
+		c.schemaErrors(err, v, "/body", "", false)
+		c.body += len(c.fields) - before
+	}
+}
+
+func splitPointer(p string) []string {
+	if p == "" {
+		return nil
+	}
+	toks := strings.Split(p[1:], "/")
+	for i, t := range toks {
+		toks[i] = unescapeToken(t)
+	}
+	return toks
+}
