@@ -316,7 +316,6 @@ func partTypeAllowed(ct string, isFile bool, ranges []string) bool {
 	return false
 }
 
-
 func (t *typeInfo) binary() bool { return t != nil && t.isBinary }
 
 func underSkipped(f errorpages.Field, skip map[string]bool) bool {

@@ -27,8 +27,8 @@ type schemaWalker struct {
 	visited       map[string]bool
 	// disc maps the schemas generated for a discriminator (its
 	// required+enum check) to it, for hints.
-	disc map[string]*discriminator
-	readOnly      map[string]bool           // property schema URLs
+	disc     map[string]*discriminator
+	readOnly map[string]bool // property schema URLs
 }
 
 func newSchemaWalker(ds *docSet, oas30, allowReadOnly bool) *schemaWalker {

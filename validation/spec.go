@@ -93,7 +93,7 @@ type mediaType struct {
 	typ, sub string // "*" for wildcards
 	params   map[string]string
 	kind     bodyKind
-	anyJSON  bool // json_schema mode: any JSON media type
+	anyJSON  bool               // json_schema mode: any JSON media type
 	schema   *jsonschema.Schema // nil: not validated
 	types    *typeInfo
 	raw      loc
