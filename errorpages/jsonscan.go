@@ -427,14 +427,11 @@ func jsonValid(d []byte) bool {
 }
 
 // unescapeJSON decodes the inside of a JSON string. The result is valid
-// UTF-8: invalid bytes and lone surrogates become U+FFFD, as in
+// UTF-8: each invalid byte and each lone surrogate becomes U+FFFD, as in
 // encoding/json. Plain strings are copied once.
 func unescapeJSON(raw []byte) string {
-	if bytes.IndexByte(raw, '\\') < 0 {
-		if utf8.Valid(raw) {
-			return string(raw)
-		}
-		return strings.ToValidUTF8(string(raw), "\uFFFD")
+	if bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
+		return string(raw)
 	}
 	var b strings.Builder
 	b.Grow(len(raw))
