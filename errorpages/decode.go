@@ -36,6 +36,10 @@ const MaxCodings = 3
 // number of concurrent error responses.
 var decodeSlots = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
 
+// maxDecodeLimit caps limit, so that limit+1 and the windows derived from
+// it stay representable; no error body comes near it.
+const maxDecodeLimit = 1 << 30
+
 type coding uint8
 
 const (
@@ -65,12 +69,13 @@ func parseCoding(s string) (coding, bool) {
 
 // Decode undoes a Content-Encoding (gzip, x-gzip, deflate, br, zstd,
 // identity, or a comma-separated list of at most MaxCodings of them) and
-// returns at most limit decoded bytes. ok is false for an unknown or
+// returns at most limit decoded bytes (a negative limit counts as 0, one
+// above 1 GiB as 1 GiB). ok is false for an unknown or
 // corrupt encoding, or a list longer than MaxCodings. truncated reports
 // that the decoded body was longer than limit. Memory and time are about
 // limit and linear in len(body), whatever the body declares.
 func Decode(body []byte, contentEncoding string, limit int) (out []byte, truncated, ok bool) {
-	limit = max(limit, 0)
+	limit = min(max(limit, 0), maxDecodeLimit)
 	var codings [MaxCodings]coding
 	n := 0
 	for rest := contentEncoding; rest != ""; {
@@ -100,8 +105,14 @@ func Decode(body []byte, contentEncoding string, limit int) (out []byte, truncat
 	}
 	// Codings are listed in the order they were applied: undo from the end.
 	for i := n - 1; i >= 0; i-- {
-		decoded, err := decodeOne(codings[i], data, limit)
-		if len(decoded) <= limit && err != nil && (err != io.ErrUnexpectedEOF || len(decoded) == 0) {
+		// An inner layer is compressed data: limit+1 bytes of output may
+		// take a little more than that (stored blocks, headers).
+		layerLimit := limit
+		if i > 0 {
+			layerLimit += limit>>10 + 1<<10
+		}
+		decoded, err := decodeOne(codings[i], data, layerLimit)
+		if len(decoded) <= layerLimit && err != nil && (err != io.ErrUnexpectedEOF || len(decoded) == 0) {
 			// A body cut short (max_body) still gives what it holds;
 			// anything else is corrupt. Past limit, what follows is
 			// never read, so it cannot spoil what was.

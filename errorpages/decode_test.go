@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"runtime"
 	"strings"
@@ -48,6 +49,30 @@ func encodeChain(t testing.TB, data []byte, codings ...string) []byte {
 		data = encodeAll(t, c, data)
 	}
 	return data
+}
+
+// nested wraps payload in n layers of gzip or zstd, with one reused
+// encoder, and returns the Content-Encoding that lists them.
+func nested(t testing.TB, coding string, n int, payload []byte) (string, []byte) {
+	data := payload
+	var b bytes.Buffer
+	gw := gzip.NewWriter(&b)
+	zw, err := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < n; i++ {
+		if coding == "zstd" {
+			data = zw.EncodeAll(data, nil)
+			continue
+		}
+		b.Reset()
+		gw.Reset(&b)
+		gw.Write(data)
+		gw.Close()
+		data = bytes.Clone(b.Bytes())
+	}
+	return strings.TrimSuffix(strings.Repeat(coding+", ", n), ", "), data
 }
 
 // bitWriter writes brotli's LSB-first bit stream.
@@ -154,6 +179,34 @@ func TestDecode(t *testing.T) {
 	}
 }
 
+// TestDecodeOddLimits: a limit of any value is safe: negative counts as 0,
+// huge is capped, nothing panics.
+func TestDecodeOddLimits(t *testing.T) {
+	body := []byte(`{"message":"x"}`)
+	for _, row := range []struct {
+		name    string
+		limit   int
+		wantLen int
+	}{
+		{"negative limit gives nothing, truncated", -1, 0},
+		{"zero limit gives nothing, truncated", 0, 0},
+		{"MaxInt limit gives the whole body", math.MaxInt, len(body)},
+	} {
+		for _, coding := range []string{"", "gzip", "deflate", "br", "zstd", "zstd, br"} {
+			t.Run(row.name+", "+coding, func(t *testing.T) {
+				data := body
+				if coding != "" {
+					data = encodeChain(t, body, strings.Split(strings.ReplaceAll(coding, " ", ""), ",")...)
+				}
+				out, truncated, ok := Decode(data, coding, row.limit)
+				if !ok || len(out) != row.wantLen || truncated != (row.wantLen < len(body)) || !bytes.Equal(out, body[:row.wantLen]) {
+					t.Errorf("ok=%v truncated=%v out=%q", ok, truncated, out)
+				}
+			})
+		}
+	}
+}
+
 // allocPerDecode is the most bytes one Decode allocated over a few runs,
 // each with empty decoder pools (two GCs empty a sync.Pool): the cost of a
 // decode that finds no decoder to reuse.
@@ -177,10 +230,7 @@ func TestDecodeCostIsBoundedByLimit(t *testing.T) {
 	const limit = 64 << 10
 	const bound = 4*limit + 1<<20
 	payload := []byte(`{"message":"bomb"}`)
-	gzipChain := payload
-	for i := 0; i < 2600; i++ {
-		gzipChain = encodeAll(t, "gzip", gzipChain)
-	}
+	gzipList, gzipChain := nested(t, "gzip", 2600, payload)
 	for _, row := range []struct {
 		name, coding string
 		body         []byte
@@ -188,7 +238,7 @@ func TestDecodeCostIsBoundedByLimit(t *testing.T) {
 		{"brotli stream declaring a 16 MiB window and meta-block", "br", brotliBomb(payload)},
 		{"zstd frame declaring a 64 MiB window", "zstd", zstdBomb(26, 512, false)},
 		{"zstd single-segment frame declaring 64 MiB of content", "zstd", zstdBomb(26, 512, true)},
-		{"2600 nested gzip layers", strings.Repeat("gzip,", 2599) + "gzip", gzipChain},
+		{"2600 nested gzip layers", gzipList, gzipChain},
 	} {
 		t.Run(row.name, func(t *testing.T) {
 			got := allocPerDecode(row.body, row.coding, limit)
@@ -203,17 +253,11 @@ func TestDecodeCostIsBoundedByLimit(t *testing.T) {
 // TestDecodeCodingList: a Content-Encoding list of up to MaxCodings codings
 // is undone from the last; a longer one is refused like a corrupt body.
 func TestDecodeCodingList(t *testing.T) {
+	const limit = 64 << 10
 	body := []byte(`{"message":"layered"}`)
-	long := func(coding string, n int) (string, []byte) {
-		data := body
-		for i := 0; i < n; i++ {
-			data = encodeAll(t, coding, data)
-		}
-		return strings.TrimSuffix(strings.Repeat(coding+", ", n), ", "), data
-	}
-	gzip2600, gzip2600Body := long("gzip", 2600)
-	zstd3000, zstd3000Body := long("zstd", 3000)
-	gzip4, gzip4Body := long("gzip", 4)
+	gzip2600, gzip2600Body := nested(t, "gzip", 2600, body)
+	zstd3000, zstd3000Body := nested(t, "zstd", 3000, body)
+	gzip4, gzip4Body := nested(t, "gzip", 4, body)
 	for _, row := range []struct {
 		name, coding string
 		body         []byte
@@ -226,11 +270,16 @@ func TestDecodeCodingList(t *testing.T) {
 		{"four codings are refused", gzip4, gzip4Body, false},
 		{"2600 nested gzip layers are refused", gzip2600, gzip2600Body, false},
 		{"3000 nested zstd layers are refused", zstd3000, zstd3000Body, false},
+		{"inner layers may be longer than limit", "zstd, gzip", encodeChain(t, patterned(limit), "zstd", "gzip"), true},
 		{"an unknown member refuses the list", "gzip, compress", encodeAll(t, "gzip", body), false},
 	} {
 		t.Run(row.name, func(t *testing.T) {
-			out, _, ok := Decode(row.body, row.coding, 64<<10)
-			if ok != row.ok || (ok && !bytes.Equal(out, body)) || (!ok && out != nil) {
+			want := body
+			if len(row.body) > limit {
+				want = patterned(limit)
+			}
+			out, _, ok := Decode(row.body, row.coding, limit)
+			if ok != row.ok || (ok && !bytes.Equal(out, want)) || (!ok && out != nil) {
 				t.Errorf("Decode(%.40q…) = %q, ok=%v; want ok=%v", row.coding, out, ok, row.ok)
 			}
 		})
@@ -463,10 +512,7 @@ func BenchmarkDecode(b *testing.B) {
 	body := []byte(`{"message":"validation failed","code":"validation_failed","errors":[` +
 		strings.Repeat(`{"field":"email","message":"Invalid email format"},`, 20) +
 		`{"field":"name","message":"is required"}]}`)
-	gzipChain := body
-	for i := 0; i < 2600; i++ {
-		gzipChain = encodeAll(b, "gzip", gzipChain)
-	}
+	gzipList, gzipChain := nested(b, "gzip", 2600, body)
 	for _, row := range []struct {
 		name, coding string
 		body         []byte
@@ -478,7 +524,7 @@ func BenchmarkDecode(b *testing.B) {
 		{"bomb-br", "br", brotliBomb(body)},
 		{"bomb-zstd", "zstd", zstdBomb(26, 512, false)},
 		{"chain", "zstd, deflate, gzip", encodeChain(b, body, "zstd", "deflate", "gzip")},
-		{"chain-2600-gzip", strings.Repeat("gzip, ", 2599) + "gzip", gzipChain},
+		{"chain-2600-gzip", gzipList, gzipChain},
 	} {
 		b.Run(row.name, func(b *testing.B) {
 			b.ReportAllocs()
