@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
@@ -73,7 +74,16 @@ type pageState struct {
 	Overflow  int    `json:"overflow"`
 	BG        string `json:"bg"`
 	Lang      string `json:"lang"`
+	// Styled: the style sheet applied (the card's 6 px top stripe).
+	Styled bool `json:"styled"`
+	// Violations are the securitypolicyviolation events of the page.
+	Violations []string `json:"violations"`
 }
+
+// cspListenerJS records CSP violations; injected through the DevTools
+// protocol before the document loads, so the page's policy can't block it.
+const cspListenerJS = `document.addEventListener('securitypolicyviolation', e =>
+	(window.__csp = window.__csp || []).push(e.violatedDirective + ' ' + e.blockedURI));`
 
 const pageStateJS = `(() => {
 	const vis = el => { if (!el) return false; const r = el.getBoundingClientRect(); const s = getComputedStyle(el);
@@ -84,6 +94,8 @@ const pageStateJS = `(() => {
 		code: code ? code.innerText : '', codeShown: vis(code),
 		overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
 		bg: getComputedStyle(document.body).backgroundColor, lang: document.documentElement.lang,
+		styled: !!document.querySelector('main') && getComputedStyle(document.querySelector('main')).borderTopWidth === '6px',
+		violations: window.__csp || [],
 	};
 })()`
 
@@ -121,11 +133,15 @@ func TestBrowserPages(t *testing.T) {
 		code      int
 		message   string
 		allowed   []string // requests besides the document
+		noShot    bool     // not pictured in docs/
 	}{
-		{"default", "http://localhost:9080/status/422", 422, "Unprocessable Entity", nil},
-		{"branded", "http://brand.localhost:9080/status/422", 422, "Unprocessable Entity", []string{"http://brand.localhost:9080/logo.svg"}},
-		{"branded-503", "http://brand.localhost:9080/status/503", 503, "Service Unavailable", []string{"http://brand.localhost:9080/logo.svg"}},
-		{"custom", "http://custom.localhost:9080/status/404", 404, "Not Found", nil},
+		{"default", "http://localhost:9080/status/422", 422, "Unprocessable Entity", nil, false},
+		{"branded", "http://brand.localhost:9080/status/422", 422, "Unprocessable Entity", []string{"http://brand.localhost:9080/logo.svg"}, false},
+		{"branded-503", "http://brand.localhost:9080/status/503", 503, "Service Unavailable", []string{"http://brand.localhost:9080/logo.svg"}, false},
+		{"custom", "http://custom.localhost:9080/status/404", 404, "Not Found", nil, false},
+		// Express's error handler sends Content-Security-Policy:
+		// default-src 'none'; the page gets a policy of its own instead.
+		{"express", "http://brand.localhost:9080/express", 404, "Not Found", []string{"http://brand.localhost:9080/logo.svg"}, true},
 	}
 	// 320 px is the narrowest phone the page promises; checked, not pictured.
 	viewports := []struct{ w, h int64 }{{320, 568}, {375, 812}, {1280, 800}}
@@ -142,12 +158,21 @@ func TestBrowserPages(t *testing.T) {
 
 					var mu sync.Mutex
 					var requests, problems []string
+					var policy string
 					if err := chromedp.Listen(ctx, func(ev any) {
 						mu.Lock()
 						defer mu.Unlock()
 						switch e := ev.(type) {
 						case *network.EventRequestWillBeSent:
 							requests = append(requests, e.Request.URL)
+						case *network.EventResponseReceived:
+							if e.Response.URL == p.url {
+								for k, v := range e.Response.Headers {
+									if strings.EqualFold(k, "Content-Security-Policy") {
+										policy = fmt.Sprint(v)
+									}
+								}
+							}
 						case *runtime.EventConsoleAPICalled:
 							if e.Type == "error" || e.Type == "assert" {
 								problems = append(problems, fmt.Sprintf("console.%s", e.Type))
@@ -175,6 +200,10 @@ func TestBrowserPages(t *testing.T) {
 							})
 							return err
 						}),
+						chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+							_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspListenerJS})
+							return err
+						}),
 						chromedp.EmulateViewport(vp.w, vp.h, opts...),
 						chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
 							_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
@@ -195,7 +224,7 @@ func TestBrowserPages(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					if vp.w != 320 {
+					if vp.w != 320 && !p.noShot {
 						if err := os.WriteFile(filepath.Join("docs", name+".png"), shot, 0o644); err != nil {
 							t.Fatal(err)
 						}
@@ -221,8 +250,21 @@ func TestBrowserPages(t *testing.T) {
 					if st.Lang == "" {
 						t.Error("no lang attribute")
 					}
+					if len(st.Violations) > 0 {
+						t.Errorf("Content-Security-Policy violations: %v", st.Violations)
+					}
 					mu.Lock()
 					defer mu.Unlock()
+					if p.name != "custom" {
+						// The embedded page is served under its own policy and
+						// is styled under it.
+						if !strings.Contains(policy, "style-src 'sha256-") {
+							t.Errorf("page served without its policy: %q", policy)
+						}
+						if !st.Styled {
+							t.Error("the page is unstyled under its policy")
+						}
+					}
 					for _, u := range requests {
 						if u == p.url || contains2(p.allowed, u) {
 							continue

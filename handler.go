@@ -92,9 +92,8 @@ func (h *Handler) rewriteLocal(w http.ResponseWriter, r *http.Request, err error
 	if he.Err != nil {
 		internal = he.Err.Error()
 	}
-	var problems *errorpages.Problems
-	switch {
-	case errors.As(he.Err, &problems) && problems != nil:
+	switch problems := asProblems(he.Err); {
+	case problems != nil:
 		// A validator's problems are written for clients: they show
 		// whatever the details policy.
 		if problems.Type != "" {
@@ -132,6 +131,21 @@ func (h *Handler) rewriteLocal(w http.ResponseWriter, r *http.Request, err error
 	}
 	h.count(code, f, sourceLocal)
 	return err
+}
+
+// asProblems returns the validator's problems err carries, if any; the
+// usual cases cost no errors.As (whose target escapes to the heap).
+func asProblems(err error) *errorpages.Problems {
+	switch e := err.(type) {
+	case *errorpages.Problems:
+		return e
+	case interface{ Unwrap() error }, interface{ Unwrap() []error }:
+		var p *errorpages.Problems
+		if errors.As(err, &p) {
+			return p
+		}
+	}
+	return nil
 }
 
 // rewriteUpstream renders a held-back upstream error response.

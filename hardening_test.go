@@ -405,6 +405,18 @@ func TestProblemsRendered(t *testing.T) {
 			}
 		}
 	})
+	t.Run("problems wrapped in another error", func(t *testing.T) {
+		h := provisioned(t, &Handler{})
+		wrapped := caddyhttp.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+			return caddyhttp.Error(http.StatusUnprocessableEntity, fmt.Errorf("validating: %w", &errorpages.Problems{
+				Type: "validation_failed", Message: "1 problem", Fields: []errorpages.Field{{Field: "q", Message: "is required", Pointer: "/query/q", Code: "required"}},
+			}))
+		})
+		code, e, _ := serveJSON(t, h, wrapped, "")
+		if code != 422 || e.Error.Type != "validation_failed" || e.Error.Details != "1 problem" || len(e.Error.Fields) != 1 {
+			t.Errorf("%d %+v", code, e.Error)
+		}
+	})
 	t.Run("other Go errors still show nothing", func(t *testing.T) {
 		h := provisioned(t, &Handler{Details: "always"})
 		code, e, _ := serveJSON(t, h, goError(400, "invalid character 'x' looking for beginning of value"), "")

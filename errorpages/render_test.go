@@ -538,3 +538,27 @@ func TestPagePolicy(t *testing.T) {
 		}
 	})
 }
+
+// LocalRef: the request's own address as a link that stays on the site.
+func TestLocalRef(t *testing.T) {
+	for _, row := range []struct{ name, path, query, want string }{
+		{"plain path", "/api/users", "", "/api/users"},
+		{"query kept", "/search", "q=a%20b&page=2", "/search?q=a%20b&page=2"},
+		{"network-path reference made path-absolute", "//evil.example/", "", "/.//evil.example/"},
+		{"three slashes", "///evil.example", "", "/.///evil.example"},
+		{"encoded slashes stay encoded", "/%2F%2Fevil.example/", "", "/%2F%2Fevil.example/"},
+		{"backslash encoded", `/\evil.example/`, "", "/%5Cevil.example/"},
+		{"markup and quotes in the query encoded", "/s", `q="><script>`, "/s?q=%22%3E%3Cscript%3E"},
+		{"a lone percent encoded", "/100%", "x=%zz", "/100%25?x=%25zz"},
+		{"non-ASCII bytes encoded", "/caf\xc3\xa9", "", "/caf%C3%A9"},
+		{"fragment marker encoded", "/a", "b#c", "/a?b%23c"},
+		{"empty path", "", "", "/"},
+		{"not absolute (OPTIONS *)", "*", "", "/"},
+	} {
+		t.Run(row.name, func(t *testing.T) {
+			if got := LocalRef(row.path, row.query); got != row.want {
+				t.Errorf("LocalRef(%q, %q) = %q, want %q", row.path, row.query, got, row.want)
+			}
+		})
+	}
+}
