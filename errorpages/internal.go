@@ -2,6 +2,7 @@ package errorpages
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -39,9 +40,6 @@ func clean(s string, max int) string {
 	return b.String()
 }
 
-// internalPattern matches stack traces, dumps, file paths with line
-// numbers and internal addresses. One alternation is one pass over the
-// text, instead of one pass per pattern.
 // isClean reports whether s is already what clean would make of it:
 // printable ASCII, single spaces, nothing to trim, not too long.
 func isClean(s string, max int) bool {
@@ -57,56 +55,566 @@ func isClean(s string, max int) bool {
 	return true
 }
 
-var internalPattern = regexp.MustCompile(strings.Join([]string{
-	`Traceback \(most recent call last\)`,
-	`goroutine \d+ \[`,
-	`(?:^|\W)panic: `,
-	`\bat [\w$.<>/]+\([^)]*\)`, // Java / .NET / JS frames
-	`Exception in thread`,
-	`\b\w+(?:\.\w+)*(?:Exception|Error): .*\bat\b`,
-	`File "[^"]+", line \d+`,
-	`[\w.\-]+\.(?:go|py|java|js|mjs|ts|rb|php|cs|rs|kt|scala|c|cc|cpp|h|ex|exs|pl):\d+`,
-	`(?:^|[\s(])(?:/[\w.\-]+){2,}(?::\d+| line \d+)`,
-	`[A-Za-z]:\\[\w\\.\- ]+(?::line \d+|:\d+)`,
-	`#\d+ /[\w/.\-]+\(\d+\)`, // PHP trace
-	`\b(?:10|127)\.\d{1,3}\.\d{1,3}\.\d{1,3}\b`,
-	`\b192\.168\.\d{1,3}\.\d{1,3}\b`,
-	`\b172\.(?:1[6-9]|2\d|3[01])\.\d{1,3}\.\d{1,3}\b`,
-	`(?i:\bdial (?:tcp|udp|unix)\b)`,
-	`\bECONNREFUSED\b|\bSQLSTATE\b|\bORA-\d{5}\b`,
-}, "|"))
+// Redacted is the neutral marker that replaces an internal part of a
+// message (an address, a file path, a connection URI, a credential or a
+// secret) when the rest of the message is shown.
+const Redacted = "[redacted]"
 
-// LooksInternal reports whether s looks like a stack trace, an internal
-// dump, a file path with a line number or an internal address: text that
-// must not reach a client whatever the exposure policy.
-func LooksInternal(s string) bool {
-	if !mayBeInternal(s) {
-		return false
-	}
-	return internalPattern.MatchString(s)
+// clue is a feature of a message that a pattern needs before it can
+// match. suspects finds the clues of a message in one cheap pass; only the
+// patterns whose clues are present run, so an ordinary message runs none.
+type clue uint32
+
+const (
+	clueTraceback  clue = 1 << iota // Traceback
+	clueGoroutine                   // goroutine
+	cluePanic                       // panic
+	clueFrame                       // at … (
+	clueLine                        // line
+	clueColonDigit                  // :1 (file:line)
+	clueHash                        // # (PHP frames)
+	clueRuntime                     // FooException, KeyError
+	clueNullDeref                   // dereference, properties, NoneType …
+	clueNetwork                     // dial, ECONNREFUSED
+	clueDBCode                      // SQLSTATE, ORA, pq, E11000
+	clueDBPhrase                    // violates, relation, duplicate, Error (…
+	cluePEM                         // BEGIN
+	clueURI                         // ://
+	cluePath                        // a / that may start an absolute path, ~/
+	clueWindows                     // \
+	clueBracket                     // [ before an address
+	clueIPv4                        // 10. 127. 172. 192. 100. 169. 0.
+	clueIPv6                        // :: or fc00: fd00: fe80:
+	clueHost                        // .internal .local .svc … localhost:
+	clueSecret                      // password= token: …
+	clueAuth                        // Authorization
+	clueBearer                      // Bearer, Basic
+	clueAWS                         // a 20-character word starting with A
+	clueJWT                         // eyJ
+	clueToken                       // sk_ ghp_ xoxb- glpat- AIza
+
+	clueAll     = 1<<iota - 1
+	redactClues = clueAll &^ (cluePEM - 1) // the clues of redact rules
+)
+
+// withheld is a pattern of text withheld whole, whatever the policy.
+type withheld struct {
+	clue clue
+	re   *regexp.Regexp
 }
 
-// mayBeInternal is a cheap pre-check: every internal pattern needs a digit,
-// a parenthesis, a colon or one of a few words.
-func mayBeInternal(s string) bool {
-	return strings.ContainsAny(s, "0123456789(:") ||
-		strings.Contains(s, "Exception") || strings.Contains(s, "ECONNREFUSED") ||
-		strings.Contains(s, "SQLSTATE")
+// The withheld patterns: stack traces and dumps; runtime exception
+// messages (the exception class in front of the message marks it as a
+// program's, not an API's); raw network errors of the runtime; database
+// driver errors, which quote the schema and other users' data. Messages
+// are single-line (clean). Small patterns, each behind its own clue, keep
+// a message from paying for patterns it cannot match.
+var withheldPatterns = []withheld{
+	{clueTraceback, regexp.MustCompile(`Traceback \(most recent call last\)`)},
+	{clueGoroutine, regexp.MustCompile(`goroutine \d+ \[`)},
+	{cluePanic, regexp.MustCompile(`(?:^|\W)panic: `)},
+	{clueFrame, regexp.MustCompile(`\bat [\w$.<>/]+\([^)]*\)`)}, // Java / .NET / JS frames
+	{clueLine, regexp.MustCompile(`File "[^"]+", line \d+|(?:^|[\s(])(?:/[\w.\-]+){2,} line \d+`)},
+	{clueColonDigit, regexp.MustCompile(`\w\.(?:go|py|java|js|mjs|cjs|ts|rb|php|cs|rs|kt|scala|c|cc|cpp|h|ex|exs|pl|swift|dart|lua):\d|(?:^|[\s(])(?:/[\w.\-]+){2,}:\d`)},
+	{clueWindows, regexp.MustCompile(`[A-Za-z]:\\[\w\\.\- ]+(?::line \d+|:\d+)`)},
+	{clueHash, regexp.MustCompile(`#\d+ /[\w/.\-]+\(\d+\)`)}, // PHP frames
+	// A qualified class (java.lang.NullPointerException,
+	// System.InvalidOperationException), any FooException, Python's
+	// programming errors.
+	{clueRuntime, regexp.MustCompile(`Exception in thread|\b(?:[A-Za-z_$][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error)\b|\b[A-Z][A-Za-z0-9]*[a-z0-9]Exception\b|\b(?:KeyError|AttributeError|IndexError|NameError|UnboundLocalError|ZeroDivisionError|RecursionError|ModuleNotFoundError|ImportError): `)},
+	{clueNullDeref, regexp.MustCompile(`nil pointer dereference|Cannot read propert(?:y|ies) of (?:undefined|null)|\bis not a function\b|'NoneType' object|Object reference not set to an instance`)},
+	{clueNetwork, regexp.MustCompile(`(?i:\bdial (?:tcp|udp|unix)\b)|\bECONNREFUSED\b`)},
+	// PostgreSQL (lib/pq, pgx), MySQL, Oracle, SQL Server, SQLite, MongoDB.
+	{clueDBCode, regexp.MustCompile(`\bSQLSTATE\b|\bORA-\d{5}\b|(?:^|\W)pq: |\bE11000\b`)},
+	{clueDBPhrase, regexp.MustCompile(`violates (?:unique|foreign key|not-null|check|exclusion) constraint|\brelation "[^"]*" does not exist|\bcolumn "[^"]*" (?:of relation "[^"]*" )?does not exist|syntax error at or near`)},
+	{clueDBPhrase, regexp.MustCompile(`(?i:\berror) \d{4} \([0-9A-Z]{5}\)|Duplicate entry '.*' for key|Unknown column '[^']*' in|\bTable '[^']*' doesn't exist|error in your SQL syntax`)},
+	{clueDBPhrase, regexp.MustCompile(`\b(?:UNIQUE|NOT NULL|FOREIGN KEY|CHECK) constraint failed|\bno such (?:table|column): |Violation of (?:PRIMARY|UNIQUE) KEY constraint|Cannot insert duplicate key`)},
+}
+
+// How a redact rule's match is checked and replaced.
+type redactKind uint8
+
+const (
+	redactAlways   redactKind = iota
+	redactTrimmed             // trailing punctuation belongs to the sentence
+	redactAddress             // not part of a longer number, version or name
+	redactTokenish            // only when the value looks like a token
+)
+
+const (
+	octet = `(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)`
+	// IPv4 10/8, 127/8, 172.16/12, 192.168/16, 100.64/10 (CGNAT),
+	// 169.254/16 (link-local, cloud metadata) and 0.0.0.0.
+	privateIPv4 = `(?:10(?:\.` + octet + `){3}|127(?:\.` + octet + `){3}|172\.(?:1[6-9]|2\d|3[01])(?:\.` + octet + `){2}|192\.168(?:\.` + octet + `){2}|100\.(?:6[4-9]|[7-9]\d|1[01]\d|12[0-7])(?:\.` + octet + `){2}|169\.254(?:\.` + octet + `){2}|0\.0\.0\.0)`
+	// IPv6 loopback, ULA fc00::/7, link-local fe80::/10, with a zone.
+	privateIPv6 = `(?i:::1|\bf[cd][0-9a-f]{2}(?::[0-9a-f]{0,4}){2,7}|\bfe[89ab][0-9a-f](?::[0-9a-f]{0,4}){2,7})(?:%[\w.\-]+)?`
+	port        = `(?::\d{1,5}\b)?`
+	authScheme  = `(?i:bearer|basic|digest|token|negotiate|ntlm|aws4-hmac-sha256)`
+	// File-system roots: an absolute path under one of them is a file
+	// path, while /v1/charges is an API route the client knows already.
+	fsRoot  = `(?:home|usr|var|etc|opt|srv|tmp|app|apps|root|proc|sys|dev|mnt|data|lib|lib64|bin|sbin|src|go|Users|private|run|workspace|workspaces|code|build|nix|media|boot|snap|Library|System|Applications|Volumes|vagrant|www|dist|config|secrets|certs|storage|sites)`
+	pathSeg = `[\w.@~+\-]+`
+)
+
+// redactRule is an internal part that is redacted. The first capture
+// group that took part in a match marks the part to replace (else the
+// whole match), and kinds[group-1] how it is checked: the group keeps
+// "password=" or "Bearer " in front of the marker, so the message still
+// says what was wrong. Where two rules match overlapping text, the one
+// that starts first wins, then the one listed first.
+type redactRule struct {
+	clue  clue
+	kinds []redactKind
+	re    *regexp.Regexp
+	// at, when set, calls try with each position where re (anchored with
+	// ^) may match, instead of re scanning the whole text: found by code,
+	// it is many times cheaper for rules that ordinary messages trigger.
+	at func(s string, try func(pos int))
+}
+
+func rule(c clue, pattern string, kinds ...redactKind) redactRule {
+	re := regexp.MustCompile(pattern)
+	if n := re.NumSubexp(); n != len(kinds) && !(n == 0 && len(kinds) == 1) {
+		panic("errorpages: redact rule needs one kind per group: " + pattern)
+	}
+	return redactRule{clue: c, kinds: kinds, re: re}
+}
+
+func anchoredRule(c clue, at func(string, func(int)), pattern string, kinds ...redactKind) redactRule {
+	r := rule(c, `^(?:`+pattern+`)`, kinds...)
+	r.at = at
+	return r
+}
+
+var redactRules = []redactRule{
+	// PEM private keys, to their end or to the end of the (cut) text.
+	rule(cluePEM, `-----BEGIN [A-Z0-9 ]*PRIVATE KEY.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY[A-Z ]*-----|$)`, redactAlways),
+	// Connection URIs, whole: any URI with a user part, and the schemes
+	// of data stores and brokers with or without one.
+	anchoredRule(clueURI, uriStarts, `[A-Za-z][A-Za-z0-9+.\-]*://[^\s/?#@"'<>]*@[^\s"'<>]*|(?i:jdbc:[a-z0-9]+|postgres(?:ql)?|mysql|mariadb|rediss?|mongodb(?:\+srv)?|amqps?|mssql|sqlserver|oracle|clickhouse|cassandra|nats|kafka|memcached?|ldaps?|couchbase|neo4j|sqlite3?)://[^\s"'<>]*`, redactTrimmed),
+	// Unix paths: under a file-system root, two or more segments ending
+	// in a file name with an extension, or under ~.
+	rule(cluePath, `(?:^|[\s("'=,\[{<])((?:/`+fsRoot+`(?:/`+pathSeg+`)+/?|(?:/[\w@~+\-][\w.@~+\-]*)+/[\w@~+\-][\w.@~+\-]*\.[A-Za-z][A-Za-z0-9]{0,7}|~/`+pathSeg+`(?:/`+pathSeg+`)*))`, redactTrimmed),
+	// Windows paths: drive and UNC.
+	rule(clueWindows, `\b[A-Za-z]:\\[^\s"'<>|*?]*|\\\\[\w.$\-]+\\[^\s"'<>|*?]*`, redactTrimmed),
+	// Addresses, with a port when there is one.
+	rule(clueBracket, `\[(?:`+privateIPv6+`|::|(?:::ffff:)?`+privateIPv4+`)\]`+port, redactAddress),
+	rule(clueIPv4, `(?:::ffff:)?\b`+privateIPv4+`\b`+port, redactAddress),
+	rule(clueIPv6, privateIPv6, redactAddress),
+	// Internal host names, and localhost with a port.
+	rule(clueHost, `(?i:\b(?:[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?\.)+(?:internal|local|localdomain|lan|intranet|corp|home\.arpa|svc)\b`+port+`|\blocalhost:\d{1,5}\b)`, redactAddress),
+	// Secrets: the value after the parameter's name (secretKeyEnds):
+	// name=value, "name":"value", and name: value when the value looks
+	// like a token.
+	anchoredRule(clueSecret, secretKeyEnds, `["']?\s*=\s*["']?([^\s"'&,;]+)|["']?\s*:\s*["']([^"']*)|\s*:\s*([^\s"'&,;]+)`, redactTrimmed, redactAlways, redactTokenish),
+	rule(clueAuth, `(?i:\b(?:proxy-)?authorization)["']?\s*[:=]\s*["']?(?:`+authScheme+`\s+([^\s"',;]+)|([^\s"',;]+))`, redactAlways, redactTokenish),
+	rule(clueBearer, `(?i:\b(?:bearer|basic))\s+([A-Za-z0-9\-._~+/]+=*)`, redactTokenish),
+	// Keys and tokens recognizable by themselves: AWS access key IDs,
+	// JWTs, Stripe, GitHub, Slack, GitLab and Google API keys.
+	rule(clueAWS, `\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b`, redactAlways),
+	rule(clueJWT, `\beyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*`, redactAlways),
+	rule(clueToken, `\b(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{8,}|\bgh[pousr]_[A-Za-z0-9]{20,}|\bxox[abprs]-[A-Za-z0-9\-]{10,}|\bglpat-[\w\-]{20,}|\bAIza[0-9A-Za-z_\-]{35}`, redactAlways),
+}
+
+// uriStarts calls try with the start of the scheme of each "://" in s.
+func uriStarts(s string, try func(int)) {
+	for i := 0; ; {
+		k := strings.Index(s[i:], "://")
+		if k < 0 {
+			return
+		}
+		k += i
+		j := k
+		for j > 0 && (isAlnum(s[j-1]) || s[j-1] == '+' || s[j-1] == '.' || s[j-1] == '-') {
+			j--
+		}
+		if j >= 5 && strings.EqualFold(s[j-5:j], "jdbc:") {
+			j -= 5
+		}
+		for j < k && !isLetter(s[j]) {
+			j++
+		}
+		if j < k && (j == 0 || !isAlnum(s[j-1]) && s[j-1] != '_') {
+			try(j)
+		}
+		i = k + 3
+	}
+}
+
+// secretKeyEnds calls try with the end of each name of a parameter that
+// holds a secret, whatever its case and prefix: password, db_password,
+// api_key, X-Api-Key, apikey, access_token, client_secret, session_id.
+func secretKeyEnds(s string, try func(int)) {
+	var lower, prev [16]byte
+	np := 0
+	for i := 0; i < len(s); {
+		if !isAlnum(s[i]) {
+			i++
+			continue
+		}
+		start := i
+		for i < len(s) && isAlnum(s[i]) {
+			i++
+		}
+		if i-start > len(lower) {
+			np = 0
+			continue
+		}
+		n := copy(lower[:], s[start:i])
+		toLower(lower[:n])
+		w := string(lower[:n]) // no allocation: compared only
+		joined := start > 0 && (s[start-1] == '_' || s[start-1] == '-')
+		p := ""
+		if joined {
+			p = string(prev[:np])
+		}
+		key := false
+		switch w {
+		case "apikey", "token", "secret", "password", "passwd", "pwd", "pass", "passphrase",
+			"credential", "credentials", "sessid", "sessionid", "signature", "auth":
+			key = true
+		case "key":
+			key = keyPrefix(p)
+		case "id":
+			key = p == "session"
+		default:
+			key = len(w) > 3 && strings.HasSuffix(w, "key") && keyPrefix(w[:len(w)-3])
+		}
+		if key {
+			try(i)
+		}
+		np = copy(prev[:], lower[:n])
+	}
+}
+
+// keyPrefix reports whether p + "key" names a key that is a secret.
+func keyPrefix(p string) bool {
+	switch p {
+	case "api", "access", "secret", "private", "auth", "encryption", "signing", "master", "client", "license", "app":
+		return true
+	}
+	return false
 }
 
 // Sanitize decides what of a cleaned message may reach a client: the
 // message with every internal part (an address, a file path, a connection
-// URI, a credential or secret) replaced by a neutral marker, and ok false
-// when the message must be withheld whole (a stack trace, a dump).
+// URI, a credential or secret) replaced by Redacted, and ok false when the
+// message must be withheld whole (a stack trace, a dump, a runtime
+// exception, a database driver error, or nothing left but markers).
+// An ordinary message comes back as is, without allocating. Time is
+// linear in len(s).
 func Sanitize(s string) (out string, ok bool) {
-	if LooksInternal(s) {
-		return "", false
+	return sanitize(s, suspects(s))
+}
+
+// span is a part of a message to redact; rule orders overlapping spans.
+type span struct{ start, end, rule int }
+
+func sanitize(s string, clues clue) (string, bool) {
+	for _, w := range withheldPatterns {
+		if clues&w.clue != 0 && w.re.MatchString(s) {
+			return "", false
+		}
 	}
-	return s, true
+	if clues&redactClues == 0 {
+		return s, true
+	}
+	spans := redactSpans(s, clues)
+	if len(spans) == 0 {
+		return s, true
+	}
+	var b strings.Builder
+	last := 0
+	for _, sp := range spans {
+		if sp.start < last {
+			continue // inside a part already redacted
+		}
+		b.WriteString(s[last:sp.start])
+		b.WriteString(Redacted)
+		last = sp.end
+	}
+	b.WriteString(s[last:])
+	out := b.String()
+	if !hasWords(out) {
+		return "", false // nothing but markers: say nothing rather than "[redacted]"
+	}
+	return out, true
+}
+
+// redactSpans lists the parts of s to redact, in order.
+func redactSpans(s string, clues clue) []span {
+	var spans []span
+	for i, r := range redactRules {
+		if clues&r.clue == 0 {
+			continue
+		}
+		add := func(m []int, offset int) {
+			g := 1
+			for g < len(m)/2 && m[2*g] < 0 {
+				g++
+			}
+			if g == len(m)/2 {
+				g = 0 // no group: the whole match
+			}
+			start, end := offset+m[2*g], offset+m[2*g+1]
+			switch r.kinds[max(g-1, 0)] {
+			case redactTrimmed:
+				if s[start:end] != Redacted {
+					end = start + len(strings.TrimRight(s[start:end], ".,;:!?)]}"))
+				}
+			case redactAddress:
+				if !addressAlone(s, start, end) {
+					return
+				}
+			case redactTokenish:
+				if !tokenish(s[start:end]) {
+					return
+				}
+			}
+			if start < end && s[start:end] != Redacted {
+				spans = append(spans, span{start, end, i})
+			}
+		}
+		if r.at != nil {
+			r.at(s, func(pos int) {
+				if m := r.re.FindStringSubmatchIndex(s[pos:]); m != nil {
+					add(m, pos)
+				}
+			})
+			continue
+		}
+		for _, m := range r.re.FindAllStringSubmatchIndex(s, -1) {
+			add(m, 0)
+		}
+	}
+	slices.SortFunc(spans, func(a, b span) int {
+		if a.start != b.start {
+			return a.start - b.start
+		}
+		return a.rule - b.rule
+	})
+	return spans
+}
+
+// addressAlone reports whether s[start:end] stands alone: not part of a
+// longer number, version or name (1.10.0.0.1, com.example.internal.Foo,
+// 2001:fd00::1).
+func addressAlone(s string, start, end int) bool {
+	if start > 0 {
+		if c := s[start-1]; c == '.' || c == ':' || c == '-' || c == '_' || isAlnum(c) {
+			return false
+		}
+	}
+	if end < len(s) {
+		c := s[end]
+		if c == ':' || c == '_' || isAlnum(c) {
+			return false
+		}
+		if (c == '.' || c == '-') && end+1 < len(s) && isAlnum(s[end+1]) {
+			return false
+		}
+	}
+	return true
+}
+
+// tokenish reports whether v looks like a credential rather than a word:
+// at least 8 characters with a digit, mixed case or token punctuation.
+// "Bearer token required" and "password: must be 8 characters" keep
+// their words.
+func tokenish(v string) bool {
+	if len(v) < 8 {
+		return false
+	}
+	var digit, lower, upper, punct bool
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c >= '0' && c <= '9':
+			digit = true
+		case c >= 'a' && c <= 'z':
+			lower = true
+		case c >= 'A' && c <= 'Z':
+			upper = upper || i > 0
+		default:
+			punct = true
+		}
+	}
+	return digit || punct || (lower && upper)
+}
+
+// hasWords reports whether anything but markers, spaces and punctuation is
+// left in s.
+func hasWords(s string) bool {
+	s = strings.ReplaceAll(s, Redacted, " ")
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return true
+		}
+	}
+	return false
+}
+
+func isAlnum(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+func toLower(b []byte) {
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+}
+
+// suspects is the cheap pre-check: the clues of s, found in one pass over
+// its words and punctuation. Every pattern needs its clue to match (the
+// tests hold it to that: with every clue set, Sanitize answers the same).
+func suspects(s string) clue {
+	var c clue
+	var atWord, errorWord, secretWord, paren, colon, eq bool
+	var lower [16]byte
+	wstart := -1
+	for i := 0; i <= len(s); i++ {
+		var ch byte // the byte after the word, 0 at the end
+		if i < len(s) {
+			ch = s[i]
+			if isAlnum(ch) {
+				if wstart < 0 {
+					wstart = i
+				}
+				continue
+			}
+		}
+		if wstart >= 0 { // the word s[wstart:i] ends here
+			w := s[wstart:i]
+			if w[0] == 'e' && strings.HasPrefix(w, "eyJ") {
+				c |= clueJWT
+			}
+			if w[0] == 'A' && (len(w) == 20 || strings.HasPrefix(w, "AIza")) {
+				c |= clueAWS | clueToken
+			}
+			if len(w) > 5 && (strings.HasSuffix(w, "Exception") || strings.HasSuffix(w, "Error")) {
+				c |= clueRuntime
+			}
+			if isDigit(w[0]) {
+				if ch == '.' && i+1 < len(s) && isDigit(s[i+1]) {
+					switch w {
+					case "0", "10", "100", "127", "169", "172", "192":
+						c |= clueIPv4
+					}
+				}
+			} else if len(w) <= len(lower) {
+				n := copy(lower[:], w)
+				toLower(lower[:n])
+				switch string(lower[:n]) {
+				case "traceback":
+					c |= clueTraceback
+				case "goroutine":
+					c |= clueGoroutine
+				case "panic":
+					c |= cluePanic
+				case "line":
+					c |= clueLine
+				case "dereference", "properties", "property", "function", "nonetype", "reference":
+					c |= clueNullDeref
+				case "dial", "econnrefused":
+					c |= clueNetwork
+				case "sqlstate", "ora", "pq", "e11000":
+					c |= clueDBCode
+				case "violates", "relation", "column", "syntax", "duplicate", "constraint", "table", "violation":
+					c |= clueDBPhrase
+				case "at":
+					atWord = true
+				case "error":
+					errorWord = true
+				case "key", "apikey", "token", "secret", "password", "passwd", "pwd", "pass", "passphrase",
+					"credential", "credentials", "sessid", "sessionid", "session", "signature", "auth":
+					secretWord = true
+				case "authorization":
+					c |= clueAuth
+				case "bearer", "basic":
+					c |= clueBearer
+				case "begin":
+					c |= cluePEM
+				case "internal", "local", "localdomain", "lan", "intranet", "corp", "arpa", "svc":
+					if wstart > 0 && s[wstart-1] == '.' {
+						c |= clueHost
+					}
+				case "localhost":
+					if ch == ':' {
+						c |= clueHost
+					}
+				case "sk", "rk", "ghp", "gho", "ghu", "ghs", "ghr":
+					if ch == '_' {
+						c |= clueToken
+					}
+				case "xoxa", "xoxb", "xoxp", "xoxr", "xoxs", "glpat":
+					if ch == '-' {
+						c |= clueToken
+					}
+				}
+				if n == 4 && ch == ':' && lower[0] == 'f' && (lower[1] == 'c' || lower[1] == 'd' || lower[1] == 'e') {
+					c |= clueIPv6 // maybe ULA or link-local
+				}
+			}
+			wstart = -1
+		}
+		switch ch {
+		case '/':
+			if i > 0 && s[i-1] == ':' && i+1 < len(s) && s[i+1] == '/' {
+				c |= clueURI
+			}
+			if i == 0 || strings.IndexByte(" \t(\"'=,[{<~", s[i-1]) >= 0 {
+				c |= cluePath
+			}
+		case '\\':
+			c |= clueWindows
+		case '[':
+			if i+1 < len(s) && (s[i+1] == ':' || isAlnum(s[i+1]) && s[i+1] <= 'f') {
+				c |= clueBracket
+			}
+		case '#':
+			c |= clueHash
+		case '(':
+			paren = true
+		case '=':
+			eq = true
+		case ':':
+			colon = true
+			if i+1 < len(s) {
+				if n := s[i+1]; n == ':' {
+					c |= clueIPv6
+				} else if isDigit(n) {
+					c |= clueColonDigit // file:line
+				}
+			}
+		}
+	}
+	if paren && atWord {
+		c |= clueFrame
+	}
+	if paren && errorWord {
+		c |= clueDBPhrase
+	}
+	if secretWord && (eq || colon) {
+		c |= clueSecret
+	}
+	return c
+}
+
+// LooksInternal reports whether s would not be shown as is: it is
+// withheld whole or has an internal part redacted.
+func LooksInternal(s string) bool {
+	out, ok := Sanitize(s)
+	return !ok || out != s
 }
 
 // PublicMessage cleans a local error message written for clients (for
-// example by Caddy's error directive); "" when it is empty or internal.
+// example by Caddy's error directive), with internal parts redacted; ""
+// when it is empty or withheld.
 func PublicMessage(s string) string {
 	s = clean(s, MaxMessageLen)
 	s, _ = Sanitize(s)
