@@ -29,8 +29,9 @@ const MaxCodings = 3
 // reaches further back than what was already produced, so Decode lowers a
 // declared window to one just large enough for limit bytes (brotliWindow,
 // zstdWindow) before decoding; the first limit bytes come out unchanged.
-// Decoder state (a ring buffer of that window, Huffman tables, zstd block
-// buffers, about 1 MiB at most) is pooled, and at most GOMAXPROCS bodies are
+// Decoder state (a ring buffer of that window; zstd's block buffers, about
+// 1 MiB in all; brotli's Huffman tables, up to 2.6 MiB when a hostile
+// stream declares 256 trees of each kind) is pooled, and at most GOMAXPROCS bodies are
 // decoded at once (decoding is CPU-bound on bytes in memory, so more would
 // not finish sooner), so the decoders' memory does not grow with the
 // number of concurrent error responses.
@@ -223,7 +224,13 @@ func decodeDeflate(data []byte, limit int) ([]byte, error) {
 // min(p, 1<<WBITS-16), so for p <= limit, 1<<WBITS-16 >= limit suffices.
 // 18 is the smallest WBITS whose code takes the 4 bits that the large
 // windows (18..24) take, so the header can be rewritten in place; 16, 17
-// and 10..15 are already small.
+// and 10..15 are already small. Past 1<<WBITS-16, where the two windows
+// part, a distance the stream meant as a back-reference reads as a
+// dictionary reference; should that one be invalid, the decoder fails
+// before handing out the bytes it holds, and a body longer than limit
+// gives no details. That takes a copy longer than 24 bytes of the body's
+// first 16 bytes from 256 KiB on: not seen from an encoder, which takes
+// the nearest match.
 func brotliWindow(limit int) uint {
 	w := uint(18)
 	for w < 24 && 1<<w-16 < limit {
