@@ -114,6 +114,14 @@ http://own.localhost:9080 {
 	}
 	reverse_proxy %[1]s
 }
+
+http://ownpolicy.localhost:9080 {
+	header >Content-Security-Policy "default-src 'self'"
+	error_pages {
+		templates %[2]s
+	}
+	reverse_proxy %[1]s
+}
 `, up.addr(), tpl))
 	base := "http://localhost:9080"
 
@@ -267,6 +275,11 @@ http://own.localhost:9080 {
 		r = get(t, tester, "GET", "http://own.localhost:9080/express", "Accept", browserAccept)
 		if csp := r.Header.Values("Content-Security-Policy"); len(csp) != 1 || csp[0] != "frame-ancestors 'self' https://app.example.com" {
 			t.Errorf("own template: Content-Security-Policy = %q", csp)
+		}
+		// The README's way to give one's own pages a policy.
+		r = get(t, tester, "GET", "http://ownpolicy.localhost:9080/express", "Accept", browserAccept)
+		if csp := r.Header.Values("Content-Security-Policy"); len(csp) != 1 || csp[0] != "default-src 'self'" {
+			t.Errorf("own template with a deferred header: Content-Security-Policy = %q", csp)
 		}
 		// Other formats are no documents: the upstream's policy stays.
 		r = get(t, tester, "GET", base+"/express", "Accept", "application/json")
