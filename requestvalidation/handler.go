@@ -1,0 +1,308 @@
+package requestvalidation
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+
+	"github.com/errorpages/caddy-errorpages/errorpages"
+	"github.com/errorpages/caddy-errorpages/validation"
+)
+
+// Placeholders set on every validated request.
+const (
+	phOperationID   = "http.request_validation.operation_id"
+	phOperationPath = "http.request_validation.operation_path"
+	phMode          = "http.request_validation.mode"
+	phResult        = "http.request_validation.result"
+	phProblemCount  = "http.request_validation.problem_count"
+	phProblemCodes  = "http.request_validation.problem_codes"
+	phFirstPointer  = "http.request_validation.first_pointer"
+	phFirstProblem  = "http.request_validation.first_problem"
+)
+
+var matchPool = sync.Pool{New: func() any { return new(validation.Match) }}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// ServeHTTP validates the request and passes it on, or answers with the
+// problems as an error for error_pages (or handle_errors) to render.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	repl, _ := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer)
+	m := matchPool.Get().(*validation.Match)
+	defer matchPool.Put(m)
+	op := h.jsonOp
+	if h.spec != nil {
+		h.spec.Route(r.Method, r.URL.EscapedPath(), m)
+		switch m.Result {
+		case validation.Skip:
+			return next.ServeHTTP(w, r)
+		case validation.NotFound:
+			h.metrics.count("", resultNotFound)
+			setPlaceholder(repl, phResult, resultNotFound)
+			if h.UnknownPath == "pass" {
+				return next.ServeHTTP(w, r)
+			}
+			h.logReject(r, "", http.StatusNotFound, resultNotFound, nil)
+			return caddyhttp.Error(http.StatusNotFound, &errorpages.Problems{
+				Type:    errorpages.TypeSlug(http.StatusNotFound),
+				Message: "The API has no operation at this path.",
+			})
+		case validation.MethodNotAllowed:
+			h.metrics.count("", resultMethodNotAllowed)
+			setPlaceholder(repl, phResult, resultMethodNotAllowed)
+			if h.UnknownMethod == "pass" {
+				return next.ServeHTTP(w, r)
+			}
+			w.Header().Set("Allow", m.Allow)
+			h.logReject(r, "", http.StatusMethodNotAllowed, resultMethodNotAllowed, nil)
+			return caddyhttp.Error(http.StatusMethodNotAllowed, &errorpages.Problems{
+				Type:    errorpages.TypeSlug(http.StatusMethodNotAllowed),
+				Message: "This path does not accept " + r.Method + "; it accepts " + m.Allow + ".",
+			})
+		}
+		op = m.Op
+	}
+	report := h.report[op]
+	if repl != nil {
+		repl.Set(phOperationID, op.ID)
+		repl.Set(phOperationPath, op.Path)
+		if report {
+			repl.Set(phMode, "report")
+		} else {
+			repl.Set(phMode, "enforce")
+		}
+	}
+
+	vr := validation.Request{Method: r.Method, RawQuery: r.URL.RawQuery, Header: r.Header, ContentType: r.Header.Get("Content-Type")}
+	if op.HasBody() && hasBody(r) {
+		body, tooLarge, err := h.readBody(r)
+		if err != nil {
+			return caddyhttp.Error(http.StatusBadRequest, fmt.Errorf("request_validation: reading the body: %w", err))
+		}
+		if tooLarge {
+			if report {
+				// The request passes: what was read, then the rest.
+				r.Body = readCloser{io.MultiReader(bytes.NewReader(body), r.Body), r.Body}
+				h.metrics.count(op.ID, resultReported)
+				h.logReport(r, op, resultTooLarge, nil)
+				setPlaceholder(repl, phResult, resultReported)
+				return next.ServeHTTP(w, r)
+			}
+			h.metrics.count(op.ID, resultTooLarge)
+			setPlaceholder(repl, phResult, resultTooLarge)
+			h.logReject(r, op.ID, http.StatusRequestEntityTooLarge, resultTooLarge, nil)
+			return caddyhttp.Error(http.StatusRequestEntityTooLarge, &errorpages.Problems{
+				Type:    errorpages.TypeSlug(http.StatusRequestEntityTooLarge),
+				Message: "The request body is larger than " + sizeText(h.MaxBody) + ".",
+				Fields:  []errorpages.Field{{Pointer: "/body", Code: "max_body", Message: "is larger than " + sizeText(h.MaxBody)}},
+				Docs:    op.Docs,
+			})
+		}
+		vr.Body, vr.HasBody = body, true
+		// The upstream receives exactly the bytes that were validated.
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.ContentLength = int64(len(body))
+		r.TransferEncoding = nil
+		r.Header.Set("Content-Length", strconv.Itoa(len(body)))
+	}
+
+	res := op.Validate(m, &vr, h.MaxProblems)
+	if res == nil {
+		h.metrics.count(op.ID, resultValid)
+		setPlaceholder(repl, phResult, resultValid)
+		return next.ServeHTTP(w, r)
+	}
+	setProblemPlaceholders(repl, res)
+	if report {
+		h.metrics.count(op.ID, resultReported)
+		setPlaceholder(repl, phResult, resultReported)
+		h.logReport(r, op, res.Kind, res)
+		return next.ServeHTTP(w, r)
+	}
+	h.metrics.count(op.ID, res.Kind)
+	setPlaceholder(repl, phResult, res.Kind)
+	status := res.Status
+	if status == http.StatusBadRequest && res.BodySchemaOnly && h.BodyStatus == http.StatusUnprocessableEntity {
+		status = http.StatusUnprocessableEntity
+	}
+	if res.HeaderName != "" {
+		w.Header().Set(res.HeaderName, res.HeaderValue)
+	}
+	h.logReject(r, op.ID, status, res.Kind, res)
+	typ := "validation_failed"
+	if status == http.StatusUnsupportedMediaType {
+		typ = errorpages.TypeSlug(status)
+	}
+	return caddyhttp.Error(status, &errorpages.Problems{
+		Type:    typ,
+		Message: summary(res),
+		Fields:  res.Fields,
+		More:    res.More,
+		Docs:    op.Docs,
+	})
+}
+
+// hasBody reports whether the request carries a body.
+func hasBody(r *http.Request) bool {
+	return r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0
+}
+
+// readBody reads the body up to MaxBody. A declared Content-Length over
+// the limit, or a chunked body passing it, is too large: the rest is not
+// read.
+func (h *Handler) readBody(r *http.Request) (body []byte, tooLarge bool, err error) {
+	if r.ContentLength > h.MaxBody {
+		return nil, true, nil
+	}
+	if r.ContentLength > 0 {
+		body = make([]byte, r.ContentLength)
+		n, err := io.ReadFull(r.Body, body)
+		if err != nil {
+			return nil, false, readErr(err, n)
+		}
+		return body, false, nil
+	}
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= 64<<10 {
+			bufPool.Put(buf)
+		}
+	}()
+	n, err := buf.ReadFrom(io.LimitReader(r.Body, h.MaxBody+1))
+	if err != nil {
+		return nil, false, readErr(err, int(n))
+	}
+	if n > h.MaxBody {
+		return buf.Bytes(), true, nil
+	}
+	return bytes.Clone(buf.Bytes()), false, nil
+}
+
+func readErr(err error, n int) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		// request_body's max_size: Caddy answers 413 for it.
+		return caddyhttp.Error(http.StatusRequestEntityTooLarge, err)
+	}
+	return fmt.Errorf("after %d bytes: %w", n, err)
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+func sizeText(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + " MiB"
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return strconv.FormatInt(n>>10, 10) + " KiB"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
+}
+
+func summary(res *validation.Result) string {
+	n := len(res.Fields) + res.More
+	if res.Status == http.StatusUnsupportedMediaType {
+		return "The request body's media type is not accepted here."
+	}
+	if n == 1 {
+		return "The request has 1 problem."
+	}
+	return "The request has " + strconv.Itoa(n) + " problems."
+}
+
+func setPlaceholder(repl *caddy.Replacer, k string, v any) {
+	if repl != nil {
+		repl.Set(k, v)
+	}
+}
+
+// setProblemPlaceholders gives handle_errors and log lines the count, the
+// codes and the first problem.
+func setProblemPlaceholders(repl *caddy.Replacer, res *validation.Result) {
+	if repl == nil {
+		return
+	}
+	repl.Set(phProblemCount, len(res.Fields)+res.More)
+	repl.Set(phProblemCodes, strings.Join(res.Codes(), ","))
+	if len(res.Fields) > 0 {
+		f := res.Fields[0]
+		repl.Set(phFirstPointer, f.Pointer)
+		where := f.Field
+		if where == "" {
+			where = f.Pointer
+		}
+		repl.Set(phFirstProblem, where+": "+f.Message)
+	}
+}
+
+// requestID is the client's X-Request-ID when it looks like one, else
+// Caddy's request UUID.
+func requestID(r *http.Request) string {
+	if id := r.Header.Get("X-Request-ID"); id != "" && len(id) <= 128 && strings.Trim(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-") == "" {
+		return id
+	}
+	if repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer); ok {
+		return repl.ReplaceAll("{http.request.uuid}", "")
+	}
+	return ""
+}
+
+func problemFields(res *validation.Result) []zap.Field {
+	if res == nil {
+		return nil
+	}
+	ptrs := make([]string, len(res.Fields))
+	for i, f := range res.Fields {
+		ptrs[i] = f.Code + " " + f.Pointer
+	}
+	return []zap.Field{
+		zap.Int("problems", len(res.Fields)+res.More),
+		zap.Strings("codes", res.Codes()),
+		zap.Strings("problem_pointers", ptrs),
+	}
+}
+
+// logReject writes the one line a rejection gets: operation, request ID,
+// problem count and codes, never values.
+func (h *Handler) logReject(r *http.Request, opID string, status int, result string, res *validation.Result) {
+	if c := h.logger.Check(zap.InfoLevel, "request rejected"); c != nil {
+		fields := append([]zap.Field{
+			zap.String("operation", opID),
+			zap.String("request_id", requestID(r)),
+			zap.String("method", r.Method),
+			zap.Int("status", status),
+			zap.String("result", result),
+		}, problemFields(res)...)
+		c.Write(fields...)
+	}
+}
+
+// logReport logs a violation that report mode let pass, at WARN.
+func (h *Handler) logReport(r *http.Request, op *validation.Operation, result string, res *validation.Result) {
+	if c := h.logger.Check(zap.WarnLevel, "request violates the API description (report mode: passed)"); c != nil {
+		fields := append([]zap.Field{
+			zap.String("operation", op.ID),
+			zap.String("request_id", requestID(r)),
+			zap.String("method", r.Method),
+			zap.String("result", result),
+		}, problemFields(res)...)
+		c.Write(fields...)
+	}
+}
+
+// Interface guards
+var _ caddyhttp.MiddlewareHandler = (*Handler)(nil)

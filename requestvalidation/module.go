@@ -1,0 +1,270 @@
+// Package requestvalidation is the request_validation Caddy handler: it
+// checks requests against an OpenAPI 3.0/3.1 document or a JSON Schema
+// before they reach the upstream, and answers 400/404/405/413/415 with
+// every problem (a location-qualified JSON Pointer, a code and a hint
+// each), as an error that error_pages renders in every format. The
+// validation itself is the validation package, which has no Caddy import.
+package requestvalidation
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/caddyserver/caddy/v2"
+	"go.uber.org/zap"
+
+	"github.com/errorpages/caddy-errorpages/validation"
+)
+
+func init() {
+	caddy.RegisterModule(Handler{})
+}
+
+// Defaults.
+const (
+	DefaultMaxBody     = 1 << 20
+	DefaultMaxProblems = validation.DefaultMaxProblems
+)
+
+// Handler validates requests against an OpenAPI document or a JSON
+// Schema.
+type Handler struct {
+	// OpenAPI is the path of an OpenAPI 3.0 or 3.1 document, YAML or
+	// JSON, relative to Caddy's working directory. $refs to other local
+	// files are relative to the document holding them; nothing is ever
+	// fetched over the network. One of openapi and json_schema is needed.
+	OpenAPI string `json:"openapi,omitempty"`
+
+	// JSONSchema is the path of a JSON Schema (2020-12 unless its
+	// $schema says otherwise) that the JSON body of every request the
+	// handler's matcher selects must satisfy. Such requests need a JSON
+	// body: none is a 400, another media type a 415.
+	JSONSchema string `json:"json_schema,omitempty"`
+
+	// Mode is enforce (reject invalid requests) or report (let them
+	// pass, log each violation at WARN and count it). Default: enforce.
+	Mode string `json:"mode,omitempty"`
+
+	// Operations sets the mode per operationId, over Mode and over the
+	// document's x-request-validation extension.
+	Operations map[string]string `json:"operations,omitempty"`
+
+	// BasePath is removed from the request path before routing.
+	// Default: the path of the document's first servers URL ("/" for
+	// none).
+	BasePath string `json:"base_path,omitempty"`
+
+	// UnknownPath is reject (404) or pass, for paths the document does
+	// not declare. Default: reject.
+	UnknownPath string `json:"unknown_path,omitempty"`
+
+	// UnknownMethod is reject (405 with Allow) or pass, for methods a
+	// declared path does not declare. Default: reject.
+	UnknownMethod string `json:"unknown_method,omitempty"`
+
+	// UnknownQuery is allow or reject, for query parameters the
+	// operation does not declare. Default: allow.
+	UnknownQuery string `json:"unknown_query,omitempty"`
+
+	// MaxBody is the largest request body read, in bytes; a larger one
+	// is answered 413 without reading the rest. Default: 1 MiB.
+	MaxBody int64 `json:"max_body,omitempty"`
+
+	// MaxDepth bounds the nesting of JSON bodies. Default: 64.
+	MaxDepth int `json:"max_depth,omitempty"`
+
+	// MaxProblems caps the problems listed in one answer; the rest are
+	// counted. Default: 50.
+	MaxProblems int `json:"max_problems,omitempty"`
+
+	// CheckFormats asserts "format" (email, date-time, uuid …) when true
+	// or absent; false makes it an annotation. Default: true.
+	CheckFormats *bool `json:"check_formats,omitempty"`
+
+	// ReadOnly is reject or allow, for readOnly properties in request
+	// bodies. Default: reject.
+	ReadOnly string `json:"read_only,omitempty"`
+
+	// BodyStatus is the status for requests whose only problems are the
+	// body's schema violations: 400 or 422. Default: 400.
+	BodyStatus int `json:"body_status,omitempty"`
+
+	spec    *validation.Spec
+	jsonOp  *validation.Operation
+	report  map[*validation.Operation]bool
+	logger  *zap.Logger
+	metrics *metrics
+}
+
+// CaddyModule returns the Caddy module information.
+func (Handler) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{
+		ID:  "http.handlers.request_validation",
+		New: func() caddy.Module { return new(Handler) },
+	}
+}
+
+// Provision loads and compiles the document: nothing is compiled per
+// request.
+func (h *Handler) Provision(ctx caddy.Context) error {
+	h.logger = ctx.Logger()
+	if err := h.setDefaults(); err != nil {
+		return err
+	}
+	if err := h.load(); err != nil {
+		return err
+	}
+	m, err := newMetrics(ctx.GetMetricsRegistry())
+	if err != nil {
+		return fmt.Errorf("request_validation: metrics: %w", err)
+	}
+	h.metrics = m
+	return nil
+}
+
+func (h *Handler) setDefaults() error {
+	if h.Mode == "" {
+		h.Mode = "enforce"
+	}
+	if h.UnknownPath == "" {
+		h.UnknownPath = "reject"
+	}
+	if h.UnknownMethod == "" {
+		h.UnknownMethod = "reject"
+	}
+	if h.UnknownQuery == "" {
+		h.UnknownQuery = "allow"
+	}
+	if h.ReadOnly == "" {
+		h.ReadOnly = "reject"
+	}
+	if h.MaxBody == 0 {
+		h.MaxBody = DefaultMaxBody
+	}
+	if h.MaxDepth == 0 {
+		h.MaxDepth = validation.DefaultMaxDepth
+	}
+	if h.MaxProblems == 0 {
+		h.MaxProblems = DefaultMaxProblems
+	}
+	if h.BodyStatus == 0 {
+		h.BodyStatus = http.StatusBadRequest
+	}
+	return h.Validate()
+}
+
+// Validate checks the configuration.
+func (h *Handler) Validate() error {
+	switch {
+	case h.OpenAPI == "" && h.JSONSchema == "":
+		return fmt.Errorf("request_validation: one of openapi and json_schema is required")
+	case h.OpenAPI != "" && h.JSONSchema != "":
+		return fmt.Errorf("request_validation: openapi and json_schema cannot both be set")
+	}
+	if err := oneOf("mode", h.Mode, "enforce", "report"); err != nil {
+		return err
+	}
+	for id, m := range h.Operations {
+		if err := oneOf("operation "+id, m, "enforce", "report"); err != nil {
+			return err
+		}
+	}
+	if h.JSONSchema != "" && len(h.Operations) > 0 {
+		return fmt.Errorf("request_validation: operation modes need an openapi document")
+	}
+	for _, c := range []struct{ name, v string }{{"unknown_path", h.UnknownPath}, {"unknown_method", h.UnknownMethod}} {
+		if err := oneOf(c.name, c.v, "reject", "pass"); err != nil {
+			return err
+		}
+	}
+	if err := oneOf("unknown_query", h.UnknownQuery, "allow", "reject"); err != nil {
+		return err
+	}
+	if err := oneOf("read_only", h.ReadOnly, "reject", "allow"); err != nil {
+		return err
+	}
+	if h.MaxBody < 0 {
+		return fmt.Errorf("request_validation: max_body must be positive")
+	}
+	if h.MaxDepth < 0 || h.MaxDepth > 10000 {
+		return fmt.Errorf("request_validation: max_depth must be between 1 and 10000")
+	}
+	if h.MaxProblems < 0 {
+		return fmt.Errorf("request_validation: max_problems must be positive")
+	}
+	if h.BodyStatus != 0 && h.BodyStatus != 400 && h.BodyStatus != 422 {
+		return fmt.Errorf("request_validation: body_status must be 400 or 422")
+	}
+	if h.BasePath != "" && !strings.HasPrefix(h.BasePath, "/") {
+		return fmt.Errorf("request_validation: base_path %q must start with /", h.BasePath)
+	}
+	return nil
+}
+
+func oneOf(name, v string, allowed ...string) error {
+	for _, a := range allowed {
+		if v == a {
+			return nil
+		}
+	}
+	return fmt.Errorf("request_validation: %s must be %s, not %q", name, strings.Join(allowed, " or "), v)
+}
+
+func (h *Handler) options() validation.Options {
+	return validation.Options{
+		SkipFormats:        h.CheckFormats != nil && !*h.CheckFormats,
+		AllowReadOnly:      h.ReadOnly == "allow",
+		RejectUnknownQuery: h.UnknownQuery == "reject",
+		MaxDepth:           h.MaxDepth,
+		BasePath:           h.BasePath,
+	}
+}
+
+// load compiles the document and resolves each operation's mode.
+func (h *Handler) load() error {
+	if h.JSONSchema != "" {
+		op, err := validation.LoadJSONSchema(h.JSONSchema, h.options())
+		if err != nil {
+			return fmt.Errorf("request_validation: json_schema: %w", err)
+		}
+		h.jsonOp = op
+		h.report = map[*validation.Operation]bool{op: h.Mode == "report"}
+		return nil
+	}
+	spec, err := validation.Load(h.OpenAPI, h.options())
+	if err != nil {
+		return fmt.Errorf("request_validation: openapi: %w", err)
+	}
+	byID := map[string]*validation.Operation{}
+	h.report = map[*validation.Operation]bool{}
+	for _, op := range spec.Operations() {
+		byID[op.ID] = op
+		mode := h.Mode
+		if op.Mode != "" {
+			mode = op.Mode
+		}
+		h.report[op] = mode == "report"
+	}
+	ids := make([]string, 0, len(h.Operations))
+	for id := range h.Operations {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		op, ok := byID[id]
+		if !ok {
+			return fmt.Errorf("request_validation: operation %q: the document has no such operationId", id)
+		}
+		h.report[op] = h.Operations[id] == "report"
+	}
+	h.spec = spec
+	return nil
+}
+
+// Interface guards
+var (
+	_ caddy.Provisioner = (*Handler)(nil)
+	_ caddy.Validator   = (*Handler)(nil)
+)
