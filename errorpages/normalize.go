@@ -50,12 +50,39 @@ func (u *Upstream) setType(s string) {
 		s = s[i+1:]
 	}
 	if !isSlug(s) {
-		s = slug(s)
+		s = asciiSlug(s)
 	}
 	if len(s) > maxTypeLen {
 		s = s[:maxTypeLen]
 	}
 	u.Type = s
+}
+
+// asciiSlug is slug in one allocation for the usual codes, ASCII words
+// joined by "_", "-", "." or spaces ("FST_ERR_VALIDATION",
+// "card-declined"); other text goes through slug.
+func asciiSlug(s string) string {
+	b := make([]byte, 0, len(s))
+	under := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c >= 'A' && c <= 'Z':
+			if under && len(b) > 0 {
+				b = append(b, '_')
+			}
+			under = false
+			if c <= 'Z' && c >= 'A' {
+				c += 'a' - 'A'
+			}
+			b = append(b, c)
+		case c == '_' || c == '-' || c == '.' || c == ' ':
+			under = true
+		default:
+			return slug(s)
+		}
+	}
+	return string(b)
 }
 
 // isSlug reports whether s is already what slug would make of it
@@ -127,8 +154,8 @@ func (u *Upstream) drop(s string) {
 // requestPart names the part of the request that a framework's location
 // word refers to, as Field.Pointer spells it: body, query, path, header
 // or cookie; "" when unknown.
-func requestPart(loc string) string {
-	switch loc {
+func requestPart(loc []byte) string {
+	switch string(loc) {
 	case "body", "payload":
 		return "body"
 	case "query", "querystring":
@@ -163,7 +190,16 @@ func dottedField(path, part string) (name, pointer string) {
 		}
 		start = i + 1
 	}
-	return string(n), string(p)
+	return sameOr(n, path), string(p)
+}
+
+// sameOr returns s when b holds the same text, else b as a string: a
+// name that needed no change costs no copy.
+func sameOr(b []byte, s string) string {
+	if string(b) == s {
+		return s
+	}
+	return string(b)
 }
 
 // appendNameSeg adds a segment to a field name: ".qty", or "[0]" for an

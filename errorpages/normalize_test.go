@@ -223,3 +223,16 @@ func BenchmarkParse(b *testing.B) {
 		})
 	}
 }
+
+// TestTypeSlugFastPaths: the allocation-light paths of setType give what
+// slug gives.
+func TestTypeSlugFastPaths(t *testing.T) {
+	for _, s := range []string{"FST_ERR_VALIDATION", "card-declined", "Validation Failed", "value_error.email",
+		"INVALID__ARG", "a--b", "-x-", "_lead", "trail_", "I'm a teapot", "ÜBER_fehler", "ok", "a1_b2"} {
+		var u Upstream
+		u.setType(s)
+		if want := slug(s); u.Type != want {
+			t.Errorf("setType(%q) = %q, slug gives %q", s, u.Type, want)
+		}
+	}
+}

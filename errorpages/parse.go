@@ -126,11 +126,10 @@ func (u *Upstream) fromObject(d jsonDoc, v jval, depth int) {
 	// "error": a string (message or code) or a nested object.
 	switch d.kind(o.err) {
 	case '"':
-		e := d.str(o.err)
-		if isCode(e) {
-			u.setType(e)
-		} else if u.Message == "" && !isReasonPhrase(e) {
-			u.setMessage(e)
+		if raw := d.rawString(o.err); isCode(string(raw)) {
+			u.setType(d.str(o.err))
+		} else if u.Message == "" && !isReasonPhrase(raw) {
+			u.setMessage(d.str(o.err))
 		}
 	case '{':
 		u.fromObject(d, o.err, depth+1)
@@ -180,9 +179,8 @@ func (u *Upstream) fromObject(d jsonDoc, v jval, depth int) {
 		u.fromJoi(d, o.validation, d.str(o.message))
 	}
 	if len(u.Fields) == 0 && d.kind(o.message) == '"' { // Fastify
-		msg := d.str(o.message)
-		if string(d.rawString(o.code)) == "FST_ERR_VALIDATION" || isFastifyMessage(msg, true) {
-			u.fromFastify(msg)
+		if string(d.rawString(o.code)) == "FST_ERR_VALIDATION" || isFastifyMessage(d.rawString(o.message), true) {
+			u.fromFastify(d.str(o.message))
 		}
 	}
 	// Django REST Framework: {"email": ["Enter a valid email address."]}.
@@ -325,7 +323,7 @@ func itemField(d jsonDoc, it *errItem) Field {
 				// request content: the body.
 				return Field{Field: pointerToField(s), Pointer: bodyPointer(s)}
 			}
-			if part := requestPart(d.str(it.location)); part != "" { // express-validator
+			if part := requestPart(d.rawString(it.location)); part != "" { // express-validator
 				name, ptr := dottedField(s, part)
 				return Field{Field: name, Pointer: ptr}
 			}
@@ -371,11 +369,17 @@ func locField(d jsonDoc, loc jval) Field {
 		return Field{}
 	}
 	part := ""
-	if d.kind(first) == '"' {
-		switch s := d.str(first); s {
-		case "body", "query", "path", "header", "cookie":
-			part = s
-		}
+	switch string(d.rawString(first)) {
+	case "body":
+		part = "body"
+	case "query":
+		part = "query"
+	case "path":
+		part = "path"
+	case "header":
+		part = "header"
+	case "cookie":
+		part = "cookie"
 	}
 	if part == "" {
 		return Field{Field: joinPath(d, loc)}
@@ -730,7 +734,7 @@ func (u *Upstream) fromJoi(d jsonDoc, validation jval, msg string) {
 			keysV = v
 		}
 	}
-	part := requestPart(d.str(source))
+	part := requestPart(d.rawString(source))
 	var keys []string
 	ki := d.elements(keysV)
 	for v, ok := ki.nextElem(); ok && len(keys) < MaxFields; v, ok = ki.nextElem() {
@@ -790,9 +794,9 @@ var fastifyParts = [...]string{"body", "querystring", "params", "headers"}
 // isFastifyMessage reports whether s starts with a Fastify schema error:
 // "body/email must …" (or "body must have required property 'email'"
 // when not strict).
-func isFastifyMessage(s string, strict bool) bool {
+func isFastifyMessage[T string | []byte](s T, strict bool) bool {
 	for _, p := range fastifyParts {
-		if len(s) > len(p) && s[:len(p)] == p {
+		if len(s) > len(p) && string(s[:len(p)]) == p {
 			switch s[len(p)] {
 			case '/':
 				return true
@@ -846,7 +850,7 @@ func (u *Upstream) fastifyProblem(s string) {
 		s = strings.TrimPrefix(s, " ")
 	}
 	var name, ptr []byte
-	ptr = append(append(ptr, '/'), requestPart(part)...)
+	ptr = append(append(ptr, '/'), requestPart([]byte(part))...)
 	if path != "" {
 		for seg := range strings.SplitSeq(path[1:], "/") {
 			if strings.Contains(seg, "~") {
@@ -865,7 +869,7 @@ func (u *Upstream) fastifyProblem(s string) {
 	if len(name) == 0 {
 		return // a problem with the whole part ("body must be object"): the message says it
 	}
-	u.addField(Field{Field: string(name), Message: s, Pointer: string(ptr)})
+	u.addField(Field{Field: sameOr(name, path[min(1, len(path)):]), Message: s, Pointer: string(ptr)})
 }
 
 // isCode reports whether s looks like a machine error code
@@ -899,9 +903,21 @@ func isRFCSection(s string) bool {
 	return strings.Contains(s, "tools.ietf.org/html/rfc") || strings.Contains(s, "datatracker.ietf.org/doc/html/rfc")
 }
 
-func isReasonPhrase(s string) bool {
-	_, ok := reasonPhrases[strings.ToLower(s)]
-	return ok
+// isReasonPhrase reports whether s is a standard reason phrase ("Bad
+// Request"), in any case.
+func isReasonPhrase(s []byte) bool {
+	var buf [40]byte
+	if len(s) > len(buf) {
+		return false
+	}
+	lower := buf[:len(s)]
+	for i, c := range s {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		lower[i] = c
+	}
+	return reasonPhrases[string(lower)]
 }
 
 var reasonPhrases = func() map[string]bool {
