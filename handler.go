@@ -300,8 +300,9 @@ func (h *Handler) write(w http.ResponseWriter, r *http.Request, e *errorpages.Er
 	}
 	buf := getBuffer()
 	defer putBuffer(buf)
+	d := errorpages.PageData{Error: e, Method: r.Method, Host: r.Host}
 	if f == errorpages.HTML {
-		d := errorpages.PageData{Error: e, Method: r.Method, Host: r.Host, Time: time.Now()}
+		d.Time = time.Now()
 		ou := originalURL(r)
 		d.Path = ou.Path
 		d.URL = errorpages.LocalRef(ou.EscapedPath(), ou.RawQuery)
@@ -314,14 +315,11 @@ func (h *Handler) write(w http.ResponseWriter, r *http.Request, e *errorpages.Er
 				return v
 			})
 		}
-		if err := h.renderer.Render(buf, f, &d); err != nil {
-			h.logger.Error("error page template failed; sent the built-in minimal page",
-				zap.Int("status", e.Code), zap.String("format", f.String()),
-				zap.String("request_id", e.RequestID), zap.Error(err))
-		}
-	} else {
-		d := errorpages.PageData{Error: e}
-		_ = h.renderer.Render(buf, f, &d) // the other formats can't fail on an Error
+	}
+	if err := h.renderer.Render(buf, f, &d); err != nil {
+		h.logger.Error("error page template failed; sent the built-in minimal page",
+			zap.Int("status", e.Code), zap.String("format", f.String()),
+			zap.String("request_id", e.RequestID), zap.Error(err))
 	}
 	rep.body = buf.Bytes()
 	rep.length = true
