@@ -120,26 +120,28 @@ func (lm *LanguageMatcher) Match(acceptLanguage string) (lang string, negotiated
 	}
 	sortRanges(ranges)
 
-	// Named ranges preferred to "*" (ranges is sorted, q=0 last).
-	var want [maxLanguageRanges]language.Tag
-	n, star, excl := 0, false, false
-	for _, r := range ranges {
-		switch {
-		case r.q == 0:
-			excl = excl || !r.any
-		case r.any:
-			star = true
-		case !star:
-			want[n] = r.tag
-			n++
-		}
+	// ranges is sorted: the named ranges preferred to "*" come first, up
+	// to the first "*" or q=0 range; the q=0 ranges come last. Past the
+	// named ranges, "*" or not, the answer is the default unless excluded.
+	n := 0
+	for n < len(ranges) && !ranges[n].any && ranges[n].q > 0 {
+		n++
+	}
+	excl := false
+	for _, r := range ranges[n:] {
+		excl = excl || r.q == 0 && !r.any
 	}
 	if n > 0 {
-		if i, ok := lm.best(want[:n]); ok {
+		// The slice escapes into the matcher interface: size it exactly.
+		want := make([]language.Tag, n)
+		for i := range want {
+			want[i] = ranges[i].tag
+		}
+		if i, ok := lm.best(want); ok {
 			if !excl || !lm.excluded(i, ranges) {
 				return lm.offered[i], true
 			}
-			if i, ok := lm.bestExcluding(want[:n], ranges); ok {
+			if i, ok := lm.bestExcluding(want, ranges); ok {
 				return lm.offered[i], true
 			}
 		}

@@ -57,6 +57,7 @@ func TestMatchLanguageShipped(t *testing.T) {
 		{"CLDR second-language fallback when nothing else is listed", "nb", "da", true},
 		{"a listed language beats a CLDR second-language fallback", "nb, en;q=0.5", "en", true},
 		{"no confident match gives the default", "fa", "en", false},
+		{"a low-confidence match (other script) counts as none", "ru-Latn", "en", false},
 		{"lone wildcard is no preference", "*", "en", false},
 		{"wildcard above a named language gives the default", "fr;q=0.5, *", "en", false},
 		{"named language beats wildcard at equal q", "*, fr", "fr", true},
