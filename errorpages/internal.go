@@ -89,9 +89,7 @@ const (
 	clueSecret                      // password= token: …
 	clueAuth                        // Authorization
 	clueBearer                      // Bearer, Basic
-	clueAWS                         // a 20-character word starting with A
-	clueJWT                         // eyJ
-	clueToken                       // sk_ ghp_ xoxb- glpat- AIza
+	clueToken                       // AKIA… eyJ sk_ ghp_ xoxb- glpat- AIza
 
 	clueAll     = 1<<iota - 1
 	redactClues = clueAll &^ (cluePEM - 1) // the clues of redact rules
@@ -147,7 +145,7 @@ const (
 	// 169.254/16 (link-local, cloud metadata) and 0.0.0.0.
 	privateIPv4 = `(?:10(?:\.` + octet + `){3}|127(?:\.` + octet + `){3}|172\.(?:1[6-9]|2\d|3[01])(?:\.` + octet + `){2}|192\.168(?:\.` + octet + `){2}|100\.(?:6[4-9]|[7-9]\d|1[01]\d|12[0-7])(?:\.` + octet + `){2}|169\.254(?:\.` + octet + `){2}|0\.0\.0\.0)`
 	// IPv6 loopback, ULA fc00::/7, link-local fe80::/10, with a zone.
-	privateIPv6 = `(?i:::1|\bf[cd][0-9a-f]{2}(?::[0-9a-f]{0,4}){2,7}|\bfe[89ab][0-9a-f](?::[0-9a-f]{0,4}){2,7})(?:%[\w.\-]+)?`
+	privateIPv6 = `(?i:::1|f[cd][0-9a-f]{2}(?::[0-9a-f]{0,4}){2,7}|fe[89ab][0-9a-f](?::[0-9a-f]{0,4}){2,7})(?:%[\w.\-]+)?`
 	port        = `(?::\d{1,5}\b)?`
 	authScheme  = `(?i:bearer|basic|digest|token|negotiate|ntlm|aws4-hmac-sha256)`
 	// File-system roots: an absolute path under one of them is a file
@@ -180,6 +178,9 @@ func rule(c clue, pattern string, kinds ...redactKind) redactRule {
 	return redactRule{clue: c, kinds: kinds, re: re}
 }
 
+// anchoredWindow is how much text an anchored rule looks at first.
+const anchoredWindow = 96
+
 func anchoredRule(c clue, at func(string, func(int)), pattern string, kinds ...redactKind) redactRule {
 	r := rule(c, `^(?:`+pattern+`)`, kinds...)
 	r.at = at
@@ -194,26 +195,24 @@ var redactRules = []redactRule{
 	anchoredRule(clueURI, uriStarts, `[A-Za-z][A-Za-z0-9+.\-]*://[^\s/?#@"'<>]*@[^\s"'<>]*|(?i:jdbc:[a-z0-9]+|postgres(?:ql)?|mysql|mariadb|rediss?|mongodb(?:\+srv)?|amqps?|mssql|sqlserver|oracle|clickhouse|cassandra|nats|kafka|memcached?|ldaps?|couchbase|neo4j|sqlite3?)://[^\s"'<>]*`, redactTrimmed),
 	// Unix paths: under a file-system root, two or more segments ending
 	// in a file name with an extension, or under ~.
-	rule(cluePath, `(?:^|[\s("'=,\[{<])((?:/`+fsRoot+`(?:/`+pathSeg+`)+/?|(?:/[\w@~+\-][\w.@~+\-]*)+/[\w@~+\-][\w.@~+\-]*\.[A-Za-z][A-Za-z0-9]{0,7}|~/`+pathSeg+`(?:/`+pathSeg+`)*))`, redactTrimmed),
+	anchoredRule(cluePath, pathStarts, `/`+fsRoot+`(?:/`+pathSeg+`)+/?|(?:/[\w@~+\-][\w.@~+\-]*)+/[\w@~+\-][\w.@~+\-]*\.[A-Za-z][A-Za-z0-9]{0,7}|~/`+pathSeg+`(?:/`+pathSeg+`)*`, redactTrimmed),
 	// Windows paths: drive and UNC.
-	rule(clueWindows, `\b[A-Za-z]:\\[^\s"'<>|*?]*|\\\\[\w.$\-]+\\[^\s"'<>|*?]*`, redactTrimmed),
+	anchoredRule(clueWindows, windowsStarts, `[A-Za-z]:\\[^\s"'<>|*?]*|\\\\[\w.$\-]+\\[^\s"'<>|*?]*`, redactTrimmed),
 	// Addresses, with a port when there is one.
-	rule(clueBracket, `\[(?:`+privateIPv6+`|::|(?:::ffff:)?`+privateIPv4+`)\]`+port, redactAddress),
-	rule(clueIPv4, `(?:::ffff:)?\b`+privateIPv4+`\b`+port, redactAddress),
-	rule(clueIPv6, privateIPv6, redactAddress),
+	anchoredRule(clueBracket, byteStarts('['), `\[(?:`+privateIPv6+`|::|(?:::ffff:)?`+privateIPv4+`)\]`+port, redactAddress),
+	anchoredRule(clueIPv4, ipv4Starts, `(?:::ffff:)?`+privateIPv4+`\b`+port, redactAddress),
+	anchoredRule(clueIPv6, ipv6Starts, privateIPv6, redactAddress),
 	// Internal host names, and localhost with a port.
-	rule(clueHost, `(?i:\b(?:[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?\.)+(?:internal|local|localdomain|lan|intranet|corp|home\.arpa|svc)\b`+port+`|\blocalhost:\d{1,5}\b)`, redactAddress),
+	anchoredRule(clueHost, hostStarts, `(?i:(?:[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?\.)+(?:internal|local|localdomain|lan|intranet|corp|home\.arpa|svc)\b`+port+`|localhost:\d{1,5}\b)`, redactAddress),
 	// Secrets: the value after the parameter's name (secretKeyEnds):
 	// name=value, "name":"value", and name: value when the value looks
 	// like a token.
 	anchoredRule(clueSecret, secretKeyEnds, `["']?\s*=\s*["']?([^\s"'&,;]+)|["']?\s*:\s*["']([^"']*)|\s*:\s*([^\s"'&,;]+)`, redactTrimmed, redactAlways, redactTokenish),
-	rule(clueAuth, `(?i:\b(?:proxy-)?authorization)["']?\s*[:=]\s*["']?(?:`+authScheme+`\s+([^\s"',;]+)|([^\s"',;]+))`, redactAlways, redactTokenish),
-	rule(clueBearer, `(?i:\b(?:bearer|basic))\s+([A-Za-z0-9\-._~+/]+=*)`, redactTokenish),
+	anchoredRule(clueAuth, wordStarts("authorization"), `(?i:authorization)["']?\s*[:=]\s*["']?(?:`+authScheme+`\s+([^\s"',;]+)|([^\s"',;]+))`, redactAlways, redactTokenish),
+	anchoredRule(clueBearer, wordStarts("bearer", "basic"), `(?i:bearer|basic)\s+([A-Za-z0-9\-._~+/]+=*)`, redactTokenish),
 	// Keys and tokens recognizable by themselves: AWS access key IDs,
 	// JWTs, Stripe, GitHub, Slack, GitLab and Google API keys.
-	rule(clueAWS, `\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b`, redactAlways),
-	rule(clueJWT, `\beyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*`, redactAlways),
-	rule(clueToken, `\b(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{8,}|\bgh[pousr]_[A-Za-z0-9]{20,}|\bxox[abprs]-[A-Za-z0-9\-]{10,}|\bglpat-[\w\-]{20,}|\bAIza[0-9A-Za-z_\-]{35}`, redactAlways),
+	anchoredRule(clueToken, tokenStarts, `(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b|eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*|(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{8,}|gh[pousr]_[A-Za-z0-9]{20,}|xox[abprs]-[A-Za-z0-9\-]{10,}|glpat-[\w\-]{20,}|AIza[0-9A-Za-z_\-]{35}`, redactAlways),
 }
 
 // uriStarts calls try with the start of the scheme of each "://" in s.
@@ -238,6 +237,136 @@ func uriStarts(s string, try func(int)) {
 			try(j)
 		}
 		i = k + 3
+	}
+}
+
+// pathStarts calls try with each / or ~/ that may start an absolute path:
+// at the start of s or after a space, a quote, a bracket, = or a comma.
+func pathStarts(s string, try func(int)) {
+	for i := 0; i < len(s); i++ {
+		if (s[i] == '/' || s[i] == '~' && i+1 < len(s) && s[i+1] == '/') &&
+			(i == 0 || strings.IndexByte(" \t(\"'=,[{<", s[i-1]) >= 0) {
+			try(i)
+		}
+	}
+}
+
+// windowsStarts calls try with the drive letter of each C:\ and the
+// start of each \\server.
+func windowsStarts(s string, try func(int)) {
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\\' {
+			continue
+		}
+		if i >= 2 && s[i-1] == ':' && isLetter(s[i-2]) && (i == 2 || !isAlnum(s[i-3]) && s[i-3] != '_') {
+			try(i - 2)
+		} else if i+1 < len(s) && s[i+1] == '\\' && (i == 0 || s[i-1] != '\\') {
+			try(i)
+		}
+	}
+}
+
+// byteStarts returns a function that calls try with each position of c.
+func byteStarts(c byte) func(string, func(int)) {
+	return func(s string, try func(int)) {
+		for i := 0; i < len(s); i++ {
+			if s[i] == c {
+				try(i)
+			}
+		}
+	}
+}
+
+// ipv4Starts calls try with the start of each number that may begin a
+// private IPv4 address (10. 127. 172. 192. 100. 169. 0.), or of the
+// ::ffff: in front of it.
+func ipv4Starts(s string, try func(int)) {
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) || i > 0 && (isAlnum(s[i-1]) || s[i-1] == '_') {
+			continue
+		}
+		j := i
+		for j < len(s) && isDigit(s[j]) {
+			j++
+		}
+		if j+1 < len(s) && s[j] == '.' && isDigit(s[j+1]) {
+			switch s[i:j] {
+			case "0", "10", "100", "127", "169", "172", "192":
+				if i >= 7 && strings.EqualFold(s[i-7:i], "::ffff:") {
+					try(i - 7)
+				} else {
+					try(i)
+				}
+			}
+		}
+		i = j
+	}
+}
+
+// ipv6Starts calls try with each :: not inside a longer address, and the
+// start of each fc00: fd00: fe80: group.
+func ipv6Starts(s string, try func(int)) {
+	for i := 0; i < len(s); i++ {
+		if i > 0 && (isAlnum(s[i-1]) || s[i-1] == '_' || s[i-1] == ':') {
+			continue
+		}
+		if strings.HasPrefix(s[i:], "::") ||
+			i+4 < len(s) && s[i+4] == ':' && (s[i] == 'f' || s[i] == 'F') && isHex(s[i+1]) && isHex(s[i+2]) && isHex(s[i+3]) {
+			try(i)
+		}
+	}
+}
+
+// hostStarts calls try with the start of each dotted name (labels of
+// letters, digits and hyphens) that ends in an internal suffix somewhere,
+// and of each localhost:.
+func hostStarts(s string, try func(int)) {
+	for i := 0; i < len(s); i++ {
+		if !isAlnum(s[i]) || i > 0 && (isAlnum(s[i-1]) || strings.IndexByte("._-", s[i-1]) >= 0) {
+			continue
+		}
+		j, dot := i, false
+		for j < len(s) && (isAlnum(s[j]) || s[j] == '.' || s[j] == '-') {
+			dot = dot || s[j] == '.'
+			j++
+		}
+		if dot || j < len(s) && s[j] == ':' {
+			try(i) // the anchored pattern tells
+		}
+		i = j
+	}
+}
+
+// tokenStarts calls try with the start of each word that begins like a
+// well-known key or token: AWS access key IDs, JWTs, Stripe, GitHub,
+// Slack, GitLab and Google API keys.
+func tokenStarts(s string, try func(int)) {
+	for i := 0; i < len(s); i++ {
+		if i > 0 && (isAlnum(s[i-1]) || s[i-1] == '_') {
+			continue
+		}
+		switch s[i] {
+		case 'A', 'e', 's', 'r', 'g', 'x':
+			try(i) // the anchored pattern tells
+		}
+	}
+}
+
+// wordStarts returns a function that calls try with the start of each
+// occurrence of one of words (lower case), in any case, as a whole word.
+func wordStarts(words ...string) func(string, func(int)) {
+	return func(s string, try func(int)) {
+		for i := 0; i < len(s); i++ {
+			if i > 0 && (isAlnum(s[i-1]) || s[i-1] == '_') {
+				continue
+			}
+			for _, w := range words {
+				if len(s)-i >= len(w) && strings.EqualFold(s[i:i+len(w)], w) &&
+					(i+len(w) == len(s) || !isAlnum(s[i+len(w)]) && s[i+len(w)] != '_') {
+					try(i)
+				}
+			}
+		}
 	}
 }
 
@@ -376,9 +505,22 @@ func redactSpans(s string, clues clue) []span {
 			}
 		}
 		if r.at != nil {
+			covered := 0
 			r.at(s, func(pos int) {
-				if m := r.re.FindStringSubmatchIndex(s[pos:]); m != nil {
+				if pos < covered {
+					return // inside this rule's last match
+				}
+				// Try a window first: the matcher's cost grows with
+				// the text it is given, and parts are short. A match
+				// that reaches the window's end is tried again whole.
+				text := s[pos:min(len(s), pos+anchoredWindow)]
+				m := r.re.FindStringSubmatchIndex(text)
+				if m != nil && m[1] == len(text) && len(text) < len(s)-pos {
+					m = r.re.FindStringSubmatchIndex(s[pos:])
+				}
+				if m != nil {
 					add(m, pos)
+					covered = pos + m[1]
 				}
 			})
 			continue
@@ -459,6 +601,8 @@ func isAlnum(c byte) bool {
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
+func isHex(c byte) bool { return isDigit(c) || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
+
 func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 
 func toLower(b []byte) {
@@ -490,11 +634,8 @@ func suspects(s string) clue {
 		}
 		if wstart >= 0 { // the word s[wstart:i] ends here
 			w := s[wstart:i]
-			if w[0] == 'e' && strings.HasPrefix(w, "eyJ") {
-				c |= clueJWT
-			}
-			if w[0] == 'A' && (len(w) == 20 || strings.HasPrefix(w, "AIza")) {
-				c |= clueAWS | clueToken
+			if w[0] == 'e' && strings.HasPrefix(w, "eyJ") || w[0] == 'A' && (len(w) == 20 || strings.HasPrefix(w, "AIza")) {
+				c |= clueToken // JWT, AWS access key ID, Google API key
 			}
 			if len(w) > 5 && (strings.HasSuffix(w, "Exception") || strings.HasSuffix(w, "Error")) {
 				c |= clueRuntime
