@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/text/language"
@@ -58,11 +59,14 @@ const SourceLanguage = "en"
 //go:embed i18n/*.json
 var builtinFS embed.FS
 
-// builtin is parsed once at init. The files are ours and
-// TestBuiltinCatalogLoads fails on any problem in them; should a broken one
-// ship anyway, the process still starts: the broken file or text is left
-// out and its texts come from English.
-var builtin, builtinErr = loadCatalog(builtinFS, "i18n")
+// builtin parses the embedded catalogue on first use (about 5 ms, so
+// processes that never render a page do not pay it at start-up). The files
+// are ours and TestBuiltinCatalogLoads fails on any problem in them; should
+// a broken one ship anyway, the process still works: the broken file or
+// text is left out and its texts come from English.
+var builtin = sync.OnceValues(func() (*Catalog, error) {
+	return loadCatalog(builtinFS, "i18n")
+})
 
 // Catalog holds the built-in texts in every language, plus what a site
 // merged in. Lookups never fail: a key missing in a language comes from its
@@ -86,7 +90,10 @@ type table struct {
 // Builtin returns the catalogue of built-in translations. Each call returns
 // a new Catalog that shares the (read-only) built-in texts, so merging into
 // it never changes another site's texts.
-func Builtin() *Catalog { return builtin.clone() }
+func Builtin() *Catalog {
+	c, _ := builtin()
+	return c.clone()
+}
 
 func (c *Catalog) clone() *Catalog {
 	n := &Catalog{tables: make(map[string]*table, len(c.tables)), matcher: c.matcher}

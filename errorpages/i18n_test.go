@@ -37,8 +37,8 @@ func readCatalogFiles(t *testing.T) map[string]map[string]string {
 }
 
 func TestBuiltinCatalogLoads(t *testing.T) {
-	if builtinErr != nil {
-		t.Fatal(builtinErr)
+	if _, err := builtin(); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -501,5 +501,23 @@ func BenchmarkTranslator(b *testing.B) {
 		_ = tr.Description(404)
 		_ = tr.T(KeyHome)
 		_ = tr.T(KeyErrorCode, "code", "404")
+	}
+}
+
+// What parsing the embedded catalogue costs (once per process), and what a
+// site's Builtin() copy costs (once per provision).
+func BenchmarkLoadCatalog(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := loadCatalog(builtinFS, "i18n"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkBuiltinCopy(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = Builtin()
 	}
 }

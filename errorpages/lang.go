@@ -32,7 +32,8 @@ type LanguageMatcher struct {
 // built-in languages; an empty def means "en". def must be offered.
 func NewLanguageMatcher(offered []string, def string) (*LanguageMatcher, error) {
 	if len(offered) == 0 {
-		offered = builtin.Languages()
+		c, _ := builtin()
+		offered = c.Languages()
 	}
 	return newLanguageMatcher(offered, def)
 }
