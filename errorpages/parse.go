@@ -478,27 +478,28 @@ func (u *Upstream) fromFieldMap(d jsonDoc, m jval, prefix []byte, depth int) {
 		g.put(d, k, v)
 	}
 	for _, e := range g.list[:g.n] {
-		if len(u.Fields) >= MaxFields {
-			return
-		}
 		key := d.str(e.key)
 		name := prefix
 		if key != "non_field_errors" && key != "__all__" {
 			name = appendNameSeg(prefix[:len(prefix):len(prefix)], key, false)
 		}
+		if len(u.Fields) >= MaxFields && (len(name) > 0 || u.Message != "") {
+			continue // full; only a message may still come
+		}
+		nameStr := sameOr(name, key)
 		switch d.kind(e.val) {
 		case '"':
-			u.addFieldOrMessage(string(name), d.str(e.val))
+			u.addFieldOrMessage(nameStr, d.str(e.val))
 		case '[':
 			ai := d.elements(e.val)
-			for i := 0; ; i++ {
+			for i := 0; len(u.Fields) < MaxFields || len(name) == 0; i++ {
 				v, ok := ai.nextElem()
 				if !ok {
 					break
 				}
 				switch d.kind(v) {
 				case '"':
-					u.addFieldOrMessage(string(name), d.str(v))
+					u.addFieldOrMessage(nameStr, d.str(v))
 				case '{':
 					if depth < maxFieldMapDepth && d.isFieldMap(v, depth+1) {
 						u.fromFieldMap(d, v, appendNameSeg(name[:len(name):len(name)], itoa(i), true), depth+1)

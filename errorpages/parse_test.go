@@ -383,3 +383,18 @@ func TestParseFieldCapStaysBounded(t *testing.T) {
 		t.Errorf("allocations grow with the body: %v for 6k keys, %v for 20k", a6, a20)
 	}
 }
+
+// TestParseFieldMapMessageAfterFullFields: a DRF non_field_errors message
+// is still taken when the fields before it filled the list.
+func TestParseFieldMapMessageAfterFullFields(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{`)
+	for i := 0; i < MaxFields+5; i++ {
+		b.WriteString(`"f` + strconv.Itoa(i) + `":["bad"],`)
+	}
+	b.WriteString(`"non_field_errors":["Passwords do not match."]}`)
+	u := Parse([]byte(b.String()), "application/json")
+	if len(u.Fields) != MaxFields || u.Message != "Passwords do not match." {
+		t.Errorf("%d fields, message %q", len(u.Fields), u.Message)
+	}
+}
