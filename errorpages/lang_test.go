@@ -233,3 +233,31 @@ func TestParseLanguageTagAgreesWithXText(t *testing.T) {
 		}
 	}
 }
+
+// Whatever the header, Match answers with one of the offered languages
+// and never panics.
+func FuzzMatchLanguage(f *testing.F) {
+	for _, s := range []string{
+		"", "*", "de-AT", "de-DE,de;q=0.9,en-US;q=0.8,en;q=0.7", "de;q=abc, fr", ";;;",
+		"en-US-x-twain", "pt;q=0, pt-BR, es;q=0.1", "zh-Hant-TW-u-nu-hanidec", "i-klingon, x-a",
+	} {
+		f.Add(s)
+	}
+	m, err := NewLanguageMatcher(shippedLanguages, "en")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, header string) {
+		got, negotiated := m.Match(header)
+		found := false
+		for _, o := range shippedLanguages {
+			found = found || o == got
+		}
+		if !found {
+			t.Fatalf("Match(%q) = %q, not an offered language", header, got)
+		}
+		if header == "" && (got != "en" || negotiated) {
+			t.Fatalf("Match(\"\") = %q, %v", got, negotiated)
+		}
+	})
+}
