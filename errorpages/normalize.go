@@ -124,12 +124,14 @@ func (u *Upstream) addField(f Field) {
 	if cleanMsg != msg {
 		u.drop(field + ": " + msg)
 	}
-	f.Field, f.Message = field, cleanMsg
-	if f.Pointer != "" {
-		if p, ok := Sanitize(f.Pointer); !ok || p != f.Pointer || clean(p, maxPointerLen) != p {
-			f.Pointer = ""
-		}
+	// The pointer is made of the name's own segments under a request part,
+	// so the gate the name passed covers it (Sanitize would take a pointer
+	// for a file path). It is kept only when the name passed whole: a name
+	// cut or reflowed by clean would leave part of the pointer unchecked.
+	if f.Pointer != "" && (field != f.Field || clean(f.Pointer, maxPointerLen) != f.Pointer) {
+		f.Pointer = ""
 	}
+	f.Field, f.Message = field, cleanMsg
 	if !isCode(f.Code) {
 		f.Code = ""
 	}
@@ -189,6 +191,14 @@ func dottedField(path, part string) (name, pointer string) {
 			}
 		}
 		start = i + 1
+	}
+	if string(n) != path {
+		// The name is not the upstream's text ("10.0.3.7" reads
+		// "[10][0][3][7]"): the text itself must pass the gate too, else
+		// it is given back as the name, for addField to withhold.
+		if out, ok := Sanitize(clean(path, MaxFieldName)); !ok || out != path {
+			return path, ""
+		}
 	}
 	return sameOr(n, path), string(p)
 }
