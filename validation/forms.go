@@ -151,7 +151,7 @@ func (op *Operation) checkFormValues(mt *mediaType, fv *formValues, c *collector
 			obj[name] = coerce(vals[0], pt)
 		}
 	}
-	if mt.schema == nil {
+	if mt.schema == nil || mt.fast != nil && mt.fast.valid(obj) {
 		return
 	}
 	if err := mt.schema.Validate(obj); err != nil {

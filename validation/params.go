@@ -37,6 +37,7 @@ type param struct {
 	// of a schema and style.
 	contentJSON bool
 	schema      *jsonschema.Schema
+	fast        *fnode
 	types       *typeInfo
 	props       []string // object parameters: declared property names
 	openProps   bool     // object parameters: other properties allowed
@@ -427,7 +428,7 @@ func (op *Operation) checkParams(m *Match, req *Request, c *collector) {
 		if len(c.fields) > before {
 			continue // the value could not be read; that is reported
 		}
-		if p.schema != nil {
+		if p.schema != nil && (p.fast == nil || !p.fast.valid(v)) {
 			if err := p.schema.Validate(v); err != nil {
 				c.schemaErrors(err, v, p.ptr, p.fieldBase(), p.style == "deepObject")
 			}

@@ -95,6 +95,7 @@ type mediaType struct {
 	kind     bodyKind
 	anyJSON  bool               // json_schema mode: any JSON media type
 	schema   *jsonschema.Schema // nil: not validated
+	fast     *fnode             // nil: the engine decides alone
 	types    *typeInfo
 	raw      loc
 	encoding map[string]*encoding
@@ -170,6 +171,9 @@ func Load(path string, opts Options) (*Spec, error) {
 	}
 	if err := ss.compileAll(); err != nil {
 		return nil, err
+	}
+	for _, op := range s.ops {
+		op.prepareFast()
 	}
 	if s.router, err = newRouter(s.ops); err != nil {
 		return nil, root.child("paths").errf("%v", err)
@@ -506,5 +510,18 @@ func LoadJSONSchema(path string, opts Options) (*Operation, error) {
 	}
 	op := &Operation{ID: "json_schema", Mode: "", opts: &opts, schemas: ss,
 		body: &requestBody{required: true, media: []*mediaType{mt}, accept: "application/json"}}
+	op.prepareFast()
 	return op, nil
+}
+
+// prepareFast compiles the fast validators of the operation's schemas.
+func (op *Operation) prepareFast() {
+	for _, p := range op.params {
+		p.fast = fastFor(p.schema)
+	}
+	if op.body != nil {
+		for _, mt := range op.body.media {
+			mt.fast = fastFor(mt.schema)
+		}
+	}
 }

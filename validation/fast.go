@@ -1,0 +1,519 @@
+package validation
+
+import (
+	"encoding/json"
+	"math/big"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+// fnode is a schema compiled a second time, from the engine's compiled
+// form, into a validator that only answers valid or not: no error trees,
+// no evaluation tracking, no number formatting. Valid requests (the
+// common case) are decided here; a value it rejects goes through the
+// engine, which explains every problem. Schemas using keywords it does
+// not implement are never given one, so the engine decides alone.
+type fnode struct {
+	always, never bool // boolean schemas
+	ref           *fnode
+	types         uint8 // tString… bits; 0: any
+	enum          []any
+	constV        *any
+	not           *fnode
+	allOf         []*fnode
+	anyOf         []*fnode
+	oneOf         []*fnode
+	ifS, thenS    *fnode
+	elseS         *fnode
+	format        func(any) error
+
+	minProps, maxProps int // -1: none
+	required           []string
+	props              map[string]*fnode
+	patternProps       []patternProp
+	addFalse           bool
+	additional         *fnode
+	propertyNames      *fnode
+	dependentRequired  map[string][]string
+	dependentSchemas   map[string]*fnode
+
+	minItems, maxItems int
+	unique             bool
+	prefixItems        []*fnode
+	items              *fnode
+	contains           *fnode
+	minContains        int
+	maxContains        int
+
+	minLen, maxLen int
+	pattern        jsonschema.Regexp
+
+	minimum, maximum, exMin, exMax, multipleOf *bound
+}
+
+type patternProp struct {
+	re jsonschema.Regexp
+	n  *fnode
+}
+
+// bound is a numeric limit, exact and as the nearest float64.
+type bound struct {
+	r *big.Rat
+	f float64
+}
+
+func newBound(r *big.Rat) *bound {
+	if r == nil {
+		return nil
+	}
+	f, _ := r.Float64()
+	return &bound{r, f}
+}
+
+type fastBuilder struct {
+	done map[*jsonschema.Schema]*fnode
+	ok   bool
+}
+
+// fastFor compiles s into an fnode, or returns nil when s (or a schema
+// it reaches) uses a keyword the fast validator does not implement.
+func fastFor(s *jsonschema.Schema) *fnode {
+	if s == nil {
+		return nil
+	}
+	b := fastBuilder{done: map[*jsonschema.Schema]*fnode{}, ok: true}
+	n := b.build(s)
+	if !b.ok {
+		return nil
+	}
+	return n
+}
+
+func (b *fastBuilder) build(s *jsonschema.Schema) *fnode {
+	if s == nil {
+		return nil
+	}
+	if n, ok := b.done[s]; ok {
+		return n
+	}
+	n := &fnode{minProps: -1, maxProps: -1, minItems: -1, maxItems: -1, minLen: -1, maxLen: -1, minContains: -1, maxContains: -1}
+	b.done[s] = n
+	if s.Bool != nil {
+		n.always, n.never = *s.Bool, !*s.Bool
+		return n
+	}
+	if s.RecursiveRef != nil || s.DynamicRef != nil || s.UnevaluatedProperties != nil || s.UnevaluatedItems != nil ||
+		len(s.Dependencies) > 0 || s.Items != nil || s.AdditionalItems != nil || s.ContentEncoding != nil ||
+		s.ContentMediaType != nil || s.ContentSchema != nil || len(s.Extensions) > 0 || s.DraftVersion < 2019 {
+		b.ok = false
+		return n
+	}
+	n.ref = b.build(s.Ref)
+	if s.Types != nil {
+		for _, t := range s.Types.ToStrings() {
+			n.types |= typeBits[t]
+		}
+	}
+	if s.Enum != nil {
+		n.enum = s.Enum.Values
+	}
+	n.constV = s.Const
+	n.not = b.build(s.Not)
+	n.allOf = b.list(s.AllOf)
+	n.anyOf = b.list(s.AnyOf)
+	n.oneOf = b.list(s.OneOf)
+	n.ifS, n.thenS, n.elseS = b.build(s.If), b.build(s.Then), b.build(s.Else)
+	if s.Format != nil {
+		n.format = s.Format.Validate
+	}
+	n.minProps, n.maxProps = intOr(s.MinProperties), intOr(s.MaxProperties)
+	n.required = s.Required
+	if len(s.Properties) > 0 {
+		n.props = make(map[string]*fnode, len(s.Properties))
+		for k, v := range s.Properties {
+			n.props[k] = b.build(v)
+		}
+	}
+	for re, v := range s.PatternProperties {
+		n.patternProps = append(n.patternProps, patternProp{re, b.build(v)})
+	}
+	switch a := s.AdditionalProperties.(type) {
+	case bool:
+		n.addFalse = !a
+	case *jsonschema.Schema:
+		n.additional = b.build(a)
+	}
+	n.propertyNames = b.build(s.PropertyNames)
+	n.dependentRequired = s.DependentRequired
+	if len(s.DependentSchemas) > 0 {
+		n.dependentSchemas = map[string]*fnode{}
+		for k, v := range s.DependentSchemas {
+			n.dependentSchemas[k] = b.build(v)
+		}
+	}
+	n.minItems, n.maxItems = intOr(s.MinItems), intOr(s.MaxItems)
+	n.unique = s.UniqueItems
+	n.prefixItems = b.list(s.PrefixItems)
+	n.items = b.build(s.Items2020)
+	n.contains = b.build(s.Contains)
+	n.minContains, n.maxContains = intOr(s.MinContains), intOr(s.MaxContains)
+	n.minLen, n.maxLen = intOr(s.MinLength), intOr(s.MaxLength)
+	n.pattern = s.Pattern
+	n.minimum, n.maximum = newBound(s.Minimum), newBound(s.Maximum)
+	n.exMin, n.exMax = newBound(s.ExclusiveMinimum), newBound(s.ExclusiveMaximum)
+	n.multipleOf = newBound(s.MultipleOf)
+	return n
+}
+
+func (b *fastBuilder) list(ss []*jsonschema.Schema) []*fnode {
+	if len(ss) == 0 {
+		return nil
+	}
+	out := make([]*fnode, len(ss))
+	for i, s := range ss {
+		out[i] = b.build(s)
+	}
+	return out
+}
+
+func intOr(p *int) int {
+	if p == nil {
+		return -1
+	}
+	return *p
+}
+
+// valid reports whether v satisfies the schema. depth guards against
+// schemas that recurse without consuming the value.
+func (n *fnode) valid(v any) bool { return n.check(v, 0) }
+
+func (n *fnode) check(v any, depth int) bool {
+	if n == nil {
+		return true
+	}
+	if depth > 256 {
+		return false // the engine decides (and finds the cycle)
+	}
+	if n.always {
+		return true
+	}
+	if n.never {
+		return false
+	}
+	if n.ref != nil && !n.ref.check(v, depth+1) {
+		return false
+	}
+	if n.types != 0 && !typeMatches(n.types, v) {
+		return false
+	}
+	if n.enum != nil {
+		found := false
+		for _, e := range n.enum {
+			if jsonEqual(e, v) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	if n.constV != nil && !jsonEqual(*n.constV, v) {
+		return false
+	}
+	if n.format != nil && n.format(v) != nil {
+		return false
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		if !n.checkObject(x, depth) {
+			return false
+		}
+	case []any:
+		if !n.checkArray(x, depth) {
+			return false
+		}
+	case string:
+		if n.minLen >= 0 || n.maxLen >= 0 {
+			l := utf8.RuneCountInString(x)
+			if n.minLen >= 0 && l < n.minLen || n.maxLen >= 0 && l > n.maxLen {
+				return false
+			}
+		}
+		if n.pattern != nil && !n.pattern.MatchString(x) {
+			return false
+		}
+	case json.Number:
+		if !n.checkNumber(x) {
+			return false
+		}
+	}
+	if n.not != nil && n.not.check(v, depth+1) {
+		return false
+	}
+	for _, s := range n.allOf {
+		if !s.check(v, depth+1) {
+			return false
+		}
+	}
+	if n.anyOf != nil {
+		ok := false
+		for _, s := range n.anyOf {
+			if s.check(v, depth+1) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	if n.oneOf != nil {
+		matched := 0
+		for _, s := range n.oneOf {
+			if s.check(v, depth+1) {
+				matched++
+			}
+		}
+		if matched != 1 {
+			return false
+		}
+	}
+	if n.ifS != nil {
+		if n.ifS.check(v, depth+1) {
+			if n.thenS != nil && !n.thenS.check(v, depth+1) {
+				return false
+			}
+		} else if n.elseS != nil && !n.elseS.check(v, depth+1) {
+			return false
+		}
+	}
+	return true
+}
+
+func (n *fnode) checkObject(o map[string]any, depth int) bool {
+	if n.minProps >= 0 && len(o) < n.minProps || n.maxProps >= 0 && len(o) > n.maxProps {
+		return false
+	}
+	for _, r := range n.required {
+		if _, ok := o[r]; !ok {
+			return false
+		}
+	}
+	for k, dep := range n.dependentRequired {
+		if _, ok := o[k]; ok {
+			for _, d := range dep {
+				if _, ok := o[d]; !ok {
+					return false
+				}
+			}
+		}
+	}
+	for k, s := range n.dependentSchemas {
+		if _, ok := o[k]; ok && !s.check(o, depth+1) {
+			return false
+		}
+	}
+	if n.props == nil && n.patternProps == nil && !n.addFalse && n.additional == nil && n.propertyNames == nil {
+		return true
+	}
+	for k, v := range o {
+		if n.propertyNames != nil && !n.propertyNames.check(k, depth+1) {
+			return false
+		}
+		matched := false
+		if s, ok := n.props[k]; ok {
+			matched = true
+			if !s.check(v, depth+1) {
+				return false
+			}
+		}
+		for _, pp := range n.patternProps {
+			if pp.re.MatchString(k) {
+				matched = true
+				if !pp.n.check(v, depth+1) {
+					return false
+				}
+			}
+		}
+		if !matched {
+			if n.addFalse {
+				return false
+			}
+			if n.additional != nil && !n.additional.check(v, depth+1) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func (n *fnode) checkArray(a []any, depth int) bool {
+	if n.minItems >= 0 && len(a) < n.minItems || n.maxItems >= 0 && len(a) > n.maxItems {
+		return false
+	}
+	for i, s := range n.prefixItems {
+		if i < len(a) && !s.check(a[i], depth+1) {
+			return false
+		}
+	}
+	if n.items != nil {
+		for i := len(n.prefixItems); i < len(a); i++ {
+			if !n.items.check(a[i], depth+1) {
+				return false
+			}
+		}
+	}
+	if n.unique {
+		for i := 1; i < len(a); i++ {
+			for j := 0; j < i; j++ {
+				if jsonEqual(a[i], a[j]) {
+					return false
+				}
+			}
+		}
+	}
+	if n.contains != nil {
+		c := 0
+		for _, x := range a {
+			if n.contains.check(x, depth+1) {
+				c++
+			}
+		}
+		min := n.minContains
+		if min < 0 {
+			min = 1
+		}
+		if c < min || n.maxContains >= 0 && c > n.maxContains {
+			return false
+		}
+	}
+	return true
+}
+
+func (n *fnode) checkNumber(x json.Number) bool {
+	if n.minimum == nil && n.maximum == nil && n.exMin == nil && n.exMax == nil && n.multipleOf == nil {
+		return true
+	}
+	s := string(x)
+	if n.minimum != nil && cmpNumber(s, n.minimum) < 0 {
+		return false
+	}
+	if n.maximum != nil && cmpNumber(s, n.maximum) > 0 {
+		return false
+	}
+	if n.exMin != nil && cmpNumber(s, n.exMin) <= 0 {
+		return false
+	}
+	if n.exMax != nil && cmpNumber(s, n.exMax) >= 0 {
+		return false
+	}
+	if n.multipleOf != nil {
+		r, ok := new(big.Rat).SetString(s)
+		if !ok || !new(big.Rat).Quo(r, n.multipleOf.r).IsInt() {
+			return false
+		}
+	}
+	return true
+}
+
+// cmpNumber compares a JSON number with a bound exactly. Rounding to
+// float64 is monotonic, so different floats decide; equal ones are
+// compared as exact rationals.
+func cmpNumber(s string, b *bound) int {
+	f, err := strconv.ParseFloat(s, 64)
+	if err == nil {
+		switch {
+		case f < b.f:
+			return -1
+		case f > b.f:
+			return 1
+		}
+	}
+	r, ok := new(big.Rat).SetString(s)
+	if !ok {
+		return 0
+	}
+	return r.Cmp(b.r)
+}
+
+func typeMatches(types uint8, v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return types&tNull != 0
+	case bool:
+		return types&tBoolean != 0
+	case string:
+		return types&tString != 0
+	case map[string]any:
+		return types&tObject != 0
+	case []any:
+		return types&tArray != 0
+	case json.Number:
+		if types&tNumber != 0 {
+			return true
+		}
+		return types&tInteger != 0 && isInteger(string(x))
+	}
+	return false
+}
+
+func isInteger(s string) bool {
+	if !strings.ContainsAny(s, ".eE") {
+		return true
+	}
+	r, ok := new(big.Rat).SetString(s)
+	return ok && r.IsInt()
+}
+
+// jsonEqual is JSON equality: numbers by value, objects by members.
+func jsonEqual(a, b any) bool {
+	switch x := a.(type) {
+	case nil:
+		return b == nil
+	case bool:
+		y, ok := b.(bool)
+		return ok && x == y
+	case string:
+		y, ok := b.(string)
+		return ok && x == y
+	case json.Number:
+		y, ok := b.(json.Number)
+		if !ok {
+			return false
+		}
+		if x == y {
+			return true
+		}
+		rx, ok1 := new(big.Rat).SetString(string(x))
+		ry, ok2 := new(big.Rat).SetString(string(y))
+		return ok1 && ok2 && rx.Cmp(ry) == 0
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !jsonEqual(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for k, v := range x {
+			w, ok := y[k]
+			if !ok || !jsonEqual(v, w) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
