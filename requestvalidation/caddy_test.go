@@ -59,6 +59,10 @@ const globalOptions = `{
 	https_port 9543
 	grace_period 1ns
 	metrics
+	servers {
+		# Caddy's default is 16 KiB: larger query strings get its own 431.
+		max_header_size 256KiB
+	}
 }
 `
 
