@@ -637,6 +637,9 @@ func suspects(s string) clue {
 			if w[0] == 'e' && strings.HasPrefix(w, "eyJ") || w[0] == 'A' && (len(w) == 20 || strings.HasPrefix(w, "AIza")) {
 				c |= clueToken // JWT, AWS access key ID, Google API key
 			}
+			if len(w) == 4 && ch == ':' && w[0]|0x20 == 'f' {
+				c |= clueIPv6 // maybe ULA or link-local
+			}
 			if len(w) > 5 && (strings.HasSuffix(w, "Exception") || strings.HasSuffix(w, "Error")) {
 				c |= clueRuntime
 			}
@@ -647,7 +650,7 @@ func suspects(s string) clue {
 						c |= clueIPv4
 					}
 				}
-			} else if len(w) <= len(lower) {
+			} else if len(w) < len(keywordShape) && keywordShape[len(w)]&(1<<(w[0]|0x20-'a')) != 0 {
 				n := copy(lower[:], w)
 				toLower(lower[:n])
 				switch string(lower[:n]) {
@@ -697,9 +700,6 @@ func suspects(s string) clue {
 						c |= clueToken
 					}
 				}
-				if n == 4 && ch == ':' && lower[0] == 'f' && (lower[1] == 'c' || lower[1] == 'd' || lower[1] == 'e') {
-					c |= clueIPv6 // maybe ULA or link-local
-				}
 			}
 			wstart = -1
 		}
@@ -745,6 +745,21 @@ func suspects(s string) clue {
 	}
 	return c
 }
+
+// keywordShape[n] has bit c-'a' set when a word suspects looks for has
+// length n and starts with letter c, in any case: most words of an
+// ordinary message are passed over without a look-up.
+var keywordShape = func() (shape [16]uint32) {
+	for _, w := range strings.Fields(`traceback goroutine panic line dereference properties property
+		function nonetype reference dial econnrefused sqlstate ora pq e11000 violates relation column
+		syntax duplicate constraint table violation at error key apikey token secret password passwd
+		pwd pass passphrase credential credentials sessid sessionid session signature auth
+		authorization bearer basic begin internal local localdomain lan intranet corp arpa svc
+		localhost sk rk ghp gho ghu ghs ghr xoxa xoxb xoxp xoxr xoxs glpat`) {
+		shape[len(w)] |= 1 << (w[0] - 'a')
+	}
+	return shape
+}()
 
 // LooksInternal reports whether s would not be shown as is: it is
 // withheld whole or has an internal part redacted.

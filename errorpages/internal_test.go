@@ -66,6 +66,7 @@ var sanitizeRedacted = []struct{ name, in, out string }{
 	{"IPv6 ULA bracketed with port", "replica [fd00::12]:5432 is down", "replica [redacted] is down"},
 	{"IPv6 ULA bracketed without port", "replica [fd12:3456::1] is down", "replica [redacted] is down"},
 	{"IPv6 ULA bare", "replica fd00::12 is down", "replica [redacted] is down"},
+	{"IPv6 ULA in full", "replica FD12:3456:789A:1:0:0:0:1 is down", "replica [redacted] is down"},
 	{"IPv6 loopback bracketed with port", "cache [::1]:6379 refused the connection", "cache [redacted] refused the connection"},
 	{"IPv6 loopback bare", "bound to ::1 only", "bound to [redacted] only"},
 	{"IPv6 link-local", "neighbour fe80::1 unreachable", "neighbour [redacted] unreachable"},
