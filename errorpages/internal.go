@@ -125,7 +125,7 @@ var withheldPatterns = []withheld{
 	// PostgreSQL (lib/pq, pgx), MySQL, Oracle, SQL Server, SQLite, MongoDB.
 	{clueDBCode, regexp.MustCompile(`\bSQLSTATE\b|\bORA-\d{5}\b|(?:^|\W)pq: |\bE11000\b`)},
 	{clueDBPhrase, regexp.MustCompile(`violates (?:unique|foreign key|not-null|check|exclusion) constraint|\brelation "[^"]*" does not exist|\bcolumn "[^"]*" (?:of relation "[^"]*" )?does not exist|syntax error at or near`)},
-	{clueDBPhrase, regexp.MustCompile(`(?i:\berror) \d{4} \([0-9A-Z]{5}\)|Duplicate entry '.*' for key|Unknown column '[^']*' in|\bTable '[^']*' doesn't exist|error in your SQL syntax`)},
+	{clueDBPhrase, regexp.MustCompile(`(?i:\berror) \d{4} \([0-9A-Z]{5}\)|Duplicate entry '.*' for key|Unknown column '[^']*' in|\bTable '[^']*' doesn't exist|error in your SQL syntax|Access denied for user '[^']*'@`)},
 	{clueDBPhrase, regexp.MustCompile(`\b(?:UNIQUE|NOT NULL|FOREIGN KEY|CHECK) constraint failed|\bno such (?:table|column): |Violation of (?:PRIMARY|UNIQUE) KEY constraint|Cannot insert duplicate key`)},
 }
 
@@ -721,6 +721,10 @@ func suspects(s string) clue {
 			c |= clueHash
 		case '(':
 			paren = true
+		case '@':
+			if i+1 < len(s) && s[i+1] == '\'' {
+				c |= clueDBPhrase // MySQL's 'user'@'host'
+			}
 		case '=':
 			eq = true
 		case ':':

@@ -40,6 +40,7 @@ var sanitizeWithheld = []struct{ name, in string }{
 	{"MySQL duplicate entry", "Error 1062 (23000): Duplicate entry 'a@b.c' for key 'users.email'"},
 	{"MySQL duplicate entry without code", "Duplicate entry 'a@b.c' for key 'users.email'"},
 	{"MySQL unknown column", "Unknown column 'emial' in 'field list'"},
+	{"MySQL access denied", "Access denied for user 'app'@'10.0.0.5' (using password: YES)"},
 	{"MySQL syntax error", "You have an error in your SQL syntax; check the manual"},
 	{"Oracle error", "ORA-00942: table or view does not exist"},
 	{"SQLSTATE", "SQLSTATE[42S02]: Base table or view not found"},
