@@ -74,13 +74,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	}
 	report := h.report[op]
 	if repl != nil {
-		repl.Set(phOperationID, op.ID)
-		repl.Set(phOperationPath, op.Path)
-		if report {
-			repl.Set(phMode, "report")
-		} else {
-			repl.Set(phMode, "enforce")
-		}
+		// The operation's placeholders are read lazily: nothing is
+		// formatted unless a later handler or log line asks.
+		repl.Map(opPlaceholders{op, report}.get)
 	}
 
 	vr := validation.Request{Method: r.Method, RawQuery: r.URL.RawQuery, Header: r.Header, ContentType: r.Header.Get("Content-Type")}
@@ -111,9 +107,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		vr.Body, vr.HasBody = body, true
 		// The upstream receives exactly the bytes that were validated.
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		r.ContentLength = int64(len(body))
-		r.TransferEncoding = nil
-		r.Header.Set("Content-Length", strconv.Itoa(len(body)))
+		if r.ContentLength != int64(len(body)) || r.Header.Get("Content-Length") == "" {
+			r.ContentLength = int64(len(body))
+			r.TransferEncoding = nil
+			r.Header.Set("Content-Length", strconv.Itoa(len(body)))
+		}
 	}
 
 	res := op.Validate(m, &vr, h.MaxProblems)
@@ -222,6 +220,27 @@ func summary(res *validation.Result) string {
 		return "The request has 1 problem."
 	}
 	return "The request has " + strconv.Itoa(n) + " problems."
+}
+
+// opPlaceholders provides the matched operation's placeholders.
+type opPlaceholders struct {
+	op     *validation.Operation
+	report bool
+}
+
+func (p opPlaceholders) get(key string) (any, bool) {
+	switch key {
+	case phOperationID:
+		return p.op.ID, true
+	case phOperationPath:
+		return p.op.Path, true
+	case phMode:
+		if p.report {
+			return "report", true
+		}
+		return "enforce", true
+	}
+	return nil, false
 }
 
 func setPlaceholder(repl *caddy.Replacer, k string, v any) {

@@ -59,18 +59,20 @@ type patternProp struct {
 	n  *fnode
 }
 
-// bound is a numeric limit, exact and as the nearest float64.
+// bound is a numeric limit, exact and as the nearest float64; exact
+// says the float64 is the limit itself.
 type bound struct {
-	r *big.Rat
-	f float64
+	r     *big.Rat
+	f     float64
+	exact bool
 }
 
 func newBound(r *big.Rat) *bound {
 	if r == nil {
 		return nil
 	}
-	f, _ := r.Float64()
-	return &bound{r, f}
+	f, exact := r.Float64()
+	return &bound{r, f, exact}
 }
 
 type fastBuilder struct {
@@ -228,6 +230,10 @@ func (n *fnode) check(v any, depth int) bool {
 		return false
 	}
 	switch x := v.(type) {
+	case object:
+		if !n.checkMembers(x, depth) {
+			return false
+		}
 	case map[string]any:
 		if !n.checkObject(x, depth) {
 			return false
@@ -351,6 +357,65 @@ func (n *fnode) checkObject(o map[string]any, depth int) bool {
 	return true
 }
 
+// checkMembers is checkObject for a parsed object.
+func (n *fnode) checkMembers(o object, depth int) bool {
+	if n.minProps >= 0 && len(o) < n.minProps || n.maxProps >= 0 && len(o) > n.maxProps {
+		return false
+	}
+	for _, r := range n.required {
+		if _, ok := o.get(r); !ok {
+			return false
+		}
+	}
+	for k, dep := range n.dependentRequired {
+		if _, ok := o.get(k); ok {
+			for _, d := range dep {
+				if _, ok := o.get(d); !ok {
+					return false
+				}
+			}
+		}
+	}
+	for k, s := range n.dependentSchemas {
+		if _, ok := o.get(k); ok && !s.check(o, depth+1) {
+			return false
+		}
+	}
+	if n.props == nil && n.patternProps == nil && !n.addFalse && n.additional == nil && n.propertyNames == nil {
+		return true
+	}
+	for i := range o {
+		k, v := o[i].k, o[i].v
+		if n.propertyNames != nil && !n.propertyNames.check(k, depth+1) {
+			return false
+		}
+		matched := false
+		if s, ok := n.props[k]; ok {
+			matched = true
+			if !s.check(v, depth+1) {
+				return false
+			}
+		}
+		for _, pp := range n.patternProps {
+			if pp.re.MatchString(k) {
+				matched = true
+				if !pp.n.check(v, depth+1) {
+					return false
+				}
+			}
+		}
+		if !matched {
+			if n.addFalse {
+				return false
+			}
+			if n.additional != nil && !n.additional.check(v, depth+1) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 func (n *fnode) checkArray(a []any, depth int) bool {
 	if n.minItems >= 0 && len(a) < n.minItems || n.maxItems >= 0 && len(a) > n.maxItems {
 		return false
@@ -431,6 +496,8 @@ func cmpNumber(s string, b *bound) int {
 			return -1
 		case f > b.f:
 			return 1
+		case b.exact && isSmallInteger(s):
+			return 0 // both exactly this float
 		}
 	}
 	r, ok := new(big.Rat).SetString(s)
@@ -448,7 +515,7 @@ func typeMatches(types uint8, v any) bool {
 		return types&tBoolean != 0
 	case string:
 		return types&tString != 0
-	case map[string]any:
+	case map[string]any, object:
 		return types&tObject != 0
 	case []any:
 		return types&tArray != 0
@@ -471,6 +538,12 @@ func isInteger(s string) bool {
 
 // jsonEqual is JSON equality: numbers by value, objects by members.
 func jsonEqual(a, b any) bool {
+	if o, ok := a.(object); ok {
+		a = toEngine(o)
+	}
+	if o, ok := b.(object); ok {
+		b = toEngine(o)
+	}
 	switch x := a.(type) {
 	case nil:
 		return b == nil
@@ -516,4 +589,21 @@ func jsonEqual(a, b any) bool {
 		return true
 	}
 	return false
+}
+
+// isSmallInteger reports whether s is an integer literal that float64
+// holds exactly (at most 15 digits).
+func isSmallInteger(s string) bool {
+	if s != "" && s[0] == '-' {
+		s = s[1:]
+	}
+	if s == "" || len(s) > 15 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }

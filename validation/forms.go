@@ -154,6 +154,7 @@ func (op *Operation) checkFormValues(mt *mediaType, fv *formValues, c *collector
 	if mt.schema == nil || mt.fast != nil && mt.fast.valid(obj) {
 		return
 	}
+	toEngine(obj)
 	if err := mt.schema.Validate(obj); err != nil {
 		before := len(c.fields)
 		c.schemaErrors(err, obj, "/body", "", false)

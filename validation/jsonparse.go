@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // DefaultMaxDepth is how deeply JSON bodies may nest by default.
@@ -22,7 +23,13 @@ type jsonError struct {
 // conforming parser would read, so that the upstream cannot see a value
 // other than the one validated. Duplicate object keys, invalid UTF-8,
 // lone surrogates and nesting beyond maxDepth are rejected.
-// Values: map[string]any, []any, string, json.Number, bool, nil.
+// Values: object, []any, string, json.Number, bool, nil; toEngine turns
+// objects into maps for the schema engine.
+//
+// Strings without escapes and numbers share the input's memory (no copy):
+// the caller must not modify the input while it uses the value. Request
+// bodies are never modified, and values never outlive validation (problem
+// messages never quote them).
 type jsonParser struct {
 	b        []byte
 	i        int
@@ -31,6 +38,10 @@ type jsonParser struct {
 	// path holds the keys and indices down to the value being parsed,
 	// only read when reporting a duplicate key.
 	path []pathTok
+	// Scratch stacks: a container's members and items are gathered here
+	// and copied out once, at their exact size.
+	mstack []member
+	astack []any
 }
 
 type pathTok struct {
@@ -124,12 +135,13 @@ func (p *jsonParser) object() (any, *jsonError) {
 		return nil, err
 	}
 	p.i++ // {
-	m := map[string]any{}
+	mark := len(p.mstack)
+	var seen map[string]struct{} // only for large objects
 	p.ws()
 	if p.i < len(p.b) && p.b[p.i] == '}' {
 		p.i++
 		p.depth--
-		return m, nil
+		return object{}, nil
 	}
 	for {
 		p.ws()
@@ -152,7 +164,22 @@ func (p *jsonParser) object() (any, *jsonError) {
 		p.i++
 		p.ws()
 		p.path = append(p.path, pathTok{key: key, idx: -1})
-		if _, dup := m[key]; dup {
+		dup := false
+		if seen != nil {
+			_, dup = seen[key]
+			seen[key] = struct{}{}
+		} else {
+			m := object(p.mstack[mark:])
+			_, dup = m.get(key)
+			if len(m) == 16 {
+				seen = make(map[string]struct{}, 32)
+				for _, mb := range m {
+					seen[mb.k] = struct{}{}
+				}
+				seen[key] = struct{}{}
+			}
+		}
+		if dup {
 			return nil, &jsonError{code: "duplicate_key", offset: keyAt, msg: "appears more than once in the object", ptr: p.pointer()}
 		}
 		v, err := p.value()
@@ -160,7 +187,7 @@ func (p *jsonParser) object() (any, *jsonError) {
 			return nil, err
 		}
 		p.path = p.path[:len(p.path)-1]
-		m[key] = v
+		p.mstack = append(p.mstack, member{key, v})
 		p.ws()
 		if p.i >= len(p.b) {
 			return nil, p.fail("ends inside an object")
@@ -171,6 +198,10 @@ func (p *jsonParser) object() (any, *jsonError) {
 		case '}':
 			p.i++
 			p.depth--
+			m := make(object, len(p.mstack)-mark)
+			copy(m, p.mstack[mark:])
+			clear(p.mstack[mark:])
+			p.mstack = p.mstack[:mark]
 			return m, nil
 		default:
 			return nil, p.fail("expected ',' or '}'")
@@ -183,22 +214,22 @@ func (p *jsonParser) array() (any, *jsonError) {
 		return nil, err
 	}
 	p.i++ // [
-	a := []any{}
 	p.ws()
 	if p.i < len(p.b) && p.b[p.i] == ']' {
 		p.i++
 		p.depth--
-		return a, nil
+		return []any{}, nil
 	}
+	mark := len(p.astack)
 	p.path = append(p.path, pathTok{idx: 0})
 	for {
 		p.ws()
-		p.path[len(p.path)-1].idx = len(a)
+		p.path[len(p.path)-1].idx = len(p.astack) - mark
 		v, err := p.value()
 		if err != nil {
 			return nil, err
 		}
-		a = append(a, v)
+		p.astack = append(p.astack, v)
 		p.ws()
 		if p.i >= len(p.b) {
 			return nil, p.fail("ends inside an array")
@@ -210,6 +241,10 @@ func (p *jsonParser) array() (any, *jsonError) {
 			p.i++
 			p.depth--
 			p.path = p.path[:len(p.path)-1]
+			a := make([]any, len(p.astack)-mark)
+			copy(a, p.astack[mark:])
+			clear(p.astack[mark:])
+			p.astack = p.astack[:mark]
 			return a, nil
 		default:
 			return nil, p.fail("expected ',' or ']'")
@@ -242,7 +277,7 @@ func (p *jsonParser) str() (any, *jsonError) {
 				return nil, p.badUTF8(start, i)
 			}
 			p.i = i + 1
-			return string(s), nil
+			return bytesString(s), nil
 		case c == '\\':
 			return p.strEscaped(start)
 		case c < 0x20:
@@ -401,5 +436,55 @@ func (p *jsonParser) number() (any, *jsonError) {
 		}
 	}
 	p.i = i
-	return json.Number(p.b[start:i]), nil
+	return json.Number(bytesString(p.b[start:i])), nil
+}
+
+// bytesString views b as a string without copying.
+func bytesString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// object is a JSON object as parsed: its members in order, keys unique.
+// Cheaper to build and to walk than a map; the schema engine gets maps
+// (toEngine) only when a failure must be explained.
+type object []member
+
+type member struct {
+	k string
+	v any
+}
+
+func (o object) get(k string) (any, bool) {
+	for i := range o {
+		if o[i].k == k {
+			return o[i].v, true
+		}
+	}
+	return nil, false
+}
+
+// toEngine converts parsed objects into maps, in place for arrays.
+func toEngine(v any) any {
+	switch x := v.(type) {
+	case object:
+		m := make(map[string]any, len(x))
+		for _, mb := range x {
+			m[mb.k] = toEngine(mb.v)
+		}
+		return m
+	case []any:
+		for i := range x {
+			x[i] = toEngine(x[i])
+		}
+		return x
+	case map[string]any:
+		for k, e := range x {
+			x[k] = toEngine(e)
+		}
+		return x
+	}
+	return v
 }

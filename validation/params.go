@@ -429,6 +429,7 @@ func (op *Operation) checkParams(m *Match, req *Request, c *collector) {
 			continue // the value could not be read; that is reported
 		}
 		if p.schema != nil && (p.fast == nil || !p.fast.valid(v)) {
+			v = toEngine(v)
 			if err := p.schema.Validate(v); err != nil {
 				c.schemaErrors(err, v, p.ptr, p.fieldBase(), p.style == "deepObject")
 			}

@@ -172,6 +172,7 @@ func (op *Operation) checkJSON(mt *mediaType, body []byte, c *collector) {
 	if mt.schema == nil || mt.fast != nil && mt.fast.valid(v) {
 		return
 	}
+	v = toEngine(v)
 	if err := mt.schema.Validate(v); err != nil {
 		before := len(c.fields)
 		c.schemaErrors(err, v, "/body", "", false)
