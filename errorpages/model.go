@@ -58,6 +58,10 @@ type Error struct {
 	// Source is where the error came from: "local" (Caddy produced it) or
 	// "upstream" (a response from the handler chain).
 	Source string
+	// Refresh is the number of seconds after which the HTML page reloads
+	// itself (a meta refresh), e.g. when a maintenance window should be
+	// over; 0 for never.
+	Refresh int
 }
 
 // NewError returns the standard error for code: reason phrase as message
@@ -85,6 +89,9 @@ type PageData struct {
 	More      int
 	RequestID string
 	Docs      string
+	// Refresh is the seconds after which the page reloads itself
+	// (<meta http-equiv="refresh">); 0 for never.
+	Refresh int
 
 	Brand  *Brand
 	Method string
@@ -109,6 +116,7 @@ func (d *PageData) fill() {
 	e := d.Error
 	d.Code, d.Type, d.Message, d.Details = e.Code, e.Type, e.Message, e.Details
 	d.Fields, d.More, d.RequestID, d.Docs = e.Fields, e.More, e.RequestID, e.Docs
+	d.Refresh = e.Refresh
 	if d.URL == "" {
 		d.URL = "/"
 	}
