@@ -34,7 +34,7 @@ func TestNewMaintenanceError(t *testing.T) {
 }
 
 func TestFormatTime(t *testing.T) {
-	ts := time.Date(2026, 12, 24, 9, 5, 0, 0, time.FixedZone("", -(4*3600 + 30*60)))
+	ts := time.Date(2026, 12, 24, 9, 5, 0, 0, time.FixedZone("", -(4*3600+30*60)))
 	for _, tc := range []struct{ lang, want string }{
 		{"en", "December 24, 2026, 09:05 UTC-04:30"},
 		{"de", "2026-12-24 09:05 UTC-04:30"}, // numeric until the catalogue has date patterns
