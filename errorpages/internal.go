@@ -108,8 +108,8 @@ type withheld struct {
 // are single-line (clean). Small patterns, each behind its own clue, keep
 // a message from paying for patterns it cannot match.
 var withheldPatterns = []withheld{
-	{clueTraceback, regexp.MustCompile(`Traceback \(most recent call last\)`)},
-	{clueGoroutine, regexp.MustCompile(`goroutine \d+ \[`)},
+	{clueTraceback, regexp.MustCompile(`\bTraceback \(most recent call last\)`)},
+	{clueGoroutine, regexp.MustCompile(`\bgoroutine \d+ \[`)},
 	{cluePanic, regexp.MustCompile(`(?:^|\W)panic: `)},
 	{clueFrame, regexp.MustCompile(`\bat [\w$.<>/]+\([^)]*\)`)}, // Java / .NET / JS frames
 	{clueLine, regexp.MustCompile(`File "[^"]+", line \d+|(?:^|[\s(])(?:/[\w.\-]+){2,} line \d+`)},
@@ -120,13 +120,13 @@ var withheldPatterns = []withheld{
 	// System.InvalidOperationException), any FooException, Python's
 	// programming errors.
 	{clueRuntime, regexp.MustCompile(`Exception in thread|\b(?:[A-Za-z_$][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error)\b|\b[A-Z][A-Za-z0-9]*[a-z0-9]Exception\b|\b(?:KeyError|AttributeError|IndexError|NameError|UnboundLocalError|ZeroDivisionError|RecursionError|ModuleNotFoundError|ImportError): `)},
-	{clueNullDeref, regexp.MustCompile(`nil pointer dereference|Cannot read propert(?:y|ies) of (?:undefined|null)|\bis not a function\b|'NoneType' object|Object reference not set to an instance`)},
+	{clueNullDeref, regexp.MustCompile(`\bnil pointer dereference\b|Cannot read propert(?:y|ies) of (?:undefined|null)|\bis not a function\b|'NoneType' object|Object reference not set to an instance`)},
 	{clueNetwork, regexp.MustCompile(`(?i:\bdial (?:tcp|udp|unix)\b)|\bECONNREFUSED\b`)},
 	// PostgreSQL (lib/pq, pgx), MySQL, Oracle, SQL Server, SQLite, MongoDB.
 	{clueDBCode, regexp.MustCompile(`\bSQLSTATE\b|\bORA-\d{5}\b|(?:^|\W)pq: |\bE11000\b`)},
-	{clueDBPhrase, regexp.MustCompile(`violates (?:unique|foreign key|not-null|check|exclusion) constraint|\brelation "[^"]*" does not exist|\bcolumn "[^"]*" (?:of relation "[^"]*" )?does not exist|syntax error at or near`)},
-	{clueDBPhrase, regexp.MustCompile(`(?i:\berror) \d{4} \([0-9A-Z]{5}\)|Duplicate entry '.*' for key|Unknown column '[^']*' in|\bTable '[^']*' doesn't exist|error in your SQL syntax|Access denied for user '[^']*'@`)},
-	{clueDBPhrase, regexp.MustCompile(`\b(?:UNIQUE|NOT NULL|FOREIGN KEY|CHECK) constraint failed|\bno such (?:table|column): |Violation of (?:PRIMARY|UNIQUE) KEY constraint|Cannot insert duplicate key`)},
+	{clueDBPhrase, regexp.MustCompile(`\bviolates (?:unique|foreign key|not-null|check|exclusion) constraint|\brelation "[^"]*" does not exist|\bcolumn "[^"]*" (?:of relation "[^"]*" )?does not exist|\bsyntax error at or near`)},
+	{clueDBPhrase, regexp.MustCompile(`(?i:\berror) \d{4} \([0-9A-Z]{5}\)|\bDuplicate entry '.*' for key|Unknown column '[^']*' in|\bTable '[^']*' doesn't exist|error in your SQL syntax\b|Access denied for user '[^']*'@`)},
+	{clueDBPhrase, regexp.MustCompile(`\b(?:UNIQUE|NOT NULL|FOREIGN KEY|CHECK) constraint failed|\bno such (?:table|column): |\bViolation of (?:PRIMARY|UNIQUE) KEY constraint\b|Cannot insert duplicate key\b`)},
 }
 
 // How a redact rule's match is checked and replaced.
@@ -416,11 +416,13 @@ func secretKeyEnds(s string, try func(int)) {
 	}
 }
 
-// keyPrefix reports whether p + "key" names a key that is a secret.
+// keyPrefix reports whether p + "key" names a key that is a secret
+// (p lower case): api, access, secretaccess, private, client …
 func keyPrefix(p string) bool {
-	switch p {
-	case "api", "access", "secret", "private", "auth", "encryption", "signing", "master", "client", "license", "app":
-		return true
+	for _, k := range [...]string{"api", "access", "secret", "private", "auth", "encryption", "signing", "master", "client", "license", "app"} {
+		if strings.HasSuffix(p, k) {
+			return true
+		}
 	}
 	return false
 }
@@ -636,6 +638,9 @@ func suspects(s string) clue {
 			w := s[wstart:i]
 			if w[0] == 'e' && strings.HasPrefix(w, "eyJ") || w[0] == 'A' && (len(w) == 20 || strings.HasPrefix(w, "AIza")) {
 				c |= clueToken // JWT, AWS access key ID, Google API key
+			}
+			if n := len(w); n > 3 && w[n-3]|0x20 == 'k' && w[n-2]|0x20 == 'e' && w[n-1]|0x20 == 'y' {
+				secretWord = true // accesskey, secretKey, …
 			}
 			if len(w) == 4 && ch == ':' && w[0]|0x20 == 'f' {
 				c |= clueIPv6 // maybe ULA or link-local

@@ -101,6 +101,7 @@ var sanitizeRedacted = []struct{ name, in, out string }{
 	{"secret= and client_secret=", "secret=s3cr3t client_secret=abcdef", "secret=[redacted] client_secret=[redacted]"},
 	{"quoted password in JSON", `bad body {"password":"hunter two"}`, `bad body {"password":"[redacted]"}`},
 	{"apikey: header style", "apikey: 9f8e7d6c5b4a rejected", "apikey: [redacted] rejected"},
+	{"camel-case key name", "rejected secretAccessKey=wJalrXUtnFEMI/K7MDENG", "rejected secretAccessKey=[redacted]"},
 	{"X-Api-Key header", "X-Api-Key: 9f8e7d6c5b4a3210 rejected", "X-Api-Key: [redacted] rejected"},
 	{"Authorization Bearer", "Authorization: Bearer abc.def.ghi rejected", "Authorization: Bearer [redacted] rejected"},
 	{"Authorization Basic", "sent Authorization: Basic dXNlcjpwYXNz", "sent Authorization: Basic [redacted]"},
@@ -217,7 +218,9 @@ func sanitizeInputs() []string {
 	for _, row := range sanitizeRedacted {
 		in = append(in, row.in)
 	}
-	return append(in, sanitizeKept...)
+	in = append(in, sanitizeKept...)
+	// Found by FuzzSanitize: a pattern's word inside a longer word.
+	return append(in, "0goroutine 0 [", "nil pointer dereferenced", "SecretAccessKey=abc", "error in your SQL syntaxes")
 }
 
 func TestSanitizeOrdinaryMessageDoesNotAllocate(t *testing.T) {
