@@ -47,22 +47,28 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		case validation.Skip:
 			return next.ServeHTTP(w, r)
 		case validation.NotFound:
-			h.metrics.count("", resultNotFound)
-			setPlaceholder(repl, phResult, resultNotFound)
 			if h.UnknownPath == "pass" {
 				return next.ServeHTTP(w, r)
 			}
+			if h.Mode == "report" {
+				return h.reportRoute(w, r, next, repl, resultNotFound)
+			}
+			h.metrics.count("", resultNotFound)
+			setPlaceholder(repl, phResult, resultNotFound)
 			h.logReject(r, "", http.StatusNotFound, resultNotFound, nil)
 			return caddyhttp.Error(http.StatusNotFound, &errorpages.Problems{
 				Type:    errorpages.TypeSlug(http.StatusNotFound),
 				Message: "The API has no operation at this path.",
 			})
 		case validation.MethodNotAllowed:
-			h.metrics.count("", resultMethodNotAllowed)
-			setPlaceholder(repl, phResult, resultMethodNotAllowed)
 			if h.UnknownMethod == "pass" {
 				return next.ServeHTTP(w, r)
 			}
+			if h.Mode == "report" {
+				return h.reportRoute(w, r, next, repl, resultMethodNotAllowed)
+			}
+			h.metrics.count("", resultMethodNotAllowed)
+			setPlaceholder(repl, phResult, resultMethodNotAllowed)
 			w.Header().Set("Allow", m.Allow)
 			h.logReject(r, "", http.StatusMethodNotAllowed, resultMethodNotAllowed, nil)
 			return caddyhttp.Error(http.StatusMethodNotAllowed, &errorpages.Problems{
@@ -148,6 +154,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		More:    res.More,
 		Docs:    op.Docs,
 	})
+}
+
+// reportRoute lets a request on an undeclared path or method pass in
+// report mode, logged and counted.
+func (h *Handler) reportRoute(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, repl *caddy.Replacer, result string) error {
+	h.metrics.count("", resultReported)
+	setPlaceholder(repl, phResult, resultReported)
+	if c := h.logger.Check(zap.WarnLevel, "request violates the API description (report mode: passed)"); c != nil {
+		c.Write(zap.String("operation", ""), zap.String("request_id", requestID(r)), zap.String("method", r.Method), zap.String("result", result))
+	}
+	return next.ServeHTTP(w, r)
 }
 
 // hasBody reports whether the request carries a body.

@@ -312,11 +312,17 @@ func TestReportMode(t *testing.T) {
 		{"an operation switched to report passes", Handler{OpenAPI: shopDoc, Operations: map[string]string{"createOrder": "report"}}, "POST", "/api/orders", bad, true},
 		{"the document's extension sets report", Handler{OpenAPI: shopDoc}, "POST", "/api/webhooks", `{"url":"not a uri","events":[]}`, true},
 		{"config overrides the document's extension", Handler{OpenAPI: shopDoc, Operations: map[string]string{"createWebhook": "enforce"}}, "POST", "/api/webhooks", `{"url":"not a uri","events":[]}`, false},
+		{"report mode passes an unknown path", Handler{OpenAPI: shopDoc, Mode: "report"}, "GET", "/api/nothing", "", true},
+		{"report mode passes an undeclared method", Handler{OpenAPI: shopDoc, Mode: "report"}, "DELETE", "/api/orders", "", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			th := newTestHandler(t, tt.h)
-			e := th.do(t, tt.method, tt.target, orderHeaders, strings.NewReader(tt.body))
+			var body io.Reader
+			if tt.body != "" {
+				body = strings.NewReader(tt.body)
+			}
+			e := th.do(t, tt.method, tt.target, orderHeaders, body)
 			if e.up.called != tt.passed {
 				t.Fatalf("passed = %v (%v), want %v", e.up.called, e.err, tt.passed)
 			}
@@ -328,8 +334,11 @@ func TestReportMode(t *testing.T) {
 				t.Fatalf("%d WARN lines, want 1", len(warns))
 			}
 			ctx := warns[0].ContextMap()
-			if ctx["operation"] == "" || ctx["codes"] == nil || ctx["problem_pointers"] == nil {
-				t.Errorf("log line lacks operation/codes/pointers: %v", ctx)
+			if ctx["result"] == "" || ctx["request_id"] == nil {
+				t.Errorf("log line lacks result/request_id: %v", ctx)
+			}
+			if ctx["operation"] != "" && (ctx["codes"] == nil || ctx["problem_pointers"] == nil) {
+				t.Errorf("log line lacks codes/pointers: %v", ctx)
 			}
 			if got := counter(th.metrics, ctx["operation"].(string), "reported"); got != 1 {
 				t.Errorf("reported counter = %v", got)
