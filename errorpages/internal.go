@@ -178,6 +178,9 @@ func rule(c clue, pattern string, kinds ...redactKind) redactRule {
 	return redactRule{clue: c, kinds: kinds, re: re}
 }
 
+// sentencePunct ends a sentence rather than a path, URI or value.
+const sentencePunct = ".,;:!?)]}"
+
 // anchoredWindow is how much text an anchored rule looks at first.
 const anchoredWindow = 96
 
@@ -490,9 +493,13 @@ func redactSpans(s string, clues clue) []span {
 			start, end := offset+m[2*g], offset+m[2*g+1]
 			switch r.kinds[max(g-1, 0)] {
 			case redactTrimmed:
-				if s[start:end] != Redacted {
-					end = start + len(strings.TrimRight(s[start:end], ".,;:!?)]}"))
+				v := s[start:end]
+				if strings.HasPrefix(v, Redacted) { // a value redacted before
+					v = Redacted + strings.TrimRight(v[len(Redacted):], sentencePunct)
+				} else {
+					v = strings.TrimRight(v, sentencePunct)
 				}
+				end = start + len(v)
 			case redactAddress:
 				if !addressAlone(s, start, end) {
 					return

@@ -220,7 +220,7 @@ func sanitizeInputs() []string {
 	}
 	in = append(in, sanitizeKept...)
 	// Found by FuzzSanitize: a pattern's word inside a longer word.
-	return append(in, "0goroutine 0 [", "nil pointer dereferenced", "SecretAccessKey=abc", "error in your SQL syntaxes")
+	return append(in, "0goroutine 0 [", "nil pointer dereferenced", "SecretAccessKey=abc", "error in your SQL syntaxes", "pwd=0!")
 }
 
 func TestSanitizeOrdinaryMessageDoesNotAllocate(t *testing.T) {
