@@ -76,7 +76,7 @@ func NewError(code int, message string) *Error {
 
 // PageData is what an HTML template sees: the error's data as direct
 // fields (.Code, .Message, .Details, .Type, .Fields, .More, .RequestID,
-// .Docs), the brand and the request. Set Error; Render fills the rest.
+// .TraceID, .Docs), the brand and the request. Set Error; Render fills the rest.
 type PageData struct {
 	// Error is the error being rendered.
 	Error *Error
@@ -88,7 +88,9 @@ type PageData struct {
 	Fields    []Field
 	More      int
 	RequestID string
-	Docs      string
+	// TraceID is the W3C trace ID when Caddy's tracing is on, else "".
+	TraceID string
+	Docs    string
 	// Refresh is the seconds after which the page reloads itself
 	// (<meta http-equiv="refresh">); 0 for never.
 	Refresh int
@@ -107,6 +109,10 @@ type PageData struct {
 	// Lang is the page language (the html lang attribute).
 	Lang string
 
+	// Extensions are the extra members of the problem+json body
+	// (problem_extension), values already resolved for the request.
+	Extensions []Member
+
 	replace func(string) string
 }
 
@@ -115,7 +121,7 @@ type PageData struct {
 func (d *PageData) fill() {
 	e := d.Error
 	d.Code, d.Type, d.Message, d.Details = e.Code, e.Type, e.Message, e.Details
-	d.Fields, d.More, d.RequestID, d.Docs = e.Fields, e.More, e.RequestID, e.Docs
+	d.Fields, d.More, d.RequestID, d.TraceID, d.Docs = e.Fields, e.More, e.RequestID, e.TraceID, e.Docs
 	d.Refresh = e.Refresh
 	if d.URL == "" {
 		d.URL = "/"
@@ -139,6 +145,12 @@ func (d *PageData) Placeholder(name string) string {
 	return d.replace(name)
 }
 
+// Member is one extra member of a JSON body: a name and a string value.
+type Member struct {
+	Name  string
+	Value string
+}
+
 // Brand fills the default HTML template.
 type Brand struct {
 	// Name of the site or company, shown in the header and the title.
@@ -151,6 +163,9 @@ type Brand struct {
 	Home string `json:"home,omitempty"`
 	// Support is a support URL or mailto: address.
 	Support string `json:"support,omitempty"`
+	// StatusPage is the URL of the service's status page, shown as a
+	// "System status" action on 5xx pages.
+	StatusPage string `json:"status_page,omitempty"`
 
 	// Computed by Prepare, for templates. Base is Color itself (or the
 	// default) as #rrggbb, for decoration where contrast does not matter:
@@ -189,7 +204,7 @@ func (b *Brand) Prepare() error {
 	if err != nil {
 		return fmt.Errorf("brand color: %w", err)
 	}
-	for name, u := range map[string]string{"logo": b.Logo, "home": b.Home, "support": b.Support} {
+	for name, u := range map[string]string{"logo": b.Logo, "home": b.Home, "support": b.Support, "status_page": b.StatusPage} {
 		if err := checkURL(name, u); err != nil {
 			return err
 		}

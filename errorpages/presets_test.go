@@ -335,3 +335,38 @@ func TestPresetsHostileInput(t *testing.T) {
 		}
 	}
 }
+
+func TestAcceptQuality(t *testing.T) {
+	rows := []struct {
+		accept, mediaType string
+		q                 int
+		by                AcceptRange
+	}{
+		{"application/vnd.api+json", JSONAPIMediaType, 1000, RangeExact},
+		{"Application/VND.API+JSON; q=0.5", JSONAPIMediaType, 500, RangeExact},
+		{"application/json", JSONAPIMediaType, 1000, RangeSuffix},
+		{"application/json", "application/problem+json", 1000, RangeSuffix},
+		{"application/*;q=0.3", "application/problem+json", 300, RangeType},
+		{"*/*", "application/problem+json", 1000, RangeAny},
+		{"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "application/problem+json", 800, RangeAny},
+		{"application/problem+json;q=0, application/*", "application/problem+json", 0, RangeExact},
+		{"application/json;q=0.2, application/json;q=0.7", "application/json", 700, RangeExact},
+		{"text/plain", "application/json", 0, RangeNone},
+		{"", "application/json", 0, RangeNone},
+		{"application/json;q=abc, bogus, */json", "application/json", 0, RangeNone},
+		{"application/xml", "application/atom+xml", 1000, RangeSuffix},
+		{"application/json", "application/json+", 0, RangeNone},
+		{"application/json", "nonsense", 0, RangeNone},
+	}
+	for _, row := range rows {
+		q, by := AcceptQuality(row.accept, row.mediaType)
+		if q != row.q || by != row.by {
+			t.Errorf("AcceptQuality(%q, %q) = %d, %d; want %d, %d", row.accept, row.mediaType, q, by, row.q, row.by)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() {
+		AcceptQuality("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", JSONAPIMediaType)
+	}); n != 0 {
+		t.Errorf("AcceptQuality allocates %.0f times", n)
+	}
+}

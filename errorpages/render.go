@@ -2,7 +2,6 @@ package errorpages
 
 import (
 	"bytes"
-	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -32,6 +31,11 @@ type Renderer struct {
 	// pages[code-400] is the HTML template for a 4xx/5xx status.
 	pages [200]*template.Template
 	files map[*template.Template]string
+	// preset is the shape of the json format's body.
+	preset Preset
+	// bodies[f] is the site's own template for format f (json, xml,
+	// text), nil for the built-in body.
+	bodies [numFormats]*BodyTemplate
 }
 
 // RendererConfig configures a Renderer.
@@ -41,12 +45,28 @@ type RendererConfig struct {
 	// TemplatesDir holds the site's own templates: <code>.html,
 	// <class>.html (4xx.html) and error.html. Empty means none.
 	TemplatesDir string
+	// Preset is the shape of the json format's body; the zero value is
+	// the module's own envelope.
+	Preset Preset
+	// JSONTemplate, XMLTemplate and TextTemplate replace the body of
+	// their format (and, for json, the preset); nil keeps the built-in
+	// body. Load them with LoadBodyTemplate.
+	JSONTemplate, XMLTemplate, TextTemplate *BodyTemplate
 }
 
 // NewRenderer validates the brand and parses every template, so that a
 // broken template is an error at configuration time, naming file and line.
 func NewRenderer(cfg RendererConfig) (*Renderer, error) {
-	r := &Renderer{brand: cfg.Brand, files: map[*template.Template]string{}}
+	r := &Renderer{brand: cfg.Brand, files: map[*template.Template]string{}, preset: cfg.Preset}
+	if int(cfg.Preset) >= len(presetNames) {
+		return nil, fmt.Errorf("preset: %s is not a preset", cfg.Preset)
+	}
+	for f, bt := range map[Format]*BodyTemplate{JSON: cfg.JSONTemplate, XML: cfg.XMLTemplate, Text: cfg.TextTemplate} {
+		if bt != nil && bt.format != f {
+			return nil, fmt.Errorf("%s_template: %s is a template for %s", f, bt.file, bt.format)
+		}
+		r.bodies[f] = bt
+	}
 	if r.brand == nil {
 		r.brand = &Brand{}
 	}
@@ -153,23 +173,25 @@ func samplePage() *PageData {
 }
 
 // Render appends the body for format f to buf. When a template fails while
-// executing, buf receives a minimal built-in page instead and the template
-// error is returned, so the caller can log it: the body is never empty.
+// executing, or a body template's output does not parse, buf receives the
+// built-in body of that format instead (a minimal page for HTML) and the
+// template error is returned, so the caller can log it: the body is never
+// empty or broken.
 func (r *Renderer) Render(buf *bytes.Buffer, f Format, d *PageData) error {
 	e := d.Error
-	switch f {
-	case JSON:
-		return writeJSON(buf, jsonEnvelope{Error: jsonError{
-			Code: e.Code, Type: e.Type, Message: e.Message, Details: e.Details,
-			Fields: e.Fields, More: e.More, RequestID: e.RequestID, Docs: e.Docs,
-		}})
-	case Problem:
-		return writeJSON(buf, problemOf(e))
-	case Text:
-		writeText(buf, e)
-		return nil
-	case XML:
-		return writeXML(buf, e)
+	if f != HTML {
+		bt := r.bodies[f]
+		if bt == nil {
+			return r.writeBuiltin(buf, f, d)
+		}
+		err := bt.Execute(buf, NewBodyData(e, d.Method, d.Host))
+		if err == nil {
+			return nil
+		}
+		if berr := r.writeBuiltin(buf, f, d); berr != nil {
+			return errors.Join(fmt.Errorf("template %s: %w", bt.file, err), berr)
+		}
+		return fmt.Errorf("template %s: %w", bt.file, err)
 	}
 	d.fill()
 	if d.Brand == nil {
@@ -195,6 +217,31 @@ func (r *Renderer) Render(buf *bytes.Buffer, f Format, d *PageData) error {
 	return err
 }
 
+// writeBuiltin appends the built-in body of a non-HTML format: the
+// preset's shape for json, problem+json with its extension members, text
+// or XML.
+func (r *Renderer) writeBuiltin(buf *bytes.Buffer, f Format, d *PageData) error {
+	e := d.Error
+	switch f {
+	case JSON:
+		if r.preset != PresetErrorPages {
+			return WritePreset(buf, r.preset, e, d.Host)
+		}
+		return encodeJSON(buf, jsonEnvelope{Error: jsonError{
+			Code: e.Code, Type: e.Type, Message: e.Message, Details: e.Details,
+			Fields: e.Fields, More: e.More, RequestID: e.RequestID, TraceID: e.TraceID, Docs: e.Docs,
+		}})
+	case Problem:
+		return writeProblem(buf, e, d.Extensions)
+	case Text:
+		writeText(buf, e)
+		return nil
+	case XML:
+		return writeXML(buf, e)
+	}
+	return fmt.Errorf("unknown format %s", f)
+}
+
 type jsonEnvelope struct {
 	Error jsonError `json:"error"`
 }
@@ -207,6 +254,7 @@ type jsonError struct {
 	Fields    []Field `json:"fields,omitempty"`
 	More      int     `json:"more,omitempty"`
 	RequestID string  `json:"request_id"`
+	TraceID   string  `json:"trace_id,omitempty"`
 	Docs      string  `json:"docs,omitempty"`
 }
 
@@ -217,6 +265,7 @@ type problemDoc struct {
 	Detail    string         `json:"detail"`
 	Instance  string         `json:"instance,omitempty"`
 	RequestID string         `json:"request_id"`
+	TraceID   string         `json:"trace_id,omitempty"`
 	Errors    []problemError `json:"errors,omitempty"`
 	More      int            `json:"more,omitempty"`
 }
@@ -232,7 +281,7 @@ type problemError struct {
 }
 
 func problemOf(e *Error) problemDoc {
-	p := problemDoc{Type: e.Docs, Title: e.Message, Status: e.Code, Detail: e.Details, Instance: e.Instance, RequestID: e.RequestID, More: e.More}
+	p := problemDoc{Type: e.Docs, Title: e.Message, Status: e.Code, Detail: e.Details, Instance: e.Instance, RequestID: e.RequestID, TraceID: e.TraceID, More: e.More}
 	if p.Type == "" {
 		p.Type = "about:blank"
 	}
@@ -272,15 +321,34 @@ var (
 	pointerEscaper  = strings.NewReplacer("~", "~0", "/", "~1")
 )
 
-// writeJSON writes v as compact JSON. Bodies go out as JSON with nosniff,
-// never as markup, so <, > and & are written as they are.
-func writeJSON(buf *bytes.Buffer, v any) error {
-	enc := json.NewEncoder(buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+// ProblemMembers are the members of the problem+json body that an
+// extension member must not shadow: RFC 9457's and error_pages' own.
+var ProblemMembers = []string{"type", "title", "status", "detail", "instance", "request_id", "trace_id", "errors", "more"}
+
+// writeProblem writes the problem+json body with the extension members
+// appended after the standard ones, in the order given.
+func writeProblem(buf *bytes.Buffer, e *Error, ext []Member) error {
+	start := buf.Len()
+	if err := encodeJSON(buf, problemOf(e)); err != nil {
 		return err
 	}
-	buf.Truncate(buf.Len() - 1) // Encode's trailing newline
+	if len(ext) == 0 {
+		return nil
+	}
+	buf.Truncate(buf.Len() - 1) // the closing brace
+	for _, m := range ext {
+		buf.WriteByte(',')
+		if err := encodeJSON(buf, m.Name); err != nil {
+			buf.Truncate(start)
+			return err
+		}
+		buf.WriteByte(':')
+		if err := encodeJSON(buf, m.Value); err != nil {
+			buf.Truncate(start)
+			return err
+		}
+	}
+	buf.WriteByte('}')
 	return nil
 }
 
@@ -319,6 +387,11 @@ func writeText(buf *bytes.Buffer, e *Error) {
 	if e.RequestID != "" {
 		buf.WriteString("Request ID: ")
 		buf.WriteString(oneLine(e.RequestID))
+		buf.WriteByte('\n')
+	}
+	if e.TraceID != "" {
+		buf.WriteString("Trace ID: ")
+		buf.WriteString(oneLine(e.TraceID))
 		buf.WriteByte('\n')
 	}
 	if e.Docs != "" {
@@ -366,6 +439,7 @@ type xmlError struct {
 	Details   string     `xml:"details"`
 	Fields    *xmlFields `xml:"fields,omitempty"`
 	RequestID string     `xml:"request_id"`
+	TraceID   string     `xml:"trace_id,omitempty"`
 	Docs      string     `xml:"docs,omitempty"`
 }
 
@@ -375,7 +449,7 @@ type xmlFields struct {
 }
 
 func writeXML(buf *bytes.Buffer, e *Error) error {
-	x := xmlError{Code: e.Code, Type: e.Type, Message: e.Message, Details: e.Details, RequestID: e.RequestID, Docs: e.Docs}
+	x := xmlError{Code: e.Code, Type: e.Type, Message: e.Message, Details: e.Details, RequestID: e.RequestID, TraceID: e.TraceID, Docs: e.Docs}
 	if len(e.Fields) > 0 {
 		x.Fields = &xmlFields{Field: e.Fields, More: e.More}
 	}

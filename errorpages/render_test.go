@@ -562,3 +562,148 @@ func TestLocalRef(t *testing.T) {
 		})
 	}
 }
+
+// With tracing on, every format carries the trace ID next to the request
+// ID; without it, bodies are byte for byte what they were.
+func TestRenderTraceID(t *testing.T) {
+	r, _ := NewRenderer(RendererConfig{})
+	const tid = "4bf92f3577b34da6a3ce929d0e0e4736"
+	rows := []struct {
+		format    Format
+		with, off string // substring with the trace ID; what follows the request ID without it
+	}{
+		{JSON, `"request_id":"7f9c","trace_id":"` + tid + `","docs"`, `"request_id":"7f9c","docs"`},
+		{Problem, `"request_id":"7f9c","trace_id":"` + tid + `","errors"`, `"request_id":"7f9c","errors"`},
+		{Text, "Request ID: 7f9c\nTrace ID: " + tid + "\nDocs:", "Request ID: 7f9c\nDocs:"},
+		{XML, "<request_id>7f9c</request_id><trace_id>" + tid + "</trace_id><docs>", "<request_id>7f9c</request_id><docs>"},
+		{HTML, `<p class="rid">Request ID<br><code>7f9c</code></p><p class="rid">Trace ID<br><code>` + tid + `</code></p>`, "<code>7f9c</code></p>\n<nav"},
+	}
+	for _, row := range rows {
+		t.Run(row.format.String(), func(t *testing.T) {
+			e := sampleError()
+			if got := render(t, r, row.format, e); !strings.Contains(got, row.off) || strings.Contains(got, "race") {
+				t.Errorf("without tracing: %s", got)
+			}
+			e.TraceID = tid
+			if got := render(t, r, row.format, e); !strings.Contains(got, row.with) {
+				t.Errorf("with tracing: lacks %q in %s", row.with, got)
+			}
+		})
+	}
+}
+
+// problem_extension members come after the standard ones, in the order
+// configured, JSON-escaped whatever they hold.
+func TestRenderProblemExtensions(t *testing.T) {
+	r, _ := NewRenderer(RendererConfig{})
+	e := NewError(404, "")
+	e.RequestID = "rid"
+	var buf bytes.Buffer
+	ext := []Member{{"tenant", `acme "corp" <b>` + "\n"}, {"region", ""}}
+	if err := r.Render(&buf, Problem, &PageData{Error: e, Extensions: ext}); err != nil {
+		t.Fatal(err)
+	}
+	want := `{"type":"about:blank","title":"Not Found","status":404,"detail":"` + Description(404) + `","request_id":"rid","tenant":"acme \"corp\" <b>\n","region":""}`
+	if buf.String() != want {
+		t.Errorf("\n got %s\nwant %s", buf.String(), want)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &m); err != nil || m["tenant"] != "acme \"corp\" <b>\n" {
+		t.Errorf("%v %v", err, m)
+	}
+	buf.Reset()
+	r.Render(&buf, JSON, &PageData{Error: e, Extensions: ext})
+	if strings.Contains(buf.String(), "tenant") {
+		t.Errorf("extensions are for problem+json only: %s", buf.String())
+	}
+}
+
+// The json format's body follows the configured preset; a body template
+// replaces the preset, and when its output breaks at run time the preset's
+// body goes out instead and the error names the template.
+func TestRenderPresetAndBodyTemplate(t *testing.T) {
+	e := NewError(404, "")
+	e.RequestID = "rid"
+	r, err := NewRenderer(RendererConfig{Preset: PresetGraphQL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want bytes.Buffer
+	WritePreset(&want, PresetGraphQL, e, "api.example.com")
+	if got := render(t, r, JSON, e); got != want.String() || !strings.HasSuffix(got, `"data":null}`) {
+		t.Errorf("preset body\n got %s\nwant %s", got, want.String())
+	}
+
+	// Broken only when the details hold a quote: the samples cover that
+	// for 422 alone, so a 409 with a quote breaks only at run time.
+	src := `{"code":{{.Code}},"msg":{{if eq .Code 409}}"{{.Details}}"{{else}}{{json .Details}}{{end}}}`
+	jt, err := ParseBodyTemplate("site/errors.json", src, JSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tt, _ := ParseBodyTemplate("site/errors.txt", `{{.Code}} {{.Type}}{{if eq .Code 409}}{{.Nope}}{{end}}`, Text)
+	r, err = NewRenderer(RendererConfig{Preset: PresetSimple, JSONTemplate: jt, TextTemplate: tt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := render(t, r, JSON, e); got != `{"code":404,"msg":"`+Description(404)+`"}` {
+		t.Errorf("template body: %s", got)
+	}
+	if got := render(t, r, Text, e); got != "404 not_found" {
+		t.Errorf("text template body: %q", got)
+	}
+	conflict := NewError(409, "")
+	conflict.Details = `name "x" is taken`
+	for _, row := range []struct {
+		format Format
+		file   string
+		want   func(*bytes.Buffer)
+	}{
+		{JSON, "site/errors.json", func(b *bytes.Buffer) { WritePreset(b, PresetSimple, conflict, "") }},
+		{Text, "site/errors.txt", func(b *bytes.Buffer) { writeText(b, conflict) }},
+	} {
+		var buf, want bytes.Buffer
+		err := r.Render(&buf, row.format, &PageData{Error: conflict})
+		row.want(&want)
+		if err == nil || !strings.Contains(err.Error(), row.file) {
+			t.Errorf("%s: err = %v, want one naming %s", row.format, err, row.file)
+		}
+		if buf.String() != want.String() {
+			t.Errorf("%s fallback\n got %s\nwant %s", row.format, buf.String(), want.String())
+		}
+	}
+	if _, err := NewRenderer(RendererConfig{XMLTemplate: jt}); err == nil || !strings.Contains(err.Error(), "errors.json") {
+		t.Errorf("a json template given as the xml one: %v", err)
+	}
+}
+
+// brand status_page is a "System status" action on 5xx pages only.
+func TestStatusPageLink(t *testing.T) {
+	r, err := NewRenderer(RendererConfig{Brand: &Brand{StatusPage: "https://status.example.com/"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const link = `<a href="https://status.example.com/">System status</a>`
+	for code, want := range map[int]bool{500: true, 502: true, 503: true, 404: false, 400: false} {
+		if got := render(t, r, HTML, NewError(code, "")); strings.Contains(got, link) != want {
+			t.Errorf("%d: link shown = %v, want %v", code, !want, want)
+		}
+	}
+	if got := render(t, mustRenderer(t), HTML, NewError(503, "")); strings.Contains(got, "System status") {
+		t.Error("no status page configured, yet a link")
+	}
+	for _, bad := range []string{"javascript:alert(1)", "//evil.example/", "mailto:ops@example.com", "https://"} {
+		if _, err := NewRenderer(RendererConfig{Brand: &Brand{StatusPage: bad}}); err == nil || !strings.Contains(err.Error(), "brand status_page") {
+			t.Errorf("status_page %q: %v", bad, err)
+		}
+	}
+}
+
+func mustRenderer(t *testing.T) *Renderer {
+	t.Helper()
+	r, err := NewRenderer(RendererConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
