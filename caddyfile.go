@@ -40,6 +40,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //			color   <hex color>
 //			home    <url>
 //			support <url or mailto:>
+//			status_page <url>
 //		}
 //		docs           <url>
 //		message        <code> <text>
@@ -49,8 +50,17 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //		passthrough_header <name> [<value>]
 //		request_id_header  <name>
 //		cache_control  <value>
+//		preset         errorpages|simple|jsonapi|graphql|google
+//		json_template  <file>
+//		xml_template   <file>
+//		text_template  <file>
+//		problem_extension <name> <value>
+//		sources        local|upstream...
+//		keep_upstream  <media-range>...
+//		request_id     <placeholder>
 //		keep_headers   <name>...
 //		template_placeholders <name|prefix*>...
+//		maintenance [on|off] { ... }  // see parseMaintenance
 //	}
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // the directive name
@@ -60,7 +70,7 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	seen := map[string]bool{}
 	for d.NextBlock(0) {
 		sub := d.Val()
-		if sub != "message" && seen[sub] {
+		if sub != "message" && sub != "problem_extension" && seen[sub] {
 			return d.Errf("error_pages: %s is specified more than once", sub)
 		}
 		seen[sub] = true
@@ -143,6 +153,76 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.Errf("cache_control: needs a value")
 			}
 			h.CacheControl = strings.Join(args, " ")
+		case "preset":
+			h.Preset, err = oneArg(d, sub)
+			if err == nil {
+				if _, e := errorpages.ParsePreset(h.Preset); e != nil {
+					return d.Errf("preset: %v", e)
+				}
+			}
+		case "json_template", "xml_template", "text_template":
+			var file string
+			if file, err = oneArg(d, sub); err == nil {
+				f, _ := errorpages.ParseFormat(strings.TrimSuffix(sub, "_template"))
+				if _, e := errorpages.LoadBodyTemplate(file, f); e != nil {
+					return d.Errf("%s: %v", sub, e)
+				}
+				switch f {
+				case errorpages.JSON:
+					h.JSONTemplate = file
+				case errorpages.XML:
+					h.XMLTemplate = file
+				default:
+					h.TextTemplate = file
+				}
+			}
+		case "problem_extension":
+			args := d.RemainingArgs()
+			if len(args) != 2 {
+				return d.Errf("problem_extension: needs a member name and a value")
+			}
+			if e := checkProblemExtension(args[0], args[1]); e != nil {
+				return d.Errf("%v", e)
+			}
+			if _, dup := h.ProblemExtensions[args[0]]; dup {
+				return d.Errf("problem_extension: %q is given more than once", args[0])
+			}
+			if h.ProblemExtensions == nil {
+				h.ProblemExtensions = map[string]string{}
+			}
+			h.ProblemExtensions[args[0]] = args[1]
+		case "sources":
+			args := d.RemainingArgs()
+			if len(args) == 0 || len(args) > 2 {
+				return d.Errf("sources: needs local, upstream or both")
+			}
+			for _, a := range args {
+				if a != sourceLocal && a != sourceUpstream {
+					return d.Errf("sources: %q is not local or upstream", a)
+				}
+			}
+			if len(args) == 2 && args[0] == args[1] {
+				return d.Errf("sources: %s is listed twice", args[0])
+			}
+			h.Sources = args
+		case "keep_upstream":
+			args := d.RemainingArgs()
+			if len(args) == 0 {
+				return d.Errf("keep_upstream: needs at least one media type or range")
+			}
+			for _, a := range args {
+				if _, e := parseMediaRange(a); e != nil {
+					return d.Errf("%v", e)
+				}
+			}
+			h.KeepUpstream = args
+		case "request_id":
+			h.RequestID, err = oneArg(d, sub)
+			if err == nil {
+				if e := checkRequestIDExpr(h.RequestID); e != nil {
+					return d.Errf("%v", e)
+				}
+			}
 		case "keep_headers":
 			args := d.RemainingArgs()
 			if len(args) == 0 {
@@ -154,6 +234,8 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				}
 			}
 			h.KeepHeaders = args
+		case "maintenance":
+			h.Maintenance, err = parseMaintenance(d)
 		case "template_placeholders":
 			args := d.RemainingArgs()
 			if len(args) == 0 {
@@ -257,8 +339,10 @@ func (h *Handler) parseBrand(d *caddyfile.Dispenser) error {
 			b.Home = val
 		case "support":
 			b.Support = val
+		case "status_page":
+			b.StatusPage = val
 		default:
-			return d.Errf("brand: unknown option %q (want name, logo, color, home or support)", key)
+			return d.Errf("brand: unknown option %q (want name, logo, color, home, support or status_page)", key)
 		}
 	}
 	check := *b

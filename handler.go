@@ -37,6 +37,11 @@ var entityHeaders = append([]string{"Content-Length", "Content-Encoding", "Conte
 // configured statuses and rendering local errors; everything else streams
 // through untouched.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) (err error) {
+	if h.Maintenance != nil {
+		if done, err := h.maintenance(w, r); done {
+			return err
+		}
+	}
 	ew := h.getWriter(w)
 	defer putWriter(ew)
 	defer func() {
@@ -76,6 +81,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 
 // rewriteLocal renders an error returned by a handler.
 func (h *Handler) rewriteLocal(w http.ResponseWriter, r *http.Request, err error) error {
+	if h.noLocal {
+		return err // sources leaves local errors to Caddy's own handling
+	}
 	he, ok := err.(caddyhttp.HandlerError) // the usual case, without errors.As's reflection
 	if !ok && !errors.As(err, &he) {
 		he = caddyhttp.Error(http.StatusInternalServerError, err)
@@ -119,7 +127,7 @@ func (h *Handler) rewriteLocal(w http.ResponseWriter, r *http.Request, err error
 		level = zapcore.ErrorLevel
 	}
 	if c := h.logger.Check(level, "rewrote local error"); c != nil {
-		c.Write(
+		fields := []zap.Field{
 			zap.Int("status", code),
 			zap.String("source", sourceLocal),
 			zap.String("format", f.String()),
@@ -127,7 +135,11 @@ func (h *Handler) rewriteLocal(w http.ResponseWriter, r *http.Request, err error
 			zap.String("error", excerpt(internal)),
 			zap.String("error_id", he.ID),
 			zap.String("trace", he.Trace),
-		)
+		}
+		if e.TraceID != "" {
+			fields = append(fields, zap.String("trace_id", e.TraceID))
+		}
+		c.Write(fields...)
 	}
 	h.count(code, f, sourceLocal)
 	return err
@@ -162,11 +174,11 @@ func (h *Handler) rewriteUpstream(w http.ResponseWriter, r *http.Request, ew *er
 		h.metrics.truncated.Inc()
 	}
 
-	if h.keepJSON && f == errorpages.JSON && !ew.truncated && isJSON(ctype) && len(raw) > 0 {
+	if !ew.truncated && len(raw) > 0 && h.keep(f, ctype, r.Header.Get("Accept")) {
 		// The upstream's Content-Type and Content-Encoding stand.
 		rid := h.requestID(r)
 		err := h.send(w, r, reply{code: code, rid: rid, remove: keptBodyHeaders, body: raw, upstream: ew})
-		h.logUpstream(code, f, rid, ctype, "kept upstream JSON", errorpages.Upstream{}, nil)
+		h.logUpstream(code, f, rid, traceID(r), ctype, "kept upstream body", errorpages.Upstream{}, nil)
 		h.count(code, f, sourceUpstream)
 		return err
 	}
@@ -183,21 +195,47 @@ func (h *Handler) rewriteUpstream(w http.ResponseWriter, r *http.Request, ew *er
 	}
 	e := errorpages.NewError(code, h.message(code))
 	withheld := h.exposure.Apply(e, u)
+	e.Source = sourceUpstream
 	rid := h.prepare(r, e)
 	err := h.write(w, r, e, f, ew)
 	var dropped []byte
 	if withheld || len(u.Dropped) > 0 {
 		dropped = body
 	}
-	h.logUpstream(code, f, rid, ctype, "rewrote upstream error", u, dropped)
+	h.logUpstream(code, f, rid, e.TraceID, ctype, "rewrote upstream error", u, dropped)
 	h.count(code, f, sourceUpstream)
 	return err
+}
+
+// keep reports whether the upstream body (of Content-Type ctype) goes out
+// unchanged: upstream_json keep for a JSON body when the client gets
+// json, or a keep_upstream range when the client's Accept names the
+// body's type (contract §6; see Handler.KeepUpstream).
+func (h *Handler) keep(f errorpages.Format, ctype, accept string) bool {
+	if h.keepJSON && f == errorpages.JSON && isJSON(ctype) {
+		return true
+	}
+	if len(h.keeps) == 0 {
+		return false
+	}
+	mt := errorpages.MediaType(ctype)
+	typ, sub, ok := strings.Cut(mt, "/")
+	if !ok {
+		return false
+	}
+	for _, m := range h.keeps {
+		if m.matches(typ, sub) {
+			q, by := errorpages.AcceptQuality(accept, mt)
+			return q > 0 && by >= errorpages.RangeType
+		}
+	}
+	return false
 }
 
 // logUpstream writes the DEBUG line of an upstream rewrite. Upstream 5xx
 // are DEBUG too: they are the upstream's errors, already in Caddy's access
 // log by status, and what was withheld may only go into DEBUG lines.
-func (h *Handler) logUpstream(code int, f errorpages.Format, rid, ctype, msg string, u errorpages.Upstream, dropped []byte) {
+func (h *Handler) logUpstream(code int, f errorpages.Format, rid, tid, ctype, msg string, u errorpages.Upstream, dropped []byte) {
 	c := h.logger.Check(zapcore.DebugLevel, msg)
 	if c == nil {
 		return
@@ -208,6 +246,9 @@ func (h *Handler) logUpstream(code int, f errorpages.Format, rid, ctype, msg str
 		zap.String("format", f.String()),
 		zap.String("request_id", rid),
 		zap.String("upstream_content_type", ctype),
+	}
+	if tid != "" {
+		fields = append(fields, zap.String("trace_id", tid))
 	}
 	if len(dropped) > 0 {
 		fields = append(fields, zap.String("dropped", excerpt(string(dropped))))
@@ -222,10 +263,15 @@ func (h *Handler) count(code int, f errorpages.Format, source string) {
 	h.metrics.rewrite(code, f, source).Inc()
 }
 
-// prepare completes e with what depends on the request: request ID, docs
-// URL and instance. It returns the request ID.
+// prepare completes e with what depends on the request: request and
+// trace IDs, docs URL, instance, and the source (local unless set). It
+// returns the request ID.
 func (h *Handler) prepare(r *http.Request, e *errorpages.Error) string {
+	if e.Source == "" {
+		e.Source = sourceLocal
+	}
 	e.RequestID = h.requestID(r)
+	e.TraceID = traceID(r)
 	e.Instance = errorpages.LocalRef(originalURL(r).EscapedPath(), "")
 	if h.Docs != "" {
 		e.Docs = h.docs(r, e.Code)
@@ -290,8 +336,16 @@ func unreserved(c byte) bool {
 // intercepted upstream response, nil for a local error.
 func (h *Handler) write(w http.ResponseWriter, r *http.Request, e *errorpages.Error, f errorpages.Format, up *errorWriter) error {
 	rep := reply{code: e.Code, rid: e.RequestID, remove: entityHeaders, ctype: contentTypeValues[f], upstream: up}
-	if f == errorpages.HTML {
+	switch f {
+	case errorpages.HTML:
 		rep.policy = h.pagePolicy(e.Code)
+	case errorpages.JSON:
+		if h.jsonAPI && h.JSONTemplate == "" {
+			// JSON:API's media type for clients that ask for it by name.
+			if q, by := errorpages.AcceptQuality(r.Header.Get("Accept"), errorpages.JSONAPIMediaType); q > 0 && by == errorpages.RangeExact {
+				rep.ctype = jsonAPIValue
+			}
+		}
 	}
 	if up != nil && r.Method == http.MethodHead {
 		// The upstream's HEAD reply had no body, so the page a GET gets
@@ -301,6 +355,9 @@ func (h *Handler) write(w http.ResponseWriter, r *http.Request, e *errorpages.Er
 	buf := getBuffer()
 	defer putBuffer(buf)
 	d := errorpages.PageData{Error: e, Method: r.Method, Host: r.Host}
+	if f == errorpages.Problem && len(h.problemExt) > 0 {
+		d.Extensions = h.problemExtensions(r)
+	}
 	if f == errorpages.HTML {
 		d.Time = time.Now()
 		ou := originalURL(r)
@@ -317,13 +374,28 @@ func (h *Handler) write(w http.ResponseWriter, r *http.Request, e *errorpages.Er
 		}
 	}
 	if err := h.renderer.Render(buf, f, &d); err != nil {
-		h.logger.Error("error page template failed; sent the built-in minimal page",
+		h.logger.Error("error page template failed; sent the built-in body instead",
 			zap.Int("status", e.Code), zap.String("format", f.String()),
 			zap.String("request_id", e.RequestID), zap.Error(err))
 	}
 	rep.body = buf.Bytes()
 	rep.length = true
 	return h.send(w, r, rep)
+}
+
+// problemExtensions resolves the problem_extension values for r; a
+// placeholder's value is data, JSON-escaped when the body is written.
+func (h *Handler) problemExtensions(r *http.Request) []errorpages.Member {
+	repl, _ := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer)
+	out := make([]errorpages.Member, len(h.problemExt))
+	for i, x := range h.problemExt {
+		v := x.value
+		if x.repl && repl != nil {
+			v = repl.ReplaceAll(v, "")
+		}
+		out[i] = errorpages.Member{Name: x.name, Value: v}
+	}
+	return out
 }
 
 // reply is one rewritten or kept response for send.
@@ -436,6 +508,7 @@ func setPagePolicy(hdr http.Header, policy []string) {
 // only reads them, and Header.Set/Add replace or copy rather than write.
 var (
 	nosniffValue      = []string{"nosniff"}
+	jsonAPIValue      = []string{errorpages.JSONAPIMediaType}
 	contentTypeValues = func() (v [5][]string) {
 		for f := range v {
 			v[f] = []string{errorpages.Format(f).ContentType()}
@@ -466,18 +539,42 @@ func addVary(hdr http.Header, token string) {
 	hdr.Add("Vary", token)
 }
 
-// requestID is the incoming request ID when valid, else Caddy's UUID for
-// the request.
+// requestID is the incoming request ID (request_id's placeholders, else
+// the request_id_header) when valid, else Caddy's UUID for the request.
 func (h *Handler) requestID(r *http.Request) string {
-	if v := r.Header.Get(h.ridName); validRequestID(v) {
-		return v
+	repl, _ := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer)
+	if h.RequestID == "" {
+		if v := r.Header.Get(h.ridName); validRequestID(v) {
+			return v
+		}
+	} else if repl != nil {
+		if v := repl.ReplaceAll(h.RequestID, ""); validRequestID(v) {
+			return v
+		}
 	}
-	if repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer); ok {
+	if repl != nil {
 		if id, ok := repl.GetString("http.request.uuid"); ok {
 			return id
 		}
 	}
 	return ""
+}
+
+// traceID is the W3C trace ID that Caddy's tracing handler put in the
+// request's vars ({http.vars.trace_id}), or "" when tracing is off. Only
+// a valid trace ID (32 lower-case hex digits, not all zero) is taken:
+// another handler could have set the var to anything.
+func traceID(r *http.Request) string {
+	v, _ := caddyhttp.GetVar(r.Context(), "trace_id").(string)
+	if len(v) != 32 || v == "00000000000000000000000000000000" {
+		return ""
+	}
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return ""
+		}
+	}
+	return v
 }
 
 // originalURL is the URL the client asked for, before any rewrite.

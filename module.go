@@ -6,6 +6,7 @@ package caddyerrorpages
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -90,6 +91,68 @@ type Handler struct {
 	// Default: no-store.
 	CacheControl string `json:"cache_control,omitempty"`
 
+	// Preset is the shape of the json format's body: errorpages (the
+	// module's envelope), simple, jsonapi, graphql or google (AIP-193).
+	// With jsonapi, a client whose Accept names application/vnd.api+json
+	// gets that Content-Type, others application/json.
+	// Default: errorpages.
+	Preset string `json:"preset,omitempty"`
+
+	// JSONTemplate is a file holding a Go text/template for the json
+	// format's body; it replaces the preset. The template is checked
+	// when the config loads by rendering samples of every kind of error
+	// and parsing the output; at run time an output that does not parse
+	// is replaced by the built-in body and logged at ERROR.
+	// Default: none.
+	JSONTemplate string `json:"json_template,omitempty"`
+
+	// XMLTemplate is JSONTemplate for the xml format. Default: none.
+	XMLTemplate string `json:"xml_template,omitempty"`
+
+	// TextTemplate is JSONTemplate for the text format. Default: none.
+	TextTemplate string `json:"text_template,omitempty"`
+
+	// ProblemExtensions are extra top-level members of the problem+json
+	// body, by name. Values are strings; placeholders are allowed and
+	// their values JSON-escaped. Names start with a letter and hold
+	// letters, digits and _ (RFC 9457 §3.2), and must not shadow type,
+	// title, status, detail, instance, request_id, trace_id, errors or
+	// more. They follow the standard members, sorted by name.
+	// Default: none.
+	ProblemExtensions map[string]string `json:"problem_extensions,omitempty"`
+
+	// Sources are the sources of errors rewritten: local (errors that
+	// Caddy's handlers return: reverse_proxy's 502 when no upstream
+	// answers, file_server's 404, basic_auth's 401, request_body's 413,
+	// the error directive) and upstream (error responses written by the
+	// handlers after this one: reverse_proxy's upstream, forward_auth's
+	// denial, respond). A local error from an unlisted source goes back
+	// to Caddy unchanged, so handle_errors applies; an upstream response
+	// from an unlisted source streams through untouched.
+	// Default: local and upstream.
+	Sources []string `json:"sources,omitempty"`
+
+	// KeepUpstream lists media ranges (application/problem+json,
+	// application/*, application/*+json): an upstream error body whose
+	// Content-Type matches one is forwarded unchanged, with its own
+	// Content-Type and Content-Encoding, when the client's Accept
+	// accepts that type with q > 0 through a range that names it: the
+	// type itself, its type/* or, for a +json (+xml) type,
+	// application/json (application/xml). A bare */* does not count: it
+	// is what browsers and curl send. Vary, nosniff, Cache-Control and
+	// the request ID header are still set and the upstream's
+	// fingerprints removed. A body cut at max_body is not kept.
+	// Default: none.
+	KeepUpstream []string `json:"keep_upstream,omitempty"`
+
+	// RequestID is a placeholder expression whose value is the request
+	// ID, such as {http.request.header.X-Amzn-Trace-Id} or
+	// {http.vars.trace_id}, used instead of the incoming
+	// RequestIDHeader. It is validated the same way (1–128 characters of
+	// [A-Za-z0-9._:-]), else Caddy's request UUID is used. The response
+	// header is still RequestIDHeader. Default: none.
+	RequestID string `json:"request_id,omitempty"`
+
 	// KeepHeaders names upstream headers that stay on rewritten responses
 	// although they are removed by default as the upstream's fingerprints:
 	// any of X-Powered-By, Server, X-AspNet-Version, X-AspNetMvc-Version,
@@ -104,7 +167,20 @@ type Handler struct {
 	// prefix ending in * (env.APP_*, file.*). Default: none.
 	TemplatePlaceholders []string `json:"template_placeholders,omitempty"`
 
-	statuses   errorpages.StatusSet
+	// Maintenance is maintenance mode: while on, requests get a 503
+	// maintenance page instead of reaching the handlers after this one;
+	// switched by config, the admin API or shared storage. Default: none.
+	Maintenance *Maintenance `json:"maintenance,omitempty"`
+
+	statuses errorpages.StatusSet
+	// noLocal and noUpstream leave a source's errors alone (Sources).
+	noLocal, noUpstream bool
+	// keeps are the compiled KeepUpstream ranges.
+	keeps []mediaRange
+	// jsonAPI: the preset is jsonapi.
+	jsonAPI bool
+	// problemExt are the ProblemExtensions, sorted by name.
+	problemExt []problemExtension
 	negotiator *errorpages.Negotiator
 	renderer   *errorpages.Renderer
 	exposure   errorpages.Exposure
@@ -158,6 +234,9 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		return err
 	}
 	h.metrics = m
+	if err := h.provisionMaintenance(ctx); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -277,7 +356,11 @@ func (h *Handler) compile() error {
 			return err
 		}
 	}
-	r, err := errorpages.NewRenderer(errorpages.RendererConfig{Brand: h.Brand, TemplatesDir: h.Templates})
+	rc := errorpages.RendererConfig{Brand: h.Brand, TemplatesDir: h.Templates}
+	if err := h.compileContract(&rc); err != nil {
+		return err
+	}
+	r, err := errorpages.NewRenderer(rc)
 	if err != nil {
 		return err
 	}
@@ -406,6 +489,163 @@ func validRequestID(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == ':' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// compileContract compiles the options that shape the site's own error
+// contract into rc and h: preset, body templates, problem+json
+// extensions, sources, keep_upstream and request_id.
+func (h *Handler) compileContract(rc *errorpages.RendererConfig) error {
+	if h.Preset != "" {
+		p, err := errorpages.ParsePreset(h.Preset)
+		if err != nil {
+			return fmt.Errorf("preset: %w", err)
+		}
+		rc.Preset = p
+	}
+	h.jsonAPI = rc.Preset == errorpages.PresetJSONAPI
+	for _, t := range []struct {
+		name, file string
+		format     errorpages.Format
+		dst        **errorpages.BodyTemplate
+	}{
+		{"json_template", h.JSONTemplate, errorpages.JSON, &rc.JSONTemplate},
+		{"xml_template", h.XMLTemplate, errorpages.XML, &rc.XMLTemplate},
+		{"text_template", h.TextTemplate, errorpages.Text, &rc.TextTemplate},
+	} {
+		if t.file == "" {
+			continue
+		}
+		bt, err := errorpages.LoadBodyTemplate(t.file, t.format)
+		if err != nil {
+			return fmt.Errorf("%s: %w", t.name, err)
+		}
+		*t.dst = bt
+	}
+	h.problemExt = h.problemExt[:0]
+	for _, name := range slices.Sorted(maps.Keys(h.ProblemExtensions)) {
+		value := h.ProblemExtensions[name]
+		if err := checkProblemExtension(name, value); err != nil {
+			return err
+		}
+		h.problemExt = append(h.problemExt, problemExtension{name: name, value: value, repl: strings.Contains(value, "{")})
+	}
+	h.noLocal, h.noUpstream = false, false
+	if len(h.Sources) > 0 {
+		local, upstream := false, false
+		for _, s := range h.Sources {
+			switch s {
+			case sourceLocal:
+				local = true
+			case sourceUpstream:
+				upstream = true
+			default:
+				return fmt.Errorf("sources: %q is not local or upstream", s)
+			}
+		}
+		h.noLocal, h.noUpstream = !local, !upstream
+	}
+	h.keeps = h.keeps[:0]
+	for _, k := range h.KeepUpstream {
+		m, err := parseMediaRange(k)
+		if err != nil {
+			return err
+		}
+		h.keeps = append(h.keeps, m)
+	}
+	return checkRequestIDExpr(h.RequestID)
+}
+
+// problemExtension is one ProblemExtensions member; repl: the value
+// holds placeholders.
+type problemExtension struct {
+	name, value string
+	repl        bool
+}
+
+// checkProblemExtension requires a member name that is safe in JSON and
+// XML (RFC 9457 §3.2: a letter, then letters, digits or _) and does not
+// shadow a member the problem already has.
+func checkProblemExtension(name, value string) error {
+	ok := len(name) > 0 && len(name) <= 64
+	for i := 0; ok && i < len(name); i++ {
+		c := name[i]
+		ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && (c >= '0' && c <= '9' || c == '_')
+	}
+	if !ok {
+		return fmt.Errorf("problem_extension: %q is not a member name (a letter, then letters, digits or _; at most 64)", name)
+	}
+	for _, m := range errorpages.ProblemMembers {
+		if strings.EqualFold(name, m) {
+			return fmt.Errorf("problem_extension: %q would shadow the problem's own %q member", name, m)
+		}
+	}
+	if strings.Count(value, "{") != strings.Count(value, "}") {
+		return fmt.Errorf("problem_extension %s: %q has an unclosed placeholder", name, value)
+	}
+	return nil
+}
+
+// checkRequestIDExpr requires request_id to hold a placeholder: it is
+// read per request.
+func checkRequestIDExpr(expr string) error {
+	if expr == "" {
+		return nil
+	}
+	if strings.Count(expr, "{") != strings.Count(expr, "}") || !placeholderRE.MatchString(expr) {
+		return fmt.Errorf("request_id: %q is not a placeholder expression like {http.request.header.X-Amzn-Trace-Id} or {http.vars.trace_id}", expr)
+	}
+	return nil
+}
+
+// mediaRange is one keep_upstream range: typ/sub, typ/* (sub "*") or
+// typ/*+suffix (sub "*+json"), lower case.
+type mediaRange struct {
+	typ, sub string
+}
+
+func parseMediaRange(s string) (mediaRange, error) {
+	typ, sub, ok := strings.Cut(strings.ToLower(strings.TrimSpace(s)), "/")
+	valid := ok && mediaToken(typ) && typ != "*"
+	if rest, wild := strings.CutPrefix(sub, "*"); valid && wild {
+		valid = rest == "" || strings.HasPrefix(rest, "+") && mediaToken(rest[1:])
+	} else {
+		valid = valid && mediaToken(sub)
+	}
+	if !valid {
+		if typ == "*" {
+			return mediaRange{}, fmt.Errorf("keep_upstream: %q would keep every upstream body; name a type (application/problem+json, application/*) or use sources local to leave upstream errors alone", s)
+		}
+		return mediaRange{}, fmt.Errorf("keep_upstream: %q is not a media type or range (type/subtype, type/* or type/*+suffix, without parameters)", s)
+	}
+	return mediaRange{typ, sub}, nil
+}
+
+// matches reports whether the media type typ/sub (lower case) is in the
+// range.
+func (m mediaRange) matches(typ, sub string) bool {
+	if typ != m.typ {
+		return false
+	}
+	switch {
+	case m.sub == "*":
+		return true
+	case m.sub[0] == '*':
+		return len(sub) > len(m.sub)-1 && strings.HasSuffix(sub, m.sub[1:])
+	}
+	return sub == m.sub
+}
+
+func mediaToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || strings.IndexByte("!#$&-^_.+", c) >= 0) {
 			return false
 		}
 	}
