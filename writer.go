@@ -96,7 +96,8 @@ func (ew *errorWriter) WriteHeader(code int) {
 			delete(hdr, ew.h.passName)
 		}
 	}
-	if !passthrough && ew.h.statuses.Has(code) {
+	// sources without upstream: upstream responses stream untouched.
+	if !passthrough && !ew.h.noUpstream && ew.h.statuses.Has(code) {
 		ew.state = stateIntercept
 		ew.status = code
 		if announced, ok := hdr["Trailer"]; ok {
