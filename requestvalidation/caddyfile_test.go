@@ -131,3 +131,30 @@ func TestDirectiveOrder(t *testing.T) {
 		last = i
 	}
 }
+
+// The README section's example document and Caddyfile load as shown, and
+// the section quotes them verbatim.
+func TestReadmeExample(t *testing.T) {
+	wd, _ := os.Getwd()
+	defer os.Chdir(wd)
+	if err := os.Chdir("testdata/readme"); err != nil {
+		t.Fatal(err)
+	}
+	cf, err := os.ReadFile("Caddyfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := (caddyfile.Adapter{ServerType: httpcaddyfile.ServerType{}}).Adapt(cf, nil); err != nil {
+		t.Fatalf("adapt: %v", err)
+	}
+	doc, _ := os.ReadFile("openapi.yaml")
+	readme, err := os.ReadFile("../../README-section.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, content := range map[string][]byte{"openapi.yaml": doc, "Caddyfile": cf} {
+		if !strings.Contains(string(readme), string(content)) {
+			t.Errorf("README-section.md does not quote %s as it is", name)
+		}
+	}
+}
