@@ -21,8 +21,9 @@ type Upstream struct {
 	Type string
 	// Fields are the validation problems the upstream reported.
 	Fields []Field
-	// Dropped lists what was withheld as internal (stack traces, dumps),
-	// for the server log only.
+	// Dropped lists, for the server log only, what was withheld as
+	// internal (stack traces, dumps) and the original text of messages
+	// whose internal parts were redacted.
 	Dropped []string
 }
 
