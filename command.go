@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
@@ -97,7 +98,7 @@ func cmdPreview(fl caddycmd.Flags) (int, error) {
 	}
 	srv := &http.Server{Handler: &previewHandler{load: load}, ReadHeaderTimeout: 10 * time.Second}
 	fmt.Printf("error-pages preview of %d site(s) at http://%s/ (Ctrl-C to stop)\n", len(g.sites), ln.Addr())
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() {
 		<-ctx.Done()
@@ -523,6 +524,8 @@ func forceScheme(page []byte, scheme string) []byte {
 type indexData struct {
 	Preview bool
 	Sites   []indexSite
+	// First is the page shown beside the list at first.
+	First string
 }
 
 type indexSite struct {
@@ -551,6 +554,9 @@ func (g *gallery) index(buf *bytes.Buffer, preview bool) error {
 		}
 		is.Rows = append(is.Rows, indexRow{Label: "503 " + s.maint.tr.T(errorpages.KeyMaintenanceTitle), Base: "maintenance"})
 		d.Sites = append(d.Sites, is)
+		if d.First == "" && preview && len(is.Formats) > 0 && len(is.Rows) > 0 {
+			d.First = s.Name + "/" + is.Rows[0].Base + is.Formats[0].Ext
+		}
 	}
 	return indexTemplate.Execute(buf, d)
 }
@@ -592,12 +598,12 @@ a{color:#2457c5}
 <h2>{{.Name}}</h2>
 <p class="hosts">{{.Hosts}}</p>
 <table>
-<tr><th>Status</th>{{range .Formats}}<th>{{.Name}}</th>{{if and $.Preview (eq .Name "html")}}<th>dark</th>{{end}}{{end}}</tr>
+<tr><th>Status</th>{{range .Formats}}<th>{{.Name}}{{if and $.Preview (eq .Name "html")}} (light){{end}}</th>{{if and $.Preview (eq .Name "html")}}<th>dark</th>{{end}}{{end}}</tr>
 {{range $r := .Rows}}<tr><td>{{$r.Label}}</td>{{range $s.Formats}}<td><a href="{{$s.Name}}/{{$r.Base}}{{.Ext}}{{if and $.Preview (eq .Name "html")}}?scheme=light{{end}}" target="view">{{.Name}}</a></td>{{if and $.Preview (eq .Name "html")}}<td><a href="{{$s.Name}}/{{$r.Base}}{{.Ext}}?scheme=dark" target="view">dark</a></td>{{end}}{{end}}</tr>
 {{end}}</table>
 {{end}}
 </div>
-<iframe name="view" title="Selected page"></iframe>
+<iframe name="view" title="Selected page"{{with .First}} src="{{.}}"{{end}}></iframe>
 </div>
 </body>
 </html>
