@@ -684,3 +684,44 @@ func TestMaintenanceSwitchUnderLoad(t *testing.T) {
 	}
 	t.Logf("%d normal, %d maintenance answers during %d switches", normal.Load(), maint.Load(), toggles)
 }
+
+// Maintenance configured but off costs a request no allocation: one
+// atomic load and a branch.
+func TestMaintenanceOffCostsNoAllocation(t *testing.T) {
+	plain := provisioned(t, &Handler{})
+	off := maintHandler(t, &Maintenance{Name: "t-alloc", Allow: []string{"10.0.0.0/8"}, BypassHeader: "X-B", BypassValue: "v"}, nil)
+	r, w := preparedRequest("text/html")
+	a := testing.AllocsPerRun(200, func() { w.reset(); plain.ServeHTTP(w, r, nextOK) })
+	b := testing.AllocsPerRun(200, func() { w.reset(); off.ServeHTTP(w, r, nextOK) })
+	if b != a {
+		t.Errorf("allocations per request: %.1f with maintenance off, %.1f without it", b, a)
+	}
+}
+
+func BenchmarkMaintenance(b *testing.B) {
+	plain := provisioned(b, &Handler{})
+	off := provisioned(b, &Handler{Maintenance: &Maintenance{Name: "b-off", Allow: []string{"10.0.0.0/8"}}})
+	on := provisioned(b, &Handler{Maintenance: &Maintenance{Name: "b-on", Enabled: true, Allow: []string{"192.0.2.0/24"}}})
+	b.Cleanup(func() { off.Cleanup(); on.Cleanup() })
+	for _, c := range []struct {
+		name, accept, remote string
+		h                    *Handler
+	}{
+		{"no maintenance block", "text/html", "203.0.113.1:1", plain},
+		{"configured, off", "text/html", "203.0.113.1:1", off},
+		{"on, allowed client passes", "text/html", "192.0.2.7:1", on},
+		{"on, json answer", "application/json", "203.0.113.1:1", on},
+		{"on, html answer", "text/html", "203.0.113.1:1", on},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			r, w := preparedRequest(c.accept)
+			r.RemoteAddr = c.remote
+			caddyhttp.SetVar(r.Context(), caddyhttp.ClientIPVarKey, c.remote)
+			b.ReportAllocs()
+			for b.Loop() {
+				w.reset()
+				c.h.ServeHTTP(w, r, nextOK)
+			}
+		})
+	}
+}
