@@ -2,6 +2,7 @@ package requestvalidation
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -26,7 +27,11 @@ func BenchmarkServeHTTPInvalid(b *testing.B) {
 func benchServe(b *testing.B, body string, valid bool) {
 	t := &testing.T{}
 	th := newTestHandler(t, Handler{OpenAPI: shopDoc})
-	next := caddyhttp.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error { return nil })
+	// Like reverse_proxy's transport: read the body, then close it.
+	next := caddyhttp.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		io.Copy(io.Discard, r.Body)
+		return r.Body.Close()
+	})
 	w := httptest.NewRecorder()
 	b.ReportAllocs()
 	b.ResetTimer()

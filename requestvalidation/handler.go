@@ -1,10 +1,8 @@
 package requestvalidation
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -31,8 +29,6 @@ const (
 )
 
 var matchPool = sync.Pool{New: func() any { return new(validation.Match) }}
-
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // ServeHTTP validates the request and passes it on, or answers with the
 // problems as an error for error_pages (or handle_errors) to render.
@@ -86,20 +82,28 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	}
 
 	vr := validation.Request{Method: r.Method, RawQuery: r.URL.RawQuery, Header: r.Header, ContentType: r.Header.Get("Content-Type")}
+	var buf *[]byte // the pooled body buffer, while this handler owns it
 	if op.HasBody() && hasBody(r) {
-		body, tooLarge, err := h.readBody(r)
+		b, n, tooLarge, err := h.readBody(r)
 		if err != nil {
+			var he caddyhttp.HandlerError
+			if errors.As(err, &he) {
+				return he
+			}
 			return caddyhttp.Error(http.StatusBadRequest, fmt.Errorf("request_validation: reading the body: %w", err))
 		}
 		if tooLarge {
 			if report {
 				// The request passes: what was read, then the rest.
-				r.Body = readCloser{io.MultiReader(bytes.NewReader(body), r.Body), r.Body}
+				if b != nil {
+					r.Body = newPooledBody(b, n, r.Body)
+				}
 				h.metrics.count(op.ID, resultReported)
 				h.logReport(r, op, resultTooLarge, nil)
 				setPlaceholder(repl, phResult, resultReported)
 				return next.ServeHTTP(w, r)
 			}
+			putBuf(b)
 			h.metrics.count(op.ID, resultTooLarge)
 			setPlaceholder(repl, phResult, resultTooLarge)
 			h.logReject(r, op.ID, http.StatusRequestEntityTooLarge, resultTooLarge, nil)
@@ -110,29 +114,36 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 				Docs:    op.Docs,
 			})
 		}
-		vr.Body, vr.HasBody = body, true
+		buf = b
+		vr.Body, vr.HasBody = (*b)[:n], true
 		// The upstream receives exactly the bytes that were validated.
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		if r.ContentLength != int64(len(body)) || r.Header.Get("Content-Length") == "" {
-			r.ContentLength = int64(len(body))
+		if r.ContentLength != int64(n) || r.Header.Get("Content-Length") == "" {
+			r.ContentLength = int64(n)
 			r.TransferEncoding = nil
-			r.Header.Set("Content-Length", strconv.Itoa(len(body)))
+			r.Header.Set("Content-Length", strconv.Itoa(n))
 		}
 	}
 
 	res := op.Validate(m, &vr, h.MaxProblems)
-	if res == nil {
-		h.metrics.count(op.ID, resultValid)
-		setPlaceholder(repl, phResult, resultValid)
-		return next.ServeHTTP(w, r)
-	}
-	setProblemPlaceholders(repl, res)
-	if report {
+	if res == nil || report {
+		if buf != nil {
+			r.Body = newPooledBody(buf, len(vr.Body), nil)
+		}
+		if res == nil {
+			h.metrics.count(op.ID, resultValid)
+			setPlaceholder(repl, phResult, resultValid)
+			return next.ServeHTTP(w, r)
+		}
+		setProblemPlaceholders(repl, res)
 		h.metrics.count(op.ID, resultReported)
 		setPlaceholder(repl, phResult, resultReported)
 		h.logReport(r, op, res.Kind, res)
 		return next.ServeHTTP(w, r)
 	}
+	// Rejected: the problems hold no part of the body (values are never
+	// quoted, names are copied), so the buffer can be reused.
+	putBuf(buf)
+	setProblemPlaceholders(repl, res)
 	h.metrics.count(op.ID, res.Kind)
 	setPlaceholder(repl, phResult, res.Kind)
 	status := res.Status
@@ -170,52 +181,6 @@ func (h *Handler) reportRoute(w http.ResponseWriter, r *http.Request, next caddy
 // hasBody reports whether the request carries a body.
 func hasBody(r *http.Request) bool {
 	return r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0
-}
-
-// readBody reads the body up to MaxBody. A declared Content-Length over
-// the limit, or a chunked body passing it, is too large: the rest is not
-// read.
-func (h *Handler) readBody(r *http.Request) (body []byte, tooLarge bool, err error) {
-	if r.ContentLength > h.MaxBody {
-		return nil, true, nil
-	}
-	if r.ContentLength > 0 {
-		body = make([]byte, r.ContentLength)
-		n, err := io.ReadFull(r.Body, body)
-		if err != nil {
-			return nil, false, readErr(err, n)
-		}
-		return body, false, nil
-	}
-	buf := bufPool.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer func() {
-		if buf.Cap() <= 64<<10 {
-			bufPool.Put(buf)
-		}
-	}()
-	n, err := buf.ReadFrom(io.LimitReader(r.Body, h.MaxBody+1))
-	if err != nil {
-		return nil, false, readErr(err, int(n))
-	}
-	if n > h.MaxBody {
-		return buf.Bytes(), true, nil
-	}
-	return bytes.Clone(buf.Bytes()), false, nil
-}
-
-func readErr(err error, n int) error {
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		// request_body's max_size: Caddy answers 413 for it.
-		return caddyhttp.Error(http.StatusRequestEntityTooLarge, err)
-	}
-	return fmt.Errorf("after %d bytes: %w", n, err)
-}
-
-type readCloser struct {
-	io.Reader
-	io.Closer
 }
 
 func sizeText(n int64) string {

@@ -447,3 +447,43 @@ func TestJSONSchemaHandler(t *testing.T) {
 		t.Errorf("no body: status %d, want 400", e.status())
 	}
 }
+
+// A body handed on is not reused for another request until it is closed:
+// a transport may still be writing it after the handler returned.
+func TestBodyBufferNotReusedBeforeClose(t *testing.T) {
+	th := newTestHandler(t, Handler{OpenAPI: shopDoc})
+	var kept []io.ReadCloser
+	keep := caddyhttp.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		kept = append(kept, r.Body) // read later, like a transport's write loop
+		return nil
+	})
+	first := strings.Replace(validOrder, "ann@example.com", "first@example.com", 1)
+	second := strings.Replace(validOrder, "ann@example.com", "other@example.com", 1)
+	for _, body := range []string{first, second} {
+		r := httptest.NewRequest("POST", "/api/orders", strings.NewReader(body))
+		for k, v := range orderHeaders {
+			r.Header.Set(k, v)
+		}
+		r = r.WithContext(context.WithValue(r.Context(), caddy.ReplacerCtxKey, caddy.NewReplacer()))
+		if err := th.ServeHTTP(httptest.NewRecorder(), r, keep); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, want := range []string{first, second} {
+		got, _ := io.ReadAll(kept[i])
+		kept[i].Close()
+		if string(got) != want {
+			t.Errorf("body %d changed before it was closed:\n%s", i, got)
+		}
+	}
+	// Once closed, the buffer is reused.
+	r := httptest.NewRequest("POST", "/api/orders", strings.NewReader(first))
+	for k, v := range orderHeaders {
+		r.Header.Set(k, v)
+	}
+	r = r.WithContext(context.WithValue(r.Context(), caddy.ReplacerCtxKey, caddy.NewReplacer()))
+	th.ServeHTTP(httptest.NewRecorder(), r, keep)
+	if got, _ := io.ReadAll(kept[2]); string(got) != first {
+		t.Errorf("third body = %s", got)
+	}
+}
