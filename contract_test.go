@@ -1,0 +1,549 @@
+package caddyerrorpages
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	"github.com/errorpages/caddy-errorpages/errorpages"
+)
+
+var updateGoldens = flag.Bool("update", false, "rewrite the golden files in testdata/presets")
+
+func init() {
+	caddy.RegisterModule(testProblems{})
+	httpcaddyfile.RegisterHandlerDirective("test_problems", func(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
+		h.Next()
+		return testProblems{}, nil
+	})
+}
+
+// testProblems fails every request the way the request_validation
+// handler does: a 400 carrying errorpages.Problems with location-qualified
+// pointers, codes and hints.
+type testProblems struct{}
+
+func (testProblems) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{ID: "http.handlers.test_problems", New: func() caddy.Module { return new(testProblems) }}
+}
+
+func (testProblems) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	return caddyhttp.Error(http.StatusBadRequest, &errorpages.Problems{
+		Type: "validation_failed", Message: validationProblems.Message,
+		Fields: validationProblems.Fields, More: validationProblems.More,
+		Docs: "https://api.example.com/docs#createOrder",
+	})
+}
+
+var validationProblems = &errorpages.Problems{
+	Message: "The request has 6 problems.",
+	Fields: []errorpages.Field{
+		{Field: "items[0].qty", Message: "must be at least 1", Pointer: "/body/items/0/qty", Code: "minimum"},
+		{Field: "role", Message: "must be one of the allowed values", Pointer: "/body/role", Code: "enum", Hint: "allowed: admin, member"},
+		{Field: "limit", Message: "must be an integer", Pointer: "/query/limit", Code: "type"},
+		{Field: "X-Tenant", Message: "is required", Pointer: "/header/X-Tenant", Code: "required"},
+		{Field: "id", Message: "must be a UUID", Pointer: "/path/id", Code: "format"},
+	},
+	More: 1,
+}
+
+const (
+	fieldsBody  = `{"message":"email is not a valid address","code":"validation_failed","errors":[{"field":"email","message":"Invalid email format"},{"field":"age","message":"must be at least 18"}]}`
+	problemBody = `{"type":"https://api.example.com/probs/out-of-stock","title":"Out of stock","status":409,"detail":"Item 12 is out of stock.","instance":"/orders/7"}`
+)
+
+// newContractUpstream is the API behind reverse_proxy in these tests.
+func newContractUpstream(t *testing.T) *httptest.Server {
+	t.Helper()
+	reply := func(code int, ctype, body string, hdr ...string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", ctype)
+			for i := 0; i+1 < len(hdr); i += 2 {
+				w.Header().Set(hdr[i], hdr[i+1])
+			}
+			w.WriteHeader(code)
+			io.WriteString(w, body)
+		}
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/fields", reply(400, "application/json", fieldsBody))
+	mux.Handle("/bad-gateway", reply(502, "application/json", `{"message":"connect to db at 10.0.0.5:5432 failed"}`))
+	mux.Handle("/problem", reply(409, "application/problem+json", problemBody, "X-Powered-By", "Flask", "Server", "gunicorn"))
+	mux.Handle("/json", reply(422, "application/json", `{"message":"name is taken"}`))
+	mux.Handle("/html", reply(500, "text/html; charset=utf-8", `<h1>Internal Server Error</h1>`))
+	mux.Handle("/conflict", reply(409, "application/json", `{"message":"name \"x\" is taken"}`))
+	mux.HandleFunc("/gzproblem", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.Header().Set("Content-Encoding", "gzip")
+		w.WriteHeader(409)
+		zw := gzip.NewWriter(w)
+		io.WriteString(zw, problemBody)
+		zw.Close()
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// wantError is what a body must carry, member by member.
+type wantError struct {
+	code                  int
+	typ, message, details string
+	fields                []errorpages.Field
+	more                  int
+	requestID, docs, grpc string
+}
+
+var presetNames = []string{"errorpages", "simple", "jsonapi", "graphql", "google"}
+
+// presetCases: a local 404 (file_server), an upstream 400 with fields, an
+// upstream 502 (its text withheld), and a validation error with
+// locations.
+var presetCases = []struct {
+	name, path string
+	want       wantError
+}{
+	{"local-404", "/static/missing.txt", wantError{code: 404, typ: "not_found", message: "Not Found", details: errorpages.Description(404), grpc: "NOT_FOUND"}},
+	{"upstream-400-fields", "/up/fields", wantError{code: 400, typ: "validation_failed", message: "Bad Request", details: "email is not a valid address",
+		fields: []errorpages.Field{{Field: "email", Message: "Invalid email format"}, {Field: "age", Message: "must be at least 18"}}, grpc: "INVALID_ARGUMENT"}},
+	{"upstream-502", "/up/bad-gateway", wantError{code: 502, typ: "bad_gateway", message: "Bad Gateway", details: errorpages.Description(502), grpc: "INTERNAL"}},
+	{"validation", "/validate", wantError{code: 400, typ: "validation_failed", message: "Bad Request", details: validationProblems.Message,
+		fields: validationProblems.Fields, more: validationProblems.More, grpc: "INVALID_ARGUMENT"}},
+}
+
+func presetSites(up *httptest.Server, root string) string {
+	var b strings.Builder
+	b.WriteString(globalOptions)
+	for _, p := range presetNames {
+		fmt.Fprintf(&b, `
+http://%[1]s.localhost:9080 {
+	error_pages {
+		preset %[1]s
+		docs https://docs.example.com/errors/{code}
+		brand {
+			status_page https://status.example.com/
+		}
+	}
+	handle_path /static/* {
+		root * %[2]s
+		file_server
+	}
+	handle_path /up/* {
+		reverse_proxy %[3]s
+	}
+	route /validate {
+		test_problems
+	}
+}
+`, p, root, strings.TrimPrefix(up.URL, "http://"))
+	}
+	return b.String()
+}
+
+// Every preset × every kind of error through a real Caddy: the body is
+// byte for byte the golden file, and member by member what the spec the
+// preset follows asks for.
+func TestPresetGoldens(t *testing.T) {
+	up := newContractUpstream(t)
+	tester := startCaddy(t, presetSites(up, t.TempDir()))
+	for _, p := range presetNames {
+		for _, c := range presetCases {
+			t.Run(p+"/"+c.name, func(t *testing.T) {
+				rid := "golden-" + c.name
+				r := get(t, tester, "GET", "http://"+p+".localhost:9080"+c.path, "Accept", "application/json", "X-Request-ID", rid)
+				if r.StatusCode != c.want.code || r.Header.Get("Content-Type") != "application/json" || r.Header.Get("X-Request-ID") != rid {
+					t.Fatalf("%d %q %q: %s", r.StatusCode, r.Header.Get("Content-Type"), r.Header.Get("X-Request-ID"), r.body)
+				}
+				golden := filepath.Join("testdata", "presets", p, c.name+".json")
+				if *updateGoldens {
+					os.MkdirAll(filepath.Dir(golden), 0o755)
+					os.WriteFile(golden, append(r.body, '\n'), 0o644)
+				}
+				want, err := os.ReadFile(golden)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(r.body, bytes.TrimSuffix(want, []byte("\n"))) {
+					t.Errorf("body differs from %s\n got %s\nwant %s", golden, r.body, want)
+				}
+				w := c.want
+				w.requestID, w.docs = rid, fmt.Sprintf("https://docs.example.com/errors/%d", w.code)
+				m := decodeJSON(t, r.body)
+				presetCheckers[p](t, m, w)
+			})
+		}
+	}
+
+	t.Run("jsonapi is served as application/vnd.api+json to clients that ask for it", func(t *testing.T) {
+		jsonAPIBody := ""
+		for _, row := range []struct{ accept, ctype string }{
+			{"application/vnd.api+json", "application/vnd.api+json"},
+			{"application/vnd.api+json, application/json;q=0.5", "application/vnd.api+json"},
+			{"application/json", "application/json"},
+			{"*/*", "application/json"},
+			{"", "application/json"},
+			{"application/vnd.api+json;q=0, application/json", "application/json"},
+		} {
+			r := get(t, tester, "GET", "http://jsonapi.localhost:9080/up/fields", "Accept", row.accept, "X-Request-ID", "ct")
+			if r.Header.Get("Content-Type") != row.ctype {
+				t.Errorf("Accept %q: Content-Type %q, want %q", row.accept, r.Header.Get("Content-Type"), row.ctype)
+			}
+			if jsonAPIBody == "" {
+				jsonAPIBody = string(r.body)
+			} else if string(r.body) != jsonAPIBody {
+				t.Errorf("Accept %q: another body %s", row.accept, r.body)
+			}
+		}
+		r := get(t, tester, "GET", "http://simple.localhost:9080/up/fields", "Accept", "application/vnd.api+json")
+		if r.Header.Get("Content-Type") != "application/json" {
+			t.Errorf("another preset answers a JSON:API client with %q", r.Header.Get("Content-Type"))
+		}
+	})
+
+	t.Run("status_page is an action on 5xx pages only", func(t *testing.T) {
+		const link = `<a href="https://status.example.com/">System status</a>`
+		if r := get(t, tester, "GET", "http://errorpages.localhost:9080/up/bad-gateway", "Accept", browserAccept); r.StatusCode != 502 || !strings.Contains(string(r.body), link) {
+			t.Errorf("502 page lacks the status link:\n%s", r.body)
+		}
+		if r := get(t, tester, "GET", "http://errorpages.localhost:9080/static/missing.txt", "Accept", browserAccept); r.StatusCode != 404 || strings.Contains(string(r.body), "System status") {
+			t.Errorf("404 page has a status link:\n%s", r.body)
+		}
+	})
+}
+
+func decodeJSON(t *testing.T, b []byte) map[string]any {
+	t.Helper()
+	var m map[string]any
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	if err := d.Decode(&m); err != nil {
+		t.Fatalf("not a JSON object: %v\n%s", err, b)
+	}
+	return m
+}
+
+func jstr(v any) string { s, _ := v.(string); return s }
+
+func jnum(v any) int {
+	n, _ := v.(json.Number)
+	i, _ := n.Int64()
+	return int(i)
+}
+
+func jobj(v any) map[string]any { m, _ := v.(map[string]any); return m }
+
+func jarr(v any) []any { a, _ := v.([]any); return a }
+
+// onlyKeys fails unless every key of m is allowed.
+func onlyKeys(t *testing.T, where string, m map[string]any, allowed ...string) {
+	t.Helper()
+	for k := range m {
+		if !contains2(allowed, k) {
+			t.Errorf("%s: member %q is not allowed here", where, k)
+		}
+	}
+}
+
+var upperRE = regexp.MustCompile(`^[A-Z][A-Z0-9_]+[A-Z0-9]$`)
+
+// checkFields compares a list of field objects with the wanted fields,
+// member by member (names are those of the error model).
+func checkFields(t *testing.T, got []any, want []errorpages.Field) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%d fields, want %d: %v", len(got), len(want), got)
+	}
+	for i, g := range got {
+		f, w := jobj(g), want[i]
+		if jstr(f["field"]) != w.Field || jstr(f["message"]) != w.Message || jstr(f["pointer"]) != w.Pointer || jstr(f["code"]) != w.Code || jstr(f["hint"]) != w.Hint {
+			t.Errorf("field %d = %v, want %+v", i, f, w)
+		}
+	}
+}
+
+var presetCheckers = map[string]func(*testing.T, map[string]any, wantError){
+	// The module's envelope (contract §4).
+	"errorpages": func(t *testing.T, m map[string]any, w wantError) {
+		onlyKeys(t, "top level", m, "error")
+		e := jobj(m["error"])
+		onlyKeys(t, "error", e, "code", "type", "message", "details", "fields", "more", "request_id", "trace_id", "docs")
+		if jnum(e["code"]) != w.code || jstr(e["type"]) != w.typ || jstr(e["message"]) != w.message || jstr(e["details"]) != w.details ||
+			jstr(e["request_id"]) != w.requestID || jstr(e["docs"]) != w.docs || jnum(e["more"]) != w.more {
+			t.Errorf("envelope = %v, want %+v", e, w)
+		}
+		checkFields(t, jarr(e["fields"]), w.fields)
+	},
+	// The flat validation shape.
+	"simple": func(t *testing.T, m map[string]any, w wantError) {
+		onlyKeys(t, "top level", m, "error", "status", "message", "title", "fields", "more", "docs", "request_id", "trace_id")
+		if jstr(m["error"]) != w.typ || jnum(m["status"]) != w.code || jstr(m["message"]) != w.details || jstr(m["title"]) != w.message ||
+			jstr(m["request_id"]) != w.requestID || jstr(m["docs"]) != w.docs || jnum(m["more"]) != w.more {
+			t.Errorf("simple = %v, want %+v", m, w)
+		}
+		checkFields(t, jarr(m["fields"]), w.fields)
+	},
+	// JSON:API error objects (https://jsonapi.org/format/#error-objects):
+	// an error document has errors and maybe meta, jsonapi, links, never
+	// data; each object only id, links, status (a string), code, title,
+	// detail, source (pointer into the request document, parameter,
+	// header) and meta.
+	"jsonapi": func(t *testing.T, m map[string]any, w wantError) {
+		onlyKeys(t, "document", m, "errors", "meta", "jsonapi", "links")
+		if meta := jobj(m["meta"]); jstr(meta["request_id"]) != w.requestID || jnum(meta["more"]) != w.more {
+			t.Errorf("meta = %v", meta)
+		}
+		errs := jarr(m["errors"])
+		n := max(len(w.fields), 1)
+		if len(errs) != n {
+			t.Fatalf("%d error objects, want %d", len(errs), n)
+		}
+		for i, x := range errs {
+			o := jobj(x)
+			onlyKeys(t, "error object", o, "id", "links", "status", "code", "title", "detail", "source", "meta")
+			if s, ok := o["status"].(string); !ok || s != fmt.Sprint(w.code) {
+				t.Errorf("status = %#v, want the string %q", o["status"], fmt.Sprint(w.code))
+			}
+			if jstr(o["title"]) != w.message || jstr(jobj(o["links"])["about"]) != w.docs {
+				t.Errorf("title/links = %v", o)
+			}
+			if len(w.fields) == 0 {
+				if jstr(o["code"]) != w.typ || jstr(o["detail"]) != w.details || o["source"] != nil {
+					t.Errorf("error object = %v", o)
+				}
+				continue
+			}
+			f := w.fields[i]
+			code := f.Code
+			if code == "" {
+				code = w.typ
+			}
+			if jstr(o["code"]) != code || jstr(o["detail"]) != f.Message {
+				t.Errorf("error object %d = %v, want %+v", i, o, f)
+			}
+			src, meta := jobj(o["source"]), jobj(o["meta"])
+			switch {
+			case strings.HasPrefix(f.Pointer, "/body/"):
+				if jstr(src["pointer"]) != strings.TrimPrefix(f.Pointer, "/body") || len(src) != 1 {
+					t.Errorf("source = %v for %s", src, f.Pointer)
+				}
+			case strings.HasPrefix(f.Pointer, "/query/"):
+				if jstr(src["parameter"]) != strings.TrimPrefix(f.Pointer, "/query/") || len(src) != 1 {
+					t.Errorf("source = %v for %s", src, f.Pointer)
+				}
+			case strings.HasPrefix(f.Pointer, "/header/"):
+				if jstr(src["header"]) != strings.TrimPrefix(f.Pointer, "/header/") || len(src) != 1 {
+					t.Errorf("source = %v for %s", src, f.Pointer)
+				}
+			default:
+				if src != nil || jstr(meta["pointer"]) != f.Pointer {
+					t.Errorf("source = %v, meta = %v for %q", src, meta, f.Pointer)
+				}
+			}
+			if jstr(meta["field"]) != f.Field || jstr(meta["hint"]) != f.Hint {
+				t.Errorf("meta = %v, want field %q hint %q", meta, f.Field, f.Hint)
+			}
+		}
+	},
+	// GraphQL's response format (https://spec.graphql.org/October2021/#sec-Response-Format):
+	// errors, each with a message and extensions, and data null.
+	"graphql": func(t *testing.T, m map[string]any, w wantError) {
+		onlyKeys(t, "response", m, "errors", "data")
+		if d, ok := m["data"]; !ok || d != nil {
+			t.Errorf("data = %v, present %v; want null", d, ok)
+		}
+		errs := jarr(m["errors"])
+		if len(errs) != 1 {
+			t.Fatalf("errors = %v", errs)
+		}
+		o := jobj(errs[0])
+		onlyKeys(t, "error", o, "message", "locations", "path", "extensions")
+		x := jobj(o["extensions"])
+		if jstr(o["message"]) != w.details || !upperRE.MatchString(jstr(x["code"])) || jstr(x["code"]) != strings.ToUpper(w.typ) || jstr(x["type"]) != w.typ ||
+			jstr(x["title"]) != w.message || jnum(jobj(x["http"])["status"]) != w.code || jstr(x["request_id"]) != w.requestID || jstr(x["docs"]) != w.docs || jnum(x["more"]) != w.more {
+			t.Errorf("error = %v, want %+v", o, w)
+		}
+		checkFields(t, jarr(x["fields"]), w.fields)
+	},
+	// AIP-193 (https://google.aip.dev/193): error.code, message, status
+	// (the google.rpc.Code name), details with @type'd messages.
+	"google": func(t *testing.T, m map[string]any, w wantError) {
+		onlyKeys(t, "top level", m, "error")
+		g := jobj(m["error"])
+		onlyKeys(t, "error", g, "code", "message", "status", "details")
+		if jnum(g["code"]) != w.code || jstr(g["message"]) != w.details || jstr(g["status"]) != w.grpc {
+			t.Errorf("error = %v, want %d %q %s", g, w.code, w.details, w.grpc)
+		}
+		byType := map[string]map[string]any{}
+		for _, d := range jarr(g["details"]) {
+			byType[strings.TrimPrefix(jstr(jobj(d)["@type"]), "type.googleapis.com/google.rpc.")] = jobj(d)
+		}
+		if info := byType["ErrorInfo"]; jstr(info["reason"]) != strings.ToUpper(w.typ) || jstr(info["domain"]) != "google.localhost" {
+			t.Errorf("ErrorInfo = %v", info)
+		}
+		if ri := byType["RequestInfo"]; jstr(ri["requestId"]) != w.requestID {
+			t.Errorf("RequestInfo = %v", ri)
+		}
+		if links := jarr(byType["Help"]["links"]); len(links) != 1 || jstr(jobj(links[0])["url"]) != w.docs {
+			t.Errorf("Help = %v", byType["Help"])
+		}
+		br := byType["BadRequest"]
+		if len(w.fields) == 0 {
+			if br != nil {
+				t.Errorf("BadRequest without fields: %v", br)
+			}
+			return
+		}
+		fv := jarr(br["fieldViolations"])
+		if len(fv) != len(w.fields) {
+			t.Fatalf("fieldViolations = %v", fv)
+		}
+		for i, v := range fv {
+			o, f := jobj(v), w.fields[i]
+			onlyKeys(t, "fieldViolation", o, "field", "description", "reason", "localizedMessage")
+			desc := f.Message
+			if f.Hint != "" {
+				desc += " (" + f.Hint + ")"
+			}
+			if jstr(o["field"]) != f.Field || jstr(o["description"]) != desc || jstr(o["reason"]) != strings.ToUpper(f.Code) {
+				t.Errorf("fieldViolation %d = %v, want %+v", i, o, f)
+			}
+		}
+	},
+}
+
+// sources and keep_upstream through a real Caddy with a real upstream;
+// upstream_json keep as before.
+func TestSourcesAndKeepUpstream(t *testing.T) {
+	up := newContractUpstream(t)
+	upAddr := strings.TrimPrefix(up.URL, "http://")
+	tester := startCaddy(t, globalOptions+fmt.Sprintf(`
+http://localonly.localhost:9080 {
+	error_pages {
+		sources local
+	}
+	handle /missing {
+		error 404
+	}
+	reverse_proxy %[1]s
+}
+http://upstreamonly.localhost:9080 {
+	error_pages {
+		sources upstream
+	}
+	handle /missing {
+		error 404
+	}
+	reverse_proxy %[1]s
+	handle_errors {
+		respond "caddy's own handle_errors: {err.status_code}" 404
+	}
+}
+http://keepproblem.localhost:9080 {
+	error_pages {
+		keep_upstream application/problem+json
+	}
+	reverse_proxy %[1]s
+}
+http://keeplegacy.localhost:9080 {
+	error_pages {
+		upstream_json keep
+	}
+	reverse_proxy %[1]s
+}
+`, upAddr))
+
+	t.Run("sources local: upstream errors stream through untouched, local ones are rewritten", func(t *testing.T) {
+		r := get(t, tester, "GET", "http://localonly.localhost:9080/fields", "Accept", "application/json")
+		if r.StatusCode != 400 || string(r.body) != fieldsBody || r.Header.Get("Content-Type") != "application/json" {
+			t.Errorf("%d %q %s", r.StatusCode, r.Header.Get("Content-Type"), r.body)
+		}
+		if r.Header.Get("X-Content-Type-Options") != "" || r.Header.Get("X-Request-ID") != "" || strings.Contains(r.Header.Get("Vary"), "Accept") {
+			t.Errorf("an untouched response got error_pages' headers: %v", r.Header)
+		}
+		r = get(t, tester, "GET", "http://localonly.localhost:9080/missing", "Accept", "application/json")
+		if e := decodeEnvelope(t, r.body); r.StatusCode != 404 || e.Error.Type != "not_found" {
+			t.Errorf("%d %s", r.StatusCode, r.body)
+		}
+	})
+	t.Run("sources upstream: local errors go to Caddy's own handle_errors", func(t *testing.T) {
+		r := get(t, tester, "GET", "http://upstreamonly.localhost:9080/missing", "Accept", "application/json")
+		if r.StatusCode != 404 || string(r.body) != "caddy's own handle_errors: 404" {
+			t.Errorf("%d %s", r.StatusCode, r.body)
+		}
+		r = get(t, tester, "GET", "http://upstreamonly.localhost:9080/fields", "Accept", "application/json")
+		if e := decodeEnvelope(t, r.body); r.StatusCode != 400 || e.Error.Details != "email is not a valid address" {
+			t.Errorf("%d %s", r.StatusCode, r.body)
+		}
+	})
+
+	const kept, rewritten, page = "kept", "rewritten", "page"
+	rows := []struct {
+		name, host, path, accept, want string
+	}{
+		{"problem+json kept for a client that names it", "keepproblem", "/problem", "application/problem+json", kept},
+		{"problem+json kept for a JSON client (+json suffix)", "keepproblem", "/problem", "application/json, text/plain, */*", kept},
+		{"problem+json kept for application/*", "keepproblem", "/problem", "application/*", kept},
+		{"problem+json rewritten for */* only", "keepproblem", "/problem", "*/*", rewritten},
+		{"problem+json rewritten without Accept", "keepproblem", "/problem", "", rewritten},
+		{"problem+json rewritten when Accept refuses it with q=0", "keepproblem", "/problem", "application/problem+json;q=0, application/json", rewritten},
+		{"a browser gets the page, not the upstream's JSON", "keepproblem", "/problem", browserAccept, page},
+		{"application/json is not in the list: rewritten", "keepproblem", "/json", "application/json", rewritten},
+		{"an upstream HTML page is not in the list: rewritten", "keepproblem", "/html", "text/html", page},
+		{"upstream_json keep: JSON kept without Accept, as before", "keeplegacy", "/json", "", kept},
+		{"upstream_json keep: JSON kept for a JSON client", "keeplegacy", "/json", "application/json", kept},
+		{"upstream_json keep: problem+json kept for a JSON client", "keeplegacy", "/problem", "application/json", kept},
+		{"upstream_json keep: a problem+json client gets error_pages' problem", "keeplegacy", "/problem", "application/problem+json", rewritten},
+		{"upstream_json keep: a browser gets the page", "keeplegacy", "/json", browserAccept, page},
+	}
+	upstreamBodies := map[string]string{"/problem": problemBody, "/json": `{"message":"name is taken"}`}
+	upstreamTypes := map[string]string{"/problem": "application/problem+json", "/json": "application/json"}
+	for _, row := range rows {
+		t.Run(row.name, func(t *testing.T) {
+			r := get(t, tester, "GET", "http://"+row.host+".localhost:9080"+row.path, "Accept", row.accept, "X-Request-ID", "keep-1")
+			if r.Header.Get("X-Content-Type-Options") != "nosniff" || r.Header.Get("Cache-Control") != "no-store" || r.Header.Get("X-Request-ID") != "keep-1" ||
+				!strings.Contains(r.Header.Get("Vary"), "Accept") || r.Header.Get("X-Powered-By") != "" || r.Header.Get("Server") == "gunicorn" {
+				t.Errorf("headers: %v", r.Header)
+			}
+			ctype := r.Header.Get("Content-Type")
+			switch row.want {
+			case kept:
+				if string(r.body) != upstreamBodies[row.path] || ctype != upstreamTypes[row.path] {
+					t.Errorf("not kept: %q %s", ctype, r.body)
+				}
+			case rewritten:
+				if string(r.body) == upstreamBodies[row.path] || !strings.HasPrefix(ctype, "application/") || !strings.Contains(string(r.body), `"keep-1"`) {
+					t.Errorf("not rewritten: %q %s", ctype, r.body)
+				}
+			case page:
+				if !strings.HasPrefix(ctype, "text/html") || !strings.Contains(string(r.body), "<!doctype html>") {
+					t.Errorf("not the page: %q %s", ctype, r.body)
+				}
+			}
+		})
+	}
+	t.Run("a kept body keeps its Content-Encoding", func(t *testing.T) {
+		r := get(t, tester, "GET", "http://keepproblem.localhost:9080/gzproblem", "Accept", "application/problem+json", "Accept-Encoding", "gzip")
+		zr, err := gzip.NewReader(bytes.NewReader(r.body))
+		if err != nil {
+			t.Fatalf("%v: %v %q", err, r.Header, r.body)
+		}
+		plain, _ := io.ReadAll(zr)
+		if r.Header.Get("Content-Encoding") != "gzip" || string(plain) != problemBody {
+			t.Errorf("%v %s", r.Header, plain)
+		}
+	})
+}
