@@ -47,14 +47,17 @@ func withHeader(base map[string]string, kv ...string) map[string]string {
 	return h
 }
 
-// These tests run a real Caddy on fixed ports (admin localhost:2999, sites
-// 9180/9181): run them only under the shared lock:
+// These tests run a real Caddy on fixed ports (admin localhost:2989, not
+// the root package's 2999, so that `go test ./...` can run both packages at
+// once; sites 9180/9181): run them only under the shared lock:
 //
 //	flock /tmp/caddytest.lock go test ./requestvalidation -run Caddy -count=1
 
+const adminPort = 2989
+
 const globalOptions = `{
 	skip_install_trust
-	admin localhost:2999
+	admin localhost:2989
 	http_port 9180
 	https_port 9543
 	grace_period 1ns
@@ -153,7 +156,7 @@ http://localhost:9181 {
 
 func startCaddy(t *testing.T, cfg string) *caddytest.Tester {
 	t.Helper()
-	tester := caddytest.NewTester(t)
+	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{AdminPort: adminPort})
 	tester.InitServer(cfg, "caddyfile")
 	if t.Failed() {
 		t.FailNow()
@@ -339,7 +342,7 @@ func TestCaddyStatusesAndUpstream(t *testing.T) {
 		})
 	}
 	// Metrics in Caddy's registry.
-	resp, body := send(t, tester, "GET", "http://localhost:2999/metrics", nil, "")
+	resp, body := send(t, tester, "GET", fmt.Sprintf("http://localhost:%d/metrics", adminPort), nil, "")
 	if resp.StatusCode != 200 {
 		t.Fatalf("metrics: %d", resp.StatusCode)
 	}
