@@ -223,6 +223,12 @@ func TestParameters(t *testing.T) {
 		{"header failing its pattern", u, req{method: "POST", target: "/v1/users", header: map[string]string{"X-Tenant": "AB"}, ct: "application/json", body: `{"email":"a@b.co","name":"A","age":20}`}, []string{"/header/X-Tenant pattern"}},
 		{"required cookie missing", sh, req{method: "POST", target: "/api/orders", header: withHeader(orderHeaders, "Cookie", ""), ct: "application/json", body: validOrder}, []string{"/cookie/session required"}},
 		{"cookie too short", sh, req{method: "POST", target: "/api/orders", header: withHeader(orderHeaders, "Cookie", "theme=dark; session=short"), ct: "application/json", body: validOrder}, []string{"/cookie/session min_length"}},
+		{"JSON content in a query parameter", sh, req{method: "GET", target: "/api/coupons?where=%7B%22minAmount%22%3A5%7D"}, nil},
+		{"JSON content in a query parameter failing its schema", sh, req{method: "GET", target: "/api/coupons?where=%7B%22minAmount%22%3A-1%2C%22x%22%3A1%7D"}, []string{"/query/where/minAmount minimum", "/query/where/x additional_property"}},
+		{"JSON content that is not JSON", sh, req{method: "GET", target: "/api/coupons?where=%7B"}, []string{"/query/where invalid_json"}},
+		{"exploded object header", sh, req{method: "GET", target: "/api/coupons", header: map[string]string{"X-Client": "name=app,version=3"}}, nil},
+		{"exploded object header with a wrong type", sh, req{method: "GET", target: "/api/coupons", header: map[string]string{"X-Client": "name=app,version=x"}}, []string{"/header/X-Client/version type"}},
+		{"header object missing a required property", sh, req{method: "GET", target: "/api/coupons", header: map[string]string{"X-Client": "version=3"}}, []string{"/header/X-Client/name required"}},
 		{"header uuid format", sh, req{method: "POST", target: "/api/orders", header: withHeader(orderHeaders, "Idempotency-Key", "1234"), ct: "application/json", body: validOrder}, []string{"/header/Idempotency-Key format"}},
 	}
 	for _, tt := range tests {
