@@ -180,3 +180,43 @@ func BenchmarkValidateInvalid(b *testing.B) {
 		m.Op.Validate(&m, r, 0)
 	}
 }
+
+func TestOneOfWithoutDiscriminatorReportsTheClosestBranch(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"api.yaml": docHead + `paths:
+  /contact:
+    post:
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              properties:
+                via:
+                  oneOf:
+                    - {type: object, additionalProperties: false, required: [email], properties: {email: {type: string, format: email}}}
+                    - {type: object, additionalProperties: false, required: [phone], properties: {phone: {type: string, pattern: "^[+][0-9]{6,15}$"}}}
+                id:
+                  anyOf: [{type: string}, {type: integer}]
+`})
+	s, err := Load(filepath.Join(dir, "api.yaml"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		body string
+		want string
+		msg  string
+	}{
+		{`{"via":{"email":"nope"}}`, "/body/via/email format", "must be a valid email address"},
+		{`{"via":{"phone":"12"}}`, "/body/via/phone pattern", "does not have the expected format"},
+		{`{"id":true}`, "/body/id type", "must be a string or an integer"},
+	}
+	for _, tt := range tests {
+		o := run(t, s, req{method: "POST", target: "/contact", ct: "application/json", body: tt.body})
+		got := problems(o.res)
+		if len(got) != 1 || got[0] != tt.want || o.res.Fields[0].Message != tt.msg {
+			t.Errorf("%s: problems %q (%+v), want [%s] %q", tt.body, got, o.res, tt.want, tt.msg)
+		}
+	}
+}
