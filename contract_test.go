@@ -18,6 +18,9 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/errorpages/caddy-errorpages/errorpages"
 )
@@ -25,6 +28,11 @@ import (
 var updateGoldens = flag.Bool("update", false, "rewrite the golden files in testdata/presets")
 
 func init() {
+	// Caddy's tracing handler exports spans over OTLP by default; there is
+	// no collector here, and trace IDs are made locally anyway.
+	if os.Getenv("OTEL_TRACES_EXPORTER") == "" {
+		os.Setenv("OTEL_TRACES_EXPORTER", "none")
+	}
 	caddy.RegisterModule(testProblems{})
 	httpcaddyfile.RegisterHandlerDirective("test_problems", func(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
 		h.Next()
@@ -546,4 +554,262 @@ http://keeplegacy.localhost:9080 {
 			t.Errorf("%v %s", r.Header, plain)
 		}
 	})
+}
+
+// Trace correlation with Caddy's tracing handler on (the W3C trace ID in
+// every format, for local and upstream errors) and off (no trace ID
+// anywhere); request_id from placeholders; problem+json extensions.
+func TestTraceCorrelation(t *testing.T) {
+	up := newContractUpstream(t)
+	tester := startCaddy(t, globalOptions+fmt.Sprintf(`
+http://traced.localhost:9080 {
+	tracing
+	error_pages
+	handle /missing {
+		error 404
+	}
+	reverse_proxy %[1]s
+}
+http://untraced.localhost:9080 {
+	error_pages
+	handle /missing {
+		error 404
+	}
+	reverse_proxy %[1]s
+}
+http://traceid.localhost:9080 {
+	tracing
+	error_pages {
+		request_id {http.vars.trace_id}
+	}
+	error 404
+}
+http://amzn.localhost:9080 {
+	error_pages {
+		request_id {http.request.header.X-Amzn-Trace-Id}
+	}
+	error 404
+}
+http://ext.localhost:9080 {
+	error_pages {
+		problem_extension tenant {http.request.header.X-Tenant}
+		problem_extension api_version 2024-06-01
+	}
+	error 404
+}
+`, strings.TrimPrefix(up.URL, "http://")))
+
+	const tid = "4bf92f3577b34da6a3ce929d0e0e4736"
+	const traceparent = "00-" + tid + "-00f067aa0ba902b7-01"
+	formats := []struct{ accept, with string }{
+		{"application/json", `"request_id":"rid-1","trace_id":"` + tid + `"`},
+		{"application/problem+json", `"request_id":"rid-1","trace_id":"` + tid + `"`},
+		{"text/plain", "Request ID: rid-1\nTrace ID: " + tid + "\n"},
+		{"application/xml", "<request_id>rid-1</request_id><trace_id>" + tid + "</trace_id>"},
+		{"text/html", `<p class="rid">Trace ID<br><code>` + tid + `</code></p>`},
+	}
+	for _, path := range []string{"/missing", "/fields"} {
+		for _, f := range formats {
+			t.Run("tracing on: "+path+" as "+f.accept, func(t *testing.T) {
+				r := get(t, tester, "GET", "http://traced.localhost:9080"+path, "Accept", f.accept, "X-Request-ID", "rid-1", "Traceparent", traceparent)
+				if r.StatusCode < 400 || !strings.Contains(string(r.body), f.with) {
+					t.Errorf("%d: lacks %q:\n%s", r.StatusCode, f.with, r.body)
+				}
+			})
+			t.Run("tracing off: "+path+" as "+f.accept, func(t *testing.T) {
+				r := get(t, tester, "GET", "http://untraced.localhost:9080"+path, "Accept", f.accept, "X-Request-ID", "rid-1", "Traceparent", traceparent)
+				if r.StatusCode < 400 || strings.Contains(strings.ToLower(string(r.body)), "trace") {
+					t.Errorf("%d: a trace ID without tracing:\n%s", r.StatusCode, r.body)
+				}
+			})
+		}
+	}
+	t.Run("a trace started here gets a fresh ID per request", func(t *testing.T) {
+		re := regexp.MustCompile(`"trace_id":"([0-9a-f]{32})"`)
+		a := re.FindSubmatch(get(t, tester, "GET", "http://traced.localhost:9080/missing", "Accept", "application/json").body)
+		b := re.FindSubmatch(get(t, tester, "GET", "http://traced.localhost:9080/missing", "Accept", "application/json").body)
+		if a == nil || b == nil || bytes.Equal(a[1], b[1]) {
+			t.Errorf("trace IDs %q %q", a, b)
+		}
+	})
+	t.Run("request_id {http.vars.trace_id}: the trace ID is the request ID", func(t *testing.T) {
+		r := get(t, tester, "GET", "http://traceid.localhost:9080/x", "Accept", "application/json", "X-Request-ID", "ignored", "Traceparent", traceparent)
+		if e := decodeEnvelope(t, r.body); e.Error.RequestID != tid || r.Header.Get("X-Request-ID") != tid {
+			t.Errorf("request ID %q, header %q", e.Error.RequestID, r.Header.Get("X-Request-ID"))
+		}
+	})
+	for _, row := range []struct{ name, header, want string }{
+		{"a valid value is the request ID", "Self-1-67891233-abcdef012345678912345678", "Self-1-67891233-abcdef012345678912345678"},
+		{"a value with characters outside [A-Za-z0-9._:-] gives Caddy's UUID", "Root=1-67891233-abcdef012345678912345678", ""},
+		{"a value over 128 characters gives Caddy's UUID", strings.Repeat("a", 129), ""},
+		{"no value gives Caddy's UUID, not request_id_header's", "", ""},
+	} {
+		t.Run("request_id from a header placeholder: "+row.name, func(t *testing.T) {
+			hdr := []string{"Accept", "application/json", "X-Request-ID", "from-request-id-header"}
+			if row.header != "" {
+				hdr = append(hdr, "X-Amzn-Trace-Id", row.header)
+			}
+			r := get(t, tester, "GET", "http://amzn.localhost:9080/x", hdr...)
+			e := decodeEnvelope(t, r.body)
+			if e.Error.RequestID != r.Header.Get("X-Request-ID") {
+				t.Errorf("body %q, header %q", e.Error.RequestID, r.Header.Get("X-Request-ID"))
+			}
+			if row.want != "" && e.Error.RequestID != row.want || row.want == "" && !uuidRE.MatchString(e.Error.RequestID) {
+				t.Errorf("request ID %q, want %q", e.Error.RequestID, row.want)
+			}
+		})
+	}
+	t.Run("problem_extension members, placeholders JSON-escaped", func(t *testing.T) {
+		r := get(t, tester, "GET", "http://ext.localhost:9080/x", "Accept", "application/problem+json", "X-Request-ID", "ext-1", "X-Tenant", `acme "corp" \ <b>`)
+		want := `"request_id":"ext-1","api_version":"2024-06-01","tenant":"acme \"corp\" \\ <b>"}`
+		if r.Header.Get("Content-Type") != "application/problem+json" || !strings.HasSuffix(string(r.body), want) {
+			t.Errorf("%q\n got %s\nwant …%s", r.Header.Get("Content-Type"), r.body, want)
+		}
+		if m := decodeJSON(t, r.body); jstr(m["tenant"]) != `acme "corp" \ <b>` || jnum(m["status"]) != 404 {
+			t.Errorf("%v", m)
+		}
+		if r := get(t, tester, "GET", "http://ext.localhost:9080/x", "Accept", "application/json"); strings.Contains(string(r.body), "tenant") {
+			t.Errorf("extensions in the json envelope: %s", r.body)
+		}
+	})
+}
+
+// The trace ID is in the log line of every rewrite when tracing set it,
+// and only a real W3C trace ID is taken from the var.
+func TestTraceIDInLogLines(t *testing.T) {
+	const tid = "4bf92f3577b34da6a3ce929d0e0e4736"
+	for _, row := range []struct {
+		name, v, want string
+	}{
+		{"tracing on", tid, tid},
+		{"tracing off", "", ""},
+		{"a var that is not a trace ID", `"><script>`, ""},
+		{"the invalid all-zero trace ID", strings.Repeat("0", 32), ""},
+	} {
+		t.Run(row.name, func(t *testing.T) {
+			core, logs := observer.New(zapcore.DebugLevel)
+			h := provisioned(t, &Handler{})
+			h.logger = zap.New(core)
+			for _, next := range []caddyhttp.Handler{goError(502, "dial tcp: refused"), upstreamReply(400, "application/json", fieldsBody)} {
+				r, _ := preparedRequest("application/json")
+				if row.v != "" {
+					caddyhttp.SetVar(r.Context(), "trace_id", row.v)
+				}
+				rec := &recordingWriter{discardWriter: discardWriter{h: http.Header{}}}
+				if err := h.ServeHTTP(rec, r, next); err != nil {
+					t.Fatal(err)
+				}
+				if got := jstr(jobj(decodeJSON(t, []byte(rec.body.String()))["error"])["trace_id"]); got != row.want {
+					t.Errorf("body trace_id %q, want %q", got, row.want)
+				}
+			}
+			entries := logs.All()
+			if len(entries) != 2 {
+				t.Fatalf("%d log lines", len(entries))
+			}
+			for _, e := range entries {
+				got, ok := e.ContextMap()["trace_id"]
+				if row.want == "" && ok || row.want != "" && got != row.want {
+					t.Errorf("%q: trace_id %v (present %v), want %q", e.Message, got, ok, row.want)
+				}
+			}
+		})
+	}
+}
+
+// json_template, xml_template and text_template through a real Caddy;
+// a template that breaks at run time sends the built-in body.
+func TestBodyTemplatesThroughCaddy(t *testing.T) {
+	up := newContractUpstream(t)
+	tester := startCaddy(t, globalOptions+fmt.Sprintf(`
+http://tpl.localhost:9080 {
+	error_pages {
+		preset google
+		json_template testdata/presets/templates/errors.json.tmpl
+		xml_template testdata/presets/templates/errors.xml.tmpl
+		text_template testdata/presets/templates/errors.txt.tmpl
+	}
+	handle /missing {
+		error 404
+	}
+	reverse_proxy %[1]s
+}
+http://fallback.localhost:9080 {
+	error_pages {
+		json_template testdata/presets/templates/quotes-409.json.tmpl
+	}
+	reverse_proxy %[1]s
+}
+`, strings.TrimPrefix(up.URL, "http://")))
+	rows := []struct{ name, path, accept, ctype, want string }{
+		{"json, upstream 400 with fields", "/fields", "application/json", "application/json", `{
+  "status": 400,
+  "error": {
+    "code": "VALIDATION_FAILED",
+    "message": "email is not a valid address",
+    "invalid_params": [{"name": "email", "reason": "Invalid email format"}, {"name": "age", "reason": "must be at least 18"}]
+  },
+  "request_id": "tpl-1"
+}
+`},
+		{"json, local 404", "/missing", "application/json", "application/json", `{
+  "status": 404,
+  "error": {
+    "code": "NOT_FOUND",
+    "message": "` + errorpages.Description(404) + `"
+  },
+  "request_id": "tpl-1"
+}
+`},
+		{"xml", "/fields", "application/xml", "application/xml; charset=utf-8",
+			`<fault code="400" type="validation_failed"><reason>email is not a valid address</reason><param name="email">Invalid email format</param><param name="age">must be at least 18</param><request-id>tpl-1</request-id></fault>` + "\n"},
+		{"text", "/fields", "text/plain", "text/plain; charset=utf-8", "400 VALIDATION_FAILED: email is not a valid address\n  email: Invalid email format\n  age: must be at least 18\nref tpl-1\n"},
+	}
+	for _, row := range rows {
+		t.Run(row.name, func(t *testing.T) {
+			r := get(t, tester, "GET", "http://tpl.localhost:9080"+row.path, "Accept", row.accept, "X-Request-ID", "tpl-1")
+			if r.Header.Get("Content-Type") != row.ctype || string(r.body) != row.want {
+				t.Errorf("%q\n got %s\nwant %s", r.Header.Get("Content-Type"), r.body, row.want)
+			}
+		})
+	}
+	t.Run("problem+json has no template: the built-in body", func(t *testing.T) {
+		r := get(t, tester, "GET", "http://tpl.localhost:9080/fields", "Accept", "application/problem+json")
+		if m := decodeJSON(t, r.body); jnum(m["status"]) != 400 || jstr(m["detail"]) != "email is not a valid address" {
+			t.Errorf("%s", r.body)
+		}
+	})
+	t.Run("a template that breaks at run time sends the built-in body", func(t *testing.T) {
+		r := get(t, tester, "GET", "http://fallback.localhost:9080/conflict", "Accept", "application/json", "X-Request-ID", "fb-1")
+		e := decodeEnvelope(t, r.body)
+		if r.StatusCode != 409 || r.Header.Get("Content-Type") != "application/json" || e.Error.Code != 409 || e.Error.Details != `name "x" is taken` || e.Error.RequestID != "fb-1" {
+			t.Errorf("%d %q %s", r.StatusCode, r.Header.Get("Content-Type"), r.body)
+		}
+		r = get(t, tester, "GET", "http://fallback.localhost:9080/json", "Accept", "application/json")
+		if m := decodeJSON(t, r.body); r.StatusCode != 422 || jstr(m["message"]) != "name is taken" {
+			t.Errorf("the template's own body otherwise: %d %s", r.StatusCode, r.body)
+		}
+	})
+}
+
+// At run time, a body template whose output breaks is replaced by the
+// built-in body (the preset's, for json) and one ERROR line names the file.
+func TestBodyTemplateRuntimeFallbackLogs(t *testing.T) {
+	core, logs := observer.New(zapcore.DebugLevel)
+	h := provisioned(t, &Handler{JSONTemplate: "testdata/presets/templates/quotes-409.json.tmpl", Preset: "simple"})
+	h.logger = zap.New(core)
+	r, _ := preparedRequest("application/json")
+	r.Header.Set("X-Request-ID", "fb-2")
+	rec := &recordingWriter{discardWriter: discardWriter{h: http.Header{}}}
+	if err := h.ServeHTTP(rec, r, upstreamReply(409, "application/json", `{"message":"name \"x\" is taken"}`)); err != nil {
+		t.Fatal(err)
+	}
+	want := `{"error":"conflict","status":409,"message":"name \"x\" is taken","title":"Conflict","request_id":"fb-2"}`
+	if rec.status != 409 || rec.body.String() != want {
+		t.Errorf("%d\n got %s\nwant %s", rec.status, rec.body.String(), want)
+	}
+	errs := logs.FilterLevelExact(zapcore.ErrorLevel).All()
+	if len(errs) != 1 || !strings.Contains(fmt.Sprint(errs[0].ContextMap()), "quotes-409.json.tmpl") || errs[0].ContextMap()["request_id"] != "fb-2" {
+		t.Errorf("ERROR lines: %+v", errs)
+	}
 }
