@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -99,7 +100,8 @@ type Maintenance struct {
 	PollInterval caddy.Duration `json:"poll_interval,omitempty"`
 
 	until      time.Time
-	retryAfter int // seconds
+	retryAfter int    // seconds
+	seq        uint64 // the order of provisioning among its switch's handlers
 	allow      []netip.Prefix
 	bypassName string
 	bypassVal  []byte
@@ -262,25 +264,25 @@ func (h *Handler) provisionMaintenance(ctx caddy.Context) error {
 	}
 	m.counter = c.WithLabelValues(m.Name)
 
-	m.sw = acquireSwitch(m.Name)
-	m.sw.setConfig(m)
+	if m.StorageKey != "" {
+		if m.storage = maintenanceStorage(ctx); m.storage == nil {
+			return fmt.Errorf("maintenance: storage_key: no storage is configured")
+		}
+	}
+	// The new config is the truth again: an override from the admin API
+	// set before this load does not apply to it (it lasts until the next
+	// load), while the running config keeps it until it is replaced — a
+	// load that fails changes nothing.
+	m.sw = acquireSwitch(m)
 	if m.StorageKey == "" {
-		// A config load is the truth again: an override from the admin
-		// API lasts until the next load.
-		m.sw.setStorage(nil, "")
-		m.sw.reset()
 		return nil
 	}
-	m.storage = maintenanceStorage(ctx)
-	if m.storage == nil {
-		return fmt.Errorf("maintenance: storage_key: no storage is configured")
-	}
-	m.sw.setStorage(m.storage, m.StorageKey)
 	lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	err = m.sw.load(lctx)
 	cancel()
 	if err != nil {
 		// Keep what this instance knew; the poller tries again.
+		m.sw.restamp(m)
 		m.logger.Warn("maintenance: reading the shared state failed", zap.String("name", m.Name), zap.String("storage_key", m.StorageKey), zap.Error(err))
 	}
 	interval := DefaultMaintenancePoll
@@ -294,7 +296,7 @@ func (h *Handler) provisionMaintenance(ctx caddy.Context) error {
 // Cleanup releases the maintenance switch when the config is unloaded.
 func (h *Handler) Cleanup() error {
 	if m := h.Maintenance; m != nil && m.sw != nil {
-		releaseSwitch(m.sw)
+		releaseSwitch(m.sw, m)
 		m.sw = nil
 	}
 	return nil
@@ -325,7 +327,7 @@ func (m *Maintenance) current() maintView {
 	if m.sw == nil {
 		return v
 	}
-	if o := m.sw.override.Load(); o != nil {
+	if o := m.sw.override.Load(); o != nil && o.seq >= m.seq {
 		v.on, v.until = o.Enabled, o.until
 		if o.RetryAfter > 0 {
 			v.retryAfter = o.RetryAfter
@@ -424,6 +426,9 @@ type maintState struct {
 	Updated time.Time `json:"updated"`
 
 	until time.Time
+	// seq is the switch's seq when the state was set: handlers
+	// provisioned later (a new config) don't follow it.
+	seq uint64
 }
 
 // check validates s and computes until.
@@ -447,15 +452,13 @@ func (s *maintState) check() error {
 type maintSwitch struct {
 	name     string
 	override atomic.Pointer[maintState] // nil: the config decides
-	refs     int                        // guarded by switches.mu
 
-	mu      sync.Mutex // guards the rest
-	config  *Maintenance
-	storage certmagic.Storage
-	key     string
-	stored  []byte // the stored state last read or written
-	source  string // where the override came from: "admin" or "storage"
-	gen     uint64 // counts changes of the override
+	mu     sync.Mutex     // guards the rest
+	live   []*Maintenance // the provisioned handlers' configs, in provisioning order
+	seq    uint64         // the last seq given to a handler
+	stored []byte         // the stored state last read or written
+	source string         // where the override came from: "admin" or "storage"
+	gen    uint64         // counts changes of the override
 }
 
 // maintenanceStorage is the storage a handler's shared state lives in:
@@ -467,24 +470,67 @@ var switches = struct {
 	m  map[string]*maintSwitch
 }{m: map[string]*maintSwitch{}}
 
-func acquireSwitch(name string) *maintSwitch {
+// acquireSwitch adds m to the handlers of its switch and gives it its seq.
+func acquireSwitch(m *Maintenance) *maintSwitch {
 	switches.mu.Lock()
 	defer switches.mu.Unlock()
-	sw := switches.m[name]
+	sw := switches.m[m.Name]
 	if sw == nil {
-		sw = &maintSwitch{name: name}
-		switches.m[name] = sw
+		sw = &maintSwitch{name: m.Name}
+		switches.m[m.Name] = sw
 	}
-	sw.refs++
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	before := sw.latestLocked()
+	sw.seq++
+	m.seq = sw.seq
+	sw.live = append(sw.live, m)
+	sw.storageChangedLocked(before)
 	return sw
 }
 
-func releaseSwitch(sw *maintSwitch) {
+// releaseSwitch removes m from the handlers of its switch; the switch goes
+// with its last handler.
+func releaseSwitch(sw *maintSwitch, m *Maintenance) {
 	switches.mu.Lock()
 	defer switches.mu.Unlock()
-	sw.refs--
-	if sw.refs <= 0 && switches.m[sw.name] == sw {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	before := sw.latestLocked()
+	sw.live = slices.DeleteFunc(sw.live, func(x *Maintenance) bool { return x == m })
+	sw.storageChangedLocked(before)
+	if len(sw.live) == 0 && switches.m[sw.name] == sw {
 		delete(switches.m, sw.name)
+	}
+}
+
+// latestLocked is the config of the handler provisioned last (the newest
+// config), nil when none is left.
+func (sw *maintSwitch) latestLocked() *Maintenance {
+	if len(sw.live) == 0 {
+		return nil
+	}
+	return sw.live[len(sw.live)-1]
+}
+
+// storageLocked is where the switch's state is stored: the newest
+// config's storage and key; nil when it has none.
+func (sw *maintSwitch) storageLocked() (certmagic.Storage, string) {
+	if m := sw.latestLocked(); m != nil && m.storage != nil {
+		return m.storage, m.StorageKey
+	}
+	return nil, ""
+}
+
+// storageChangedLocked forgets the stored bytes when the newest config
+// reads another key than before did.
+func (sw *maintSwitch) storageChangedLocked(before *Maintenance) {
+	oldKey := ""
+	if before != nil && before.storage != nil {
+		oldKey = before.StorageKey
+	}
+	if _, key := sw.storageLocked(); key != oldKey {
+		sw.stored = nil
 	}
 }
 
@@ -504,44 +550,38 @@ func switchNames() []*maintSwitch {
 	return out
 }
 
-func (sw *maintSwitch) setConfig(m *Maintenance) {
-	sw.mu.Lock()
-	sw.config = m
-	sw.mu.Unlock()
-}
-
-func (sw *maintSwitch) setStorage(s certmagic.Storage, key string) {
-	sw.mu.Lock()
-	if sw.key != key {
-		sw.stored = nil
-	}
-	sw.storage, sw.key = s, key
-	sw.mu.Unlock()
-}
-
-// reset drops the override: the config decides.
-func (sw *maintSwitch) reset() {
-	sw.mu.Lock()
-	defer sw.mu.Unlock()
-	sw.setLocked(nil, nil, "")
-}
-
 // setLocked replaces the override (nil: back to the config), remembering
-// the stored bytes it came from and where from. Every change counts a
-// generation, so that a storage read begun before it is not applied
-// after it.
+// the stored bytes it came from and where from. The override applies to
+// every handler provisioned so far. Every change counts a generation, so
+// that a storage read begun before it is not applied after it.
 func (sw *maintSwitch) setLocked(s *maintState, stored []byte, source string) {
+	if s != nil {
+		s.seq = sw.seq
+	}
 	sw.override.Store(s)
 	sw.stored = stored
 	sw.source = source
 	sw.gen++
 }
 
+// restamp makes a state read from storage apply to m too, when storage
+// could not be read as m was provisioned: the fleet's last known state
+// holds across a reload.
+func (sw *maintSwitch) restamp(m *Maintenance) {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	if o := sw.override.Load(); o != nil && sw.source == "storage" && o.seq < m.seq {
+		cp := *o
+		sw.setLocked(&cp, sw.stored, sw.source)
+	}
+}
+
 // load reads the shared state from storage: absent means the config
 // decides. An unreadable or malformed state changes nothing.
 func (sw *maintSwitch) load(ctx context.Context) error {
 	sw.mu.Lock()
-	st, key, gen := sw.storage, sw.key, sw.gen
+	st, key := sw.storageLocked()
+	gen := sw.gen
 	sw.mu.Unlock()
 	if st == nil {
 		return nil
@@ -553,7 +593,7 @@ func (sw *maintSwitch) load(ctx context.Context) error {
 	}
 	sw.mu.Lock()
 	defer sw.mu.Unlock()
-	if sw.gen != gen || sw.key != key {
+	if _, k := sw.storageLocked(); sw.gen != gen || k != key {
 		return nil // changed meanwhile (the admin API, a reload): the next read decides
 	}
 	if notExist {
@@ -562,7 +602,7 @@ func (sw *maintSwitch) load(ctx context.Context) error {
 		}
 		return nil
 	}
-	if sw.stored != nil && bytes.Equal(b, sw.stored) {
+	if o := sw.override.Load(); sw.stored != nil && bytes.Equal(b, sw.stored) && (o == nil || o.seq == sw.seq) {
 		return nil
 	}
 	var s maintState
@@ -614,18 +654,18 @@ func (sw *maintSwitch) store(ctx context.Context, s *maintState) error {
 			return err
 		}
 	}
-	if sw.storage != nil {
+	if st, key := sw.storageLocked(); st != nil {
 		var err error
 		if s == nil {
-			err = sw.storage.Delete(ctx, sw.key)
+			err = st.Delete(ctx, key)
 			if errors.Is(err, fs.ErrNotExist) {
 				err = nil
 			}
 		} else {
-			err = sw.storage.Store(ctx, sw.key, b)
+			err = st.Store(ctx, key, b)
 		}
 		if err != nil {
-			return fmt.Errorf("storage key %s: %w", sw.key, err)
+			return fmt.Errorf("storage key %s: %w", key, err)
 		}
 	}
 	source := "admin"
@@ -650,7 +690,8 @@ type maintStatus struct {
 
 func (sw *maintSwitch) status() maintStatus {
 	sw.mu.Lock()
-	m, key, source := sw.config, sw.key, sw.source
+	m, source := sw.latestLocked(), sw.source
+	_, key := sw.storageLocked()
 	sw.mu.Unlock()
 	st := maintStatus{Name: sw.name, StorageKey: key, Source: "config"}
 	if m != nil {
@@ -660,7 +701,7 @@ func (sw *maintSwitch) status() maintStatus {
 			st.Until = v.until.Format(time.RFC3339)
 		}
 	}
-	if o := sw.override.Load(); o != nil {
+	if o := sw.override.Load(); o != nil && m != nil && o.seq >= m.seq {
 		st.Source, st.Updated = source, o.Updated
 	}
 	return st

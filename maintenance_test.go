@@ -725,3 +725,47 @@ func BenchmarkMaintenance(b *testing.B) {
 		})
 	}
 }
+
+// A config load that fails after provisioning error_pages leaves the
+// running config's run-time switch as it was.
+func TestMaintenanceFailedLoadKeepsTheSwitch(t *testing.T) {
+	ctx := context.Background()
+	running := maintHandler(t, &Maintenance{Name: "t-failed-load"}, nil)
+	on := &maintState{Enabled: true}
+	if err := running.Maintenance.sw.store(ctx, on); err != nil {
+		t.Fatal(err)
+	}
+	next := provisioned(t, &Handler{Maintenance: &Maintenance{Name: "t-failed-load"}})
+	if rep := serveMaint(next, "GET", "", "203.0.113.1:1"); rep.code != 200 {
+		t.Errorf("the new config: %d, want its own state (off)", rep.code)
+	}
+	next.Cleanup() // the load failed: Caddy cleans the new config up
+	if rep := serveMaint(running, "GET", "", "203.0.113.1:1"); rep.code != 503 {
+		t.Errorf("the running config after a failed load: %d, want the switch's state (on)", rep.code)
+	}
+	if st := running.Maintenance.sw.status(); !st.Enabled || st.Source != "admin" {
+		t.Errorf("status after a failed load: %+v", st)
+	}
+}
+
+// failingStorage cannot be read.
+type failingStorage struct{ *certmagic.FileStorage }
+
+func (failingStorage) Load(context.Context, string) ([]byte, error) {
+	return nil, fmt.Errorf("storage unreachable")
+}
+
+// A reload while storage cannot be read keeps the fleet's last known state.
+func TestMaintenanceReloadWithStorageDown(t *testing.T) {
+	fsto := &certmagic.FileStorage{Path: t.TempDir()}
+	const key = "maint/down.json"
+	fsto.Store(context.Background(), key, []byte(`{"enabled":true,"updated":"2026-01-01T00:00:00Z"}`))
+	before := maintHandler(t, &Maintenance{Name: "t-down", StorageKey: key, PollInterval: caddy.Duration(time.Hour)}, fsto)
+	if rep := serveMaint(before, "GET", "", "203.0.113.1:1"); rep.code != 503 {
+		t.Fatalf("stored state not read: %d", rep.code)
+	}
+	after := maintHandler(t, &Maintenance{Name: "t-down", StorageKey: key, PollInterval: caddy.Duration(time.Hour)}, failingStorage{fsto})
+	if rep := serveMaint(after, "GET", "", "203.0.113.1:1"); rep.code != 503 {
+		t.Errorf("after a reload with storage down: %d, want the last known state", rep.code)
+	}
+}
