@@ -525,7 +525,7 @@ func (h *Handler) compileContract(rc *errorpages.RendererConfig) error {
 		}
 		*t.dst = bt
 	}
-	h.problemExt = h.problemExt[:0]
+	h.problemExt = nil
 	for _, name := range slices.Sorted(maps.Keys(h.ProblemExtensions)) {
 		value := h.ProblemExtensions[name]
 		if err := checkProblemExtension(name, value); err != nil {
@@ -548,7 +548,7 @@ func (h *Handler) compileContract(rc *errorpages.RendererConfig) error {
 		}
 		h.noLocal, h.noUpstream = !local, !upstream
 	}
-	h.keeps = h.keeps[:0]
+	h.keeps = nil
 	for _, k := range h.KeepUpstream {
 		m, err := parseMediaRange(k)
 		if err != nil {
