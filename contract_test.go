@@ -813,3 +813,77 @@ func TestBodyTemplateRuntimeFallbackLogs(t *testing.T) {
 		t.Errorf("ERROR lines: %+v", errs)
 	}
 }
+
+// A validation error from the real request_validation handler, with
+// problems in the body, the query and a header, in every preset: the
+// module's envelope gives the error model, and each preset must carry it
+// member by member as its spec asks.
+func TestPresetsWithRequestValidation(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(globalOptions)
+	for _, p := range presetNames {
+		fmt.Fprintf(&b, `
+http://%[1]s.localhost:9080 {
+	error_pages {
+		preset %[1]s
+		docs https://docs.example.com/errors/{code}
+	}
+	request_validation {
+		openapi testdata/presets/shop.openapi.yaml
+	}
+	respond "created" 201
+}
+`, p)
+	}
+	tester := startCaddy(t, b.String())
+	send := func(t *testing.T, preset string) resp {
+		t.Helper()
+		req, _ := http.NewRequest("POST", "http://"+preset+".localhost:9080/orders?limit=abc", strings.NewReader(`{"email":"not-an-email","role":"owner","items":[{"qty":0}]}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json")
+		req.Header.Set("X-Request-ID", "rv-1")
+		res, err := tester.Client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		return resp{res, body}
+	}
+	r := send(t, "errorpages")
+	var env struct {
+		Error struct {
+			Code                                    int
+			Type, Message, Details, RequestID, Docs string
+			Fields                                  []errorpages.Field
+			More                                    int
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(r.body))
+	if err := dec.Decode(&env); err != nil {
+		t.Fatalf("%v: %s", err, r.body)
+	}
+	var m map[string]any
+	json.Unmarshal(r.body, &m)
+	e := jobj(m["error"])
+	env.Error.RequestID, env.Error.Docs = jstr(e["request_id"]), jstr(e["docs"])
+	parts := map[string]bool{}
+	for _, f := range env.Error.Fields {
+		part, _, _ := strings.Cut(strings.TrimPrefix(f.Pointer, "/"), "/")
+		parts[part] = true
+	}
+	if env.Error.Code != 400 || env.Error.Type != "validation_failed" || !parts["body"] || !parts["query"] || !parts["header"] {
+		t.Fatalf("the validator's error lacks problems in the body, query and header: %s", r.body)
+	}
+	w := wantError{code: env.Error.Code, typ: env.Error.Type, message: env.Error.Message, details: env.Error.Details,
+		fields: env.Error.Fields, more: env.Error.More, requestID: "rv-1", docs: "https://docs.example.com/errors/400", grpc: "INVALID_ARGUMENT"}
+	for _, p := range presetNames {
+		t.Run(p, func(t *testing.T) {
+			r := send(t, p)
+			if r.StatusCode != 400 {
+				t.Fatalf("%d %s", r.StatusCode, r.body)
+			}
+			presetCheckers[p](t, decodeJSON(t, r.body), w)
+		})
+	}
+}
