@@ -188,11 +188,17 @@ func intOr(p *int) int {
 	return *p
 }
 
-// valid reports whether v satisfies the schema. depth guards against
-// schemas that recurse without consuming the value.
-func (n *fnode) valid(v any) bool { return n.check(v, 0) }
+// valid reports whether an ordinary value (coerced parameters, form
+// fields) satisfies the schema.
+func (n *fnode) valid(v any) bool {
+	j := fromAny(v)
+	return n.check(&j, 0)
+}
 
-func (n *fnode) check(v any, depth int) bool {
+// validJ reports whether a parsed value satisfies the schema.
+func (n *fnode) validJ(v *jv) bool { return n.check(v, 0) }
+
+func (n *fnode) check(v *jv, depth int) bool {
 	if n == nil {
 		return true
 	}
@@ -214,7 +220,7 @@ func (n *fnode) check(v any, depth int) bool {
 	if n.enum != nil {
 		found := false
 		for _, e := range n.enum {
-			if jsonEqual(e, v) {
+			if equalJA(v, e) {
 				found = true
 				break
 			}
@@ -223,37 +229,42 @@ func (n *fnode) check(v any, depth int) bool {
 			return false
 		}
 	}
-	if n.constV != nil && !jsonEqual(*n.constV, v) {
+	if n.constV != nil && !equalJA(v, *n.constV) {
 		return false
 	}
-	if n.format != nil && n.format(v) != nil {
-		return false
+	if n.format != nil {
+		switch v.k {
+		case jString:
+			if n.format(v.s) != nil {
+				return false
+			}
+		case jNumber:
+			if n.format(json.Number(v.s)) != nil {
+				return false
+			}
+		}
 	}
-	switch x := v.(type) {
-	case object:
-		if !n.checkMembers(x, depth) {
+	switch v.k {
+	case jObject:
+		if !n.checkMembers(v.kids, depth) {
 			return false
 		}
-	case map[string]any:
-		if !n.checkObject(x, depth) {
+	case jArray:
+		if !n.checkArray(v.kids, depth) {
 			return false
 		}
-	case []any:
-		if !n.checkArray(x, depth) {
-			return false
-		}
-	case string:
+	case jString:
 		if n.minLen >= 0 || n.maxLen >= 0 {
-			l := utf8.RuneCountInString(x)
+			l := utf8.RuneCountInString(v.s)
 			if n.minLen >= 0 && l < n.minLen || n.maxLen >= 0 && l > n.maxLen {
 				return false
 			}
 		}
-		if n.pattern != nil && !n.pattern.MatchString(x) {
+		if n.pattern != nil && !n.pattern.MatchString(v.s) {
 			return false
 		}
-	case json.Number:
-		if !n.checkNumber(x) {
+	case jNumber:
+		if !n.checkNumber(v.s) {
 			return false
 		}
 	}
@@ -300,94 +311,42 @@ func (n *fnode) check(v any, depth int) bool {
 	return true
 }
 
-func (n *fnode) checkObject(o map[string]any, depth int) bool {
+func (n *fnode) checkMembers(o []jmember, depth int) bool {
 	if n.minProps >= 0 && len(o) < n.minProps || n.maxProps >= 0 && len(o) > n.maxProps {
 		return false
 	}
 	for _, r := range n.required {
-		if _, ok := o[r]; !ok {
+		if _, ok := getMember(o, r); !ok {
 			return false
 		}
 	}
 	for k, dep := range n.dependentRequired {
-		if _, ok := o[k]; ok {
+		if _, ok := getMember(o, k); ok {
 			for _, d := range dep {
-				if _, ok := o[d]; !ok {
+				if _, ok := getMember(o, d); !ok {
 					return false
 				}
 			}
 		}
 	}
-	for k, s := range n.dependentSchemas {
-		if _, ok := o[k]; ok && !s.check(o, depth+1) {
-			return false
-		}
-	}
-	if n.props == nil && n.patternProps == nil && !n.addFalse && n.additional == nil && n.propertyNames == nil {
-		return true
-	}
-	for k, v := range o {
-		if n.propertyNames != nil && !n.propertyNames.check(k, depth+1) {
-			return false
-		}
-		matched := false
-		if s, ok := n.props[k]; ok {
-			matched = true
-			if !s.check(v, depth+1) {
+	if len(n.dependentSchemas) > 0 {
+		self := jv{k: jObject, kids: o}
+		for k, s := range n.dependentSchemas {
+			if _, ok := getMember(o, k); ok && !s.check(&self, depth+1) {
 				return false
 			}
-		}
-		for _, pp := range n.patternProps {
-			if pp.re.MatchString(k) {
-				matched = true
-				if !pp.n.check(v, depth+1) {
-					return false
-				}
-			}
-		}
-		if !matched {
-			if n.addFalse {
-				return false
-			}
-			if n.additional != nil && !n.additional.check(v, depth+1) {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-// checkMembers is checkObject for a parsed object.
-func (n *fnode) checkMembers(o object, depth int) bool {
-	if n.minProps >= 0 && len(o) < n.minProps || n.maxProps >= 0 && len(o) > n.maxProps {
-		return false
-	}
-	for _, r := range n.required {
-		if _, ok := o.get(r); !ok {
-			return false
-		}
-	}
-	for k, dep := range n.dependentRequired {
-		if _, ok := o.get(k); ok {
-			for _, d := range dep {
-				if _, ok := o.get(d); !ok {
-					return false
-				}
-			}
-		}
-	}
-	for k, s := range n.dependentSchemas {
-		if _, ok := o.get(k); ok && !s.check(o, depth+1) {
-			return false
 		}
 	}
 	if n.props == nil && n.patternProps == nil && !n.addFalse && n.additional == nil && n.propertyNames == nil {
 		return true
 	}
 	for i := range o {
-		k, v := o[i].k, o[i].v
-		if n.propertyNames != nil && !n.propertyNames.check(k, depth+1) {
-			return false
+		k, v := o[i].k, &o[i].v
+		if n.propertyNames != nil {
+			name := jv{k: jString, s: k}
+			if !n.propertyNames.check(&name, depth+1) {
+				return false
+			}
 		}
 		matched := false
 		if s, ok := n.props[k]; ok {
@@ -416,18 +375,18 @@ func (n *fnode) checkMembers(o object, depth int) bool {
 	return true
 }
 
-func (n *fnode) checkArray(a []any, depth int) bool {
+func (n *fnode) checkArray(a []jmember, depth int) bool {
 	if n.minItems >= 0 && len(a) < n.minItems || n.maxItems >= 0 && len(a) > n.maxItems {
 		return false
 	}
 	for i, s := range n.prefixItems {
-		if i < len(a) && !s.check(a[i], depth+1) {
+		if i < len(a) && !s.check(&a[i].v, depth+1) {
 			return false
 		}
 	}
 	if n.items != nil {
 		for i := len(n.prefixItems); i < len(a); i++ {
-			if !n.items.check(a[i], depth+1) {
+			if !n.items.check(&a[i].v, depth+1) {
 				return false
 			}
 		}
@@ -435,7 +394,7 @@ func (n *fnode) checkArray(a []any, depth int) bool {
 	if n.unique {
 		for i := 1; i < len(a); i++ {
 			for j := 0; j < i; j++ {
-				if jsonEqual(a[i], a[j]) {
+				if equalJJ(&a[i].v, &a[j].v) {
 					return false
 				}
 			}
@@ -443,8 +402,8 @@ func (n *fnode) checkArray(a []any, depth int) bool {
 	}
 	if n.contains != nil {
 		c := 0
-		for _, x := range a {
-			if n.contains.check(x, depth+1) {
+		for i := range a {
+			if n.contains.check(&a[i].v, depth+1) {
 				c++
 			}
 		}
@@ -459,11 +418,10 @@ func (n *fnode) checkArray(a []any, depth int) bool {
 	return true
 }
 
-func (n *fnode) checkNumber(x json.Number) bool {
+func (n *fnode) checkNumber(s string) bool {
 	if n.minimum == nil && n.maximum == nil && n.exMin == nil && n.exMax == nil && n.multipleOf == nil {
 		return true
 	}
-	s := string(x)
 	if n.minimum != nil && cmpNumber(s, n.minimum) < 0 {
 		return false
 	}
@@ -507,23 +465,23 @@ func cmpNumber(s string, b *bound) int {
 	return r.Cmp(b.r)
 }
 
-func typeMatches(types uint8, v any) bool {
-	switch x := v.(type) {
-	case nil:
+func typeMatches(types uint8, v *jv) bool {
+	switch v.k {
+	case jNull:
 		return types&tNull != 0
-	case bool:
+	case jTrue, jFalse:
 		return types&tBoolean != 0
-	case string:
+	case jString:
 		return types&tString != 0
-	case map[string]any, object:
+	case jObject:
 		return types&tObject != 0
-	case []any:
+	case jArray:
 		return types&tArray != 0
-	case json.Number:
+	case jNumber:
 		if types&tNumber != 0 {
 			return true
 		}
-		return types&tInteger != 0 && isInteger(string(x))
+		return types&tInteger != 0 && isInteger(v.s)
 	}
 	return false
 }
@@ -536,59 +494,85 @@ func isInteger(s string) bool {
 	return ok && r.IsInt()
 }
 
-// jsonEqual is JSON equality: numbers by value, objects by members.
-func jsonEqual(a, b any) bool {
-	if o, ok := a.(object); ok {
-		a = toEngine(o)
-	}
-	if o, ok := b.(object); ok {
-		b = toEngine(o)
-	}
+// equalJA is JSON equality between a parsed value and a schema value:
+// numbers by value, objects by members.
+func equalJA(v *jv, a any) bool {
 	switch x := a.(type) {
 	case nil:
-		return b == nil
+		return v.k == jNull
 	case bool:
-		y, ok := b.(bool)
-		return ok && x == y
+		return x && v.k == jTrue || !x && v.k == jFalse
 	case string:
-		y, ok := b.(string)
-		return ok && x == y
+		return v.k == jString && v.s == x
 	case json.Number:
-		y, ok := b.(json.Number)
-		if !ok {
-			return false
-		}
-		if x == y {
-			return true
-		}
-		rx, ok1 := new(big.Rat).SetString(string(x))
-		ry, ok2 := new(big.Rat).SetString(string(y))
-		return ok1 && ok2 && rx.Cmp(ry) == 0
+		return v.k == jNumber && numbersEqual(v.s, string(x))
 	case []any:
-		y, ok := b.([]any)
-		if !ok || len(x) != len(y) {
+		if v.k != jArray || len(v.kids) != len(x) {
 			return false
 		}
 		for i := range x {
-			if !jsonEqual(x[i], y[i]) {
+			if !equalJA(&v.kids[i].v, x[i]) {
 				return false
 			}
 		}
 		return true
 	case map[string]any:
-		y, ok := b.(map[string]any)
-		if !ok || len(x) != len(y) {
+		if v.k != jObject || len(v.kids) != len(x) {
 			return false
 		}
-		for k, v := range x {
-			w, ok := y[k]
-			if !ok || !jsonEqual(v, w) {
+		for i := range v.kids {
+			e, ok := x[v.kids[i].k]
+			if !ok || !equalJA(&v.kids[i].v, e) {
 				return false
 			}
 		}
 		return true
 	}
 	return false
+}
+
+// equalJJ is JSON equality between two parsed values.
+func equalJJ(a, b *jv) bool {
+	if a.k != b.k {
+		return false
+	}
+	switch a.k {
+	case jString:
+		return a.s == b.s
+	case jNumber:
+		return numbersEqual(a.s, b.s)
+	case jArray:
+		if len(a.kids) != len(b.kids) {
+			return false
+		}
+		for i := range a.kids {
+			if !equalJJ(&a.kids[i].v, &b.kids[i].v) {
+				return false
+			}
+		}
+		return true
+	case jObject:
+		if len(a.kids) != len(b.kids) {
+			return false
+		}
+		for i := range a.kids {
+			w, ok := getMember(b.kids, a.kids[i].k)
+			if !ok || !equalJJ(&a.kids[i].v, w) {
+				return false
+			}
+		}
+		return true
+	}
+	return true // null, true, false: the kind says it all
+}
+
+func numbersEqual(x, y string) bool {
+	if x == y {
+		return true
+	}
+	rx, ok1 := new(big.Rat).SetString(x)
+	ry, ok2 := new(big.Rat).SetString(y)
+	return ok1 && ok2 && rx.Cmp(ry) == 0
 }
 
 // isSmallInteger reports whether s is an integer literal that float64

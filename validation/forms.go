@@ -139,7 +139,7 @@ func (op *Operation) checkFormValues(mt *mediaType, fv *formValues, c *collector
 				c.add(errorpages.Field{Pointer: "/body/" + escapeToken(name) + jerr.ptr, Code: jerr.code, Message: "is not valid JSON: " + jerr.msg}, name)
 				continue
 			}
-			obj[name] = v
+			obj[name] = toEngine(&v)
 		default:
 			if len(vals) > 1 {
 				c.add(errorpages.Field{Pointer: "/body/" + escapeToken(name), Code: "duplicate", Message: "is given more than once"}, name)
@@ -154,7 +154,6 @@ func (op *Operation) checkFormValues(mt *mediaType, fv *formValues, c *collector
 	if mt.schema == nil || mt.fast != nil && mt.fast.valid(obj) {
 		return
 	}
-	toEngine(obj)
 	if err := mt.schema.Validate(obj); err != nil {
 		before := len(c.fields)
 		c.schemaErrors(err, obj, "/body", "", false)

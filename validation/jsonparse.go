@@ -40,8 +40,8 @@ type jsonParser struct {
 	path []pathTok
 	// Scratch stacks: a container's members and items are gathered here
 	// and copied out once, at their exact size.
-	mstack []member
-	astack []any
+	mstack []jmember
+	astack []jmember
 }
 
 type pathTok struct {
@@ -49,7 +49,7 @@ type pathTok struct {
 	idx int // -1 for an object key
 }
 
-func parseJSON(b []byte, maxDepth int) (any, *jsonError) {
+func parseJSON(b []byte, maxDepth int) (jv, *jsonError) {
 	if maxDepth <= 0 {
 		maxDepth = DefaultMaxDepth
 	}
@@ -57,15 +57,15 @@ func parseJSON(b []byte, maxDepth int) (any, *jsonError) {
 	// A UTF-8 byte order mark is not allowed (RFC 8259 §8.1).
 	p.ws()
 	if p.i == len(b) {
-		return nil, &jsonError{code: "invalid_json", offset: p.i, msg: "is empty"}
+		return jv{}, &jsonError{code: "invalid_json", offset: p.i, msg: "is empty"}
 	}
 	v, err := p.value()
 	if err != nil {
-		return nil, err
+		return jv{}, err
 	}
 	p.ws()
 	if p.i != len(b) {
-		return nil, p.fail("unexpected data after the JSON value")
+		return jv{}, p.fail("unexpected data after the JSON value")
 	}
 	return v, nil
 }
@@ -85,9 +85,9 @@ func (p *jsonParser) ws() {
 	}
 }
 
-func (p *jsonParser) value() (any, *jsonError) {
+func (p *jsonParser) value() (jv, *jsonError) {
 	if p.i >= len(p.b) {
-		return nil, p.fail("ends too early")
+		return jv{}, p.fail("ends too early")
 	}
 	switch c := p.b[p.i]; {
 	case c == '{':
@@ -95,31 +95,32 @@ func (p *jsonParser) value() (any, *jsonError) {
 	case c == '[':
 		return p.array()
 	case c == '"':
-		return p.str()
+		s, err := p.str()
+		return jv{k: jString, s: s}, err
 	case c == '-' || (c >= '0' && c <= '9'):
 		return p.number()
 	case c == 't':
-		return p.literal("true", true)
+		return p.literal("true", jTrue)
 	case c == 'f':
-		return p.literal("false", false)
+		return p.literal("false", jFalse)
 	case c == 'n':
-		return p.literal("null", nil)
+		return p.literal("null", jNull)
 	default:
-		if c >= utf8.RuneSelf && !utf8.FullRune(p.b[p.i:]) || c >= utf8.RuneSelf {
+		if c >= utf8.RuneSelf {
 			if r, _ := utf8.DecodeRune(p.b[p.i:]); r == utf8.RuneError {
-				return nil, &jsonError{code: "invalid_encoding", offset: p.i, msg: "is not valid UTF-8"}
+				return jv{}, &jsonError{code: "invalid_encoding", offset: p.i, msg: "is not valid UTF-8"}
 			}
 		}
-		return nil, p.fail("unexpected character")
+		return jv{}, p.fail("unexpected character")
 	}
 }
 
-func (p *jsonParser) literal(word string, v any) (any, *jsonError) {
+func (p *jsonParser) literal(word string, k jkind) (jv, *jsonError) {
 	if len(p.b)-p.i < len(word) || string(p.b[p.i:p.i+len(word)]) != word {
-		return nil, p.fail("unexpected character")
+		return jv{}, p.fail("unexpected character")
 	}
 	p.i += len(word)
-	return v, nil
+	return jv{k: k}, nil
 }
 
 func (p *jsonParser) enter() *jsonError {
@@ -130,9 +131,9 @@ func (p *jsonParser) enter() *jsonError {
 	return nil
 }
 
-func (p *jsonParser) object() (any, *jsonError) {
+func (p *jsonParser) object() (jv, *jsonError) {
 	if err := p.enter(); err != nil {
-		return nil, err
+		return jv{}, err
 	}
 	p.i++ // {
 	mark := len(p.mstack)
@@ -141,25 +142,24 @@ func (p *jsonParser) object() (any, *jsonError) {
 	if p.i < len(p.b) && p.b[p.i] == '}' {
 		p.i++
 		p.depth--
-		return object{}, nil
+		return jv{k: jObject, kids: []jmember{}}, nil
 	}
 	for {
 		p.ws()
 		if p.i >= len(p.b) {
-			return nil, p.fail("ends inside an object")
+			return jv{}, p.fail("ends inside an object")
 		}
 		if p.b[p.i] != '"' {
-			return nil, p.fail("expected a property name in double quotes")
+			return jv{}, p.fail("expected a property name in double quotes")
 		}
 		keyAt := p.i
-		k, err := p.str()
+		key, err := p.str()
 		if err != nil {
-			return nil, err
+			return jv{}, err
 		}
-		key := k.(string)
 		p.ws()
 		if p.i >= len(p.b) || p.b[p.i] != ':' {
-			return nil, p.fail("expected ':' after a property name")
+			return jv{}, p.fail("expected ':' after a property name")
 		}
 		p.i++
 		p.ws()
@@ -169,8 +169,8 @@ func (p *jsonParser) object() (any, *jsonError) {
 			_, dup = seen[key]
 			seen[key] = struct{}{}
 		} else {
-			m := object(p.mstack[mark:])
-			_, dup = m.get(key)
+			m := p.mstack[mark:]
+			_, dup = getMember(m, key)
 			if len(m) == 16 {
 				seen = make(map[string]struct{}, 32)
 				for _, mb := range m {
@@ -180,17 +180,17 @@ func (p *jsonParser) object() (any, *jsonError) {
 			}
 		}
 		if dup {
-			return nil, &jsonError{code: "duplicate_key", offset: keyAt, msg: "appears more than once in the object", ptr: p.pointer()}
+			return jv{}, &jsonError{code: "duplicate_key", offset: keyAt, msg: "appears more than once in the object", ptr: p.pointer()}
 		}
 		v, err := p.value()
 		if err != nil {
-			return nil, err
+			return jv{}, err
 		}
 		p.path = p.path[:len(p.path)-1]
-		p.mstack = append(p.mstack, member{key, v})
+		p.mstack = append(p.mstack, jmember{key, v})
 		p.ws()
 		if p.i >= len(p.b) {
-			return nil, p.fail("ends inside an object")
+			return jv{}, p.fail("ends inside an object")
 		}
 		switch p.b[p.i] {
 		case ',':
@@ -198,27 +198,27 @@ func (p *jsonParser) object() (any, *jsonError) {
 		case '}':
 			p.i++
 			p.depth--
-			m := make(object, len(p.mstack)-mark)
+			m := make([]jmember, len(p.mstack)-mark)
 			copy(m, p.mstack[mark:])
 			clear(p.mstack[mark:])
 			p.mstack = p.mstack[:mark]
-			return m, nil
+			return jv{k: jObject, kids: m}, nil
 		default:
-			return nil, p.fail("expected ',' or '}'")
+			return jv{}, p.fail("expected ',' or '}'")
 		}
 	}
 }
 
-func (p *jsonParser) array() (any, *jsonError) {
+func (p *jsonParser) array() (jv, *jsonError) {
 	if err := p.enter(); err != nil {
-		return nil, err
+		return jv{}, err
 	}
 	p.i++ // [
 	p.ws()
 	if p.i < len(p.b) && p.b[p.i] == ']' {
 		p.i++
 		p.depth--
-		return []any{}, nil
+		return jv{k: jArray, kids: []jmember{}}, nil
 	}
 	mark := len(p.astack)
 	p.path = append(p.path, pathTok{idx: 0})
@@ -227,12 +227,12 @@ func (p *jsonParser) array() (any, *jsonError) {
 		p.path[len(p.path)-1].idx = len(p.astack) - mark
 		v, err := p.value()
 		if err != nil {
-			return nil, err
+			return jv{}, err
 		}
-		p.astack = append(p.astack, v)
+		p.astack = append(p.astack, jmember{v: v})
 		p.ws()
 		if p.i >= len(p.b) {
-			return nil, p.fail("ends inside an array")
+			return jv{}, p.fail("ends inside an array")
 		}
 		switch p.b[p.i] {
 		case ',':
@@ -241,13 +241,13 @@ func (p *jsonParser) array() (any, *jsonError) {
 			p.i++
 			p.depth--
 			p.path = p.path[:len(p.path)-1]
-			a := make([]any, len(p.astack)-mark)
+			a := make([]jmember, len(p.astack)-mark)
 			copy(a, p.astack[mark:])
 			clear(p.astack[mark:])
 			p.astack = p.astack[:mark]
-			return a, nil
+			return jv{k: jArray, kids: a}, nil
 		default:
-			return nil, p.fail("expected ',' or ']'")
+			return jv{}, p.fail("expected ',' or ']'")
 		}
 	}
 }
@@ -264,7 +264,7 @@ func (p *jsonParser) pointer() string {
 	return s
 }
 
-func (p *jsonParser) str() (any, *jsonError) {
+func (p *jsonParser) str() (string, *jsonError) {
 	start := p.i + 1
 	i := start
 	ascii := true
@@ -274,7 +274,7 @@ func (p *jsonParser) str() (any, *jsonError) {
 		case c == '"':
 			s := p.b[start:i]
 			if !ascii && !utf8.Valid(s) {
-				return nil, p.badUTF8(start, i)
+				return "", p.badUTF8(start, i)
 			}
 			p.i = i + 1
 			return bytesString(s), nil
@@ -282,14 +282,14 @@ func (p *jsonParser) str() (any, *jsonError) {
 			return p.strEscaped(start)
 		case c < 0x20:
 			p.i = i
-			return nil, p.fail("control character in a string")
+			return "", p.fail("control character in a string")
 		case c >= utf8.RuneSelf:
 			ascii = false
 		}
 		i++
 	}
 	p.i = i
-	return nil, p.fail("ends inside a string")
+	return "", p.fail("ends inside a string")
 }
 
 func (p *jsonParser) badUTF8(from, to int) *jsonError {
@@ -304,7 +304,7 @@ func (p *jsonParser) badUTF8(from, to int) *jsonError {
 	return &jsonError{code: "invalid_encoding", offset: off, msg: "is not valid UTF-8"}
 }
 
-func (p *jsonParser) strEscaped(start int) (any, *jsonError) {
+func (p *jsonParser) strEscaped(start int) (string, *jsonError) {
 	buf := make([]byte, 0, 32)
 	i := start
 	for i < len(p.b) {
@@ -315,11 +315,11 @@ func (p *jsonParser) strEscaped(start int) (any, *jsonError) {
 			return string(buf), nil
 		case c < 0x20:
 			p.i = i
-			return nil, p.fail("control character in a string")
+			return "", p.fail("control character in a string")
 		case c == '\\':
 			if i+1 >= len(p.b) {
 				p.i = i
-				return nil, p.fail("ends inside a string")
+				return "", p.fail("ends inside a string")
 			}
 			e := p.b[i+1]
 			switch e {
@@ -339,7 +339,7 @@ func (p *jsonParser) strEscaped(start int) (any, *jsonError) {
 				r, ok := hex4(p.b, i+2)
 				if !ok {
 					p.i = i
-					return nil, p.fail("invalid \\u escape")
+					return "", p.fail("invalid \\u escape")
 				}
 				i += 6
 				if utf16.IsSurrogate(r) {
@@ -349,7 +349,7 @@ func (p *jsonParser) strEscaped(start int) (any, *jsonError) {
 					}
 					dec := utf16.DecodeRune(r, r2)
 					if !ok || dec == utf8.RuneError {
-						return nil, &jsonError{code: "invalid_encoding", offset: i - 6, msg: "has a lone UTF-16 surrogate escape"}
+						return "", &jsonError{code: "invalid_encoding", offset: i - 6, msg: "has a lone UTF-16 surrogate escape"}
 					}
 					r = dec
 					i += 6
@@ -358,14 +358,14 @@ func (p *jsonParser) strEscaped(start int) (any, *jsonError) {
 				continue
 			default:
 				p.i = i
-				return nil, p.fail("invalid escape in a string")
+				return "", p.fail("invalid escape in a string")
 			}
 			i += 2
 			continue
 		case c >= utf8.RuneSelf:
 			r, n := utf8.DecodeRune(p.b[i:])
 			if r == utf8.RuneError && n <= 1 {
-				return nil, &jsonError{code: "invalid_encoding", offset: i, msg: "is not valid UTF-8"}
+				return "", &jsonError{code: "invalid_encoding", offset: i, msg: "is not valid UTF-8"}
 			}
 			buf = append(buf, p.b[i:i+n]...)
 			i += n
@@ -375,7 +375,7 @@ func (p *jsonParser) strEscaped(start int) (any, *jsonError) {
 		i++
 	}
 	p.i = i
-	return nil, p.fail("ends inside a string")
+	return "", p.fail("ends inside a string")
 }
 
 func hex4(b []byte, at int) (rune, bool) {
@@ -398,7 +398,7 @@ func hex4(b []byte, at int) (rune, bool) {
 	return r, true
 }
 
-func (p *jsonParser) number() (any, *jsonError) {
+func (p *jsonParser) number() (jv, *jsonError) {
 	start := p.i
 	i := p.i
 	if p.b[i] == '-' {
@@ -416,13 +416,13 @@ func (p *jsonParser) number() (any, *jsonError) {
 		i++
 	} else if digits() == 0 {
 		p.i = i
-		return nil, p.fail("invalid number")
+		return jv{}, p.fail("invalid number")
 	}
 	if i < len(p.b) && p.b[i] == '.' {
 		i++
 		if digits() == 0 {
 			p.i = i
-			return nil, p.fail("invalid number")
+			return jv{}, p.fail("invalid number")
 		}
 	}
 	if i < len(p.b) && (p.b[i] == 'e' || p.b[i] == 'E') {
@@ -432,11 +432,11 @@ func (p *jsonParser) number() (any, *jsonError) {
 		}
 		if digits() == 0 {
 			p.i = i
-			return nil, p.fail("invalid number")
+			return jv{}, p.fail("invalid number")
 		}
 	}
 	p.i = i
-	return json.Number(bytesString(p.b[start:i])), nil
+	return jv{k: jNumber, s: bytesString(p.b[start:i])}, nil
 }
 
 // bytesString views b as a string without copying.
@@ -447,44 +447,99 @@ func bytesString(b []byte) string {
 	return unsafe.String(&b[0], len(b))
 }
 
-// object is a JSON object as parsed: its members in order, keys unique.
-// Cheaper to build and to walk than a map; the schema engine gets maps
-// (toEngine) only when a failure must be explained.
-type object []member
-
-type member struct {
-	k string
-	v any
+// jv is a parsed JSON value: its kind, the text of a string or number
+// (sharing the input's bytes), an object's members in order (keys
+// unique) or an array's items. Building it allocates only per object and
+// array, and the fast validator walks it without type switches on
+// interfaces; the schema engine gets ordinary values (toEngine) only when
+// a failure must be explained.
+type jv struct {
+	k    jkind
+	s    string
+	kids []jmember // object members, or array items (with empty keys)
 }
 
-func (o object) get(k string) (any, bool) {
-	for i := range o {
-		if o[i].k == k {
-			return o[i].v, true
+type jkind uint8
+
+const (
+	jNull jkind = iota
+	jFalse
+	jTrue
+	jNumber
+	jString
+	jObject
+	jArray
+)
+
+type jmember struct {
+	k string
+	v jv
+}
+
+func getMember(m []jmember, k string) (*jv, bool) {
+	for i := range m {
+		if m[i].k == k {
+			return &m[i].v, true
 		}
 	}
 	return nil, false
 }
 
-// toEngine converts parsed objects into maps, in place for arrays.
-func toEngine(v any) any {
-	switch x := v.(type) {
-	case object:
-		m := make(map[string]any, len(x))
-		for _, mb := range x {
-			m[mb.k] = toEngine(mb.v)
+// toEngine converts a parsed value into map[string]any, []any, string,
+// json.Number, bool and nil.
+func toEngine(v *jv) any {
+	switch v.k {
+	case jObject:
+		m := make(map[string]any, len(v.kids))
+		for i := range v.kids {
+			m[v.kids[i].k] = toEngine(&v.kids[i].v)
 		}
 		return m
-	case []any:
-		for i := range x {
-			x[i] = toEngine(x[i])
+	case jArray:
+		a := make([]any, len(v.kids))
+		for i := range v.kids {
+			a[i] = toEngine(&v.kids[i].v)
 		}
-		return x
-	case map[string]any:
-		for k, e := range x {
-			x[k] = toEngine(e)
-		}
-		return x
+		return a
+	case jString:
+		return v.s
+	case jNumber:
+		return json.Number(v.s)
+	case jTrue:
+		return true
+	case jFalse:
+		return false
 	}
-	return v
+	return nil
+}
+
+// fromAny converts an ordinary value (coerced parameters, form fields)
+// into a jv for the fast validator.
+func fromAny(v any) jv {
+	switch x := v.(type) {
+	case map[string]any:
+		m := make([]jmember, 0, len(x))
+		for k, e := range x {
+			m = append(m, jmember{k, fromAny(e)})
+		}
+		return jv{k: jObject, kids: m}
+	case []any:
+		a := make([]jmember, len(x))
+		for i, e := range x {
+			a[i].v = fromAny(e)
+		}
+		return jv{k: jArray, kids: a}
+	case string:
+		return jv{k: jString, s: x}
+	case json.Number:
+		return jv{k: jNumber, s: string(x)}
+	case bool:
+		if x {
+			return jv{k: jTrue}
+		}
+		return jv{k: jFalse}
+	case nil:
+		return jv{}
+	}
+	return jv{k: jString, s: "\x00unsupported"} // never produced here
 }

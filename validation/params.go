@@ -429,7 +429,6 @@ func (op *Operation) checkParams(m *Match, req *Request, c *collector) {
 			continue // the value could not be read; that is reported
 		}
 		if p.schema != nil && (p.fast == nil || !p.fast.valid(v)) {
-			v = toEngine(v)
 			if err := p.schema.Validate(v); err != nil {
 				c.schemaErrors(err, v, p.ptr, p.fieldBase(), p.style == "deepObject")
 			}
@@ -566,7 +565,7 @@ func (p *param) parseContent(s string, c *collector) (any, bool) {
 	if !p.contentJSON {
 		return s, true
 	}
-	v, jerr := parseJSON([]byte(s), op0MaxDepth)
+	j, jerr := parseJSON([]byte(s), op0MaxDepth)
 	if jerr != nil {
 		ptr := p.ptr
 		if jerr.ptr != "" {
@@ -575,7 +574,7 @@ func (p *param) parseContent(s string, c *collector) (any, bool) {
 		c.add(errorpages.Field{Pointer: ptr, Code: jerr.code, Message: "is not valid JSON: " + jerr.msg}, p.fieldBase())
 		return nil, true
 	}
-	return v, true
+	return toEngine(&j), true
 }
 
 const op0MaxDepth = DefaultMaxDepth

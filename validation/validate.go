@@ -169,13 +169,13 @@ func (op *Operation) checkJSON(mt *mediaType, body []byte, c *collector) {
 		c.add(f, "")
 		return
 	}
-	if mt.schema == nil || mt.fast != nil && mt.fast.valid(v) {
+	if mt.schema == nil || mt.fast != nil && mt.fast.validJ(&v) {
 		return
 	}
-	v = toEngine(v)
-	if err := mt.schema.Validate(v); err != nil {
+	ev := toEngine(&v)
+	if err := mt.schema.Validate(ev); err != nil {
 		before := len(c.fields)
-		c.schemaErrors(err, v, "/body", "", false)
+		c.schemaErrors(err, ev, "/body", "", false)
 		c.body += len(c.fields) - before
 	}
 }
