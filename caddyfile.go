@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -43,7 +44,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //			status_page <url>
 //		}
 //		docs           <url>
-//		message        <code> <text>
+//		message        <code> <text> [<language>]
 //		details        auto|always|never
 //		upstream_json  normalize|keep
 //		max_body       <size>
@@ -60,6 +61,11 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //		request_id     <placeholder>
 //		keep_headers   <name>...
 //		template_placeholders <name|prefix*>...
+//		default_language <language>
+//		languages      <language>...
+//		localize       html|text|json|problem|xml...
+//		translations   <dir>
+//		retry_after    <duration>
 //		maintenance [on|off] { ... }  // see parseMaintenance
 //	}
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
@@ -236,6 +242,45 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			h.KeepHeaders = args
 		case "maintenance":
 			h.Maintenance, err = parseMaintenance(d)
+		case "default_language":
+			if h.DefaultLanguage, err = oneArg(d, sub); err == nil {
+				if _, e := errorpages.ParseLanguage(h.DefaultLanguage); e != nil {
+					return d.Errf("default_language: %v", e)
+				}
+			}
+		case "languages":
+			args := d.RemainingArgs()
+			if len(args) == 0 {
+				return d.Errf("languages: needs at least one language tag")
+			}
+			for _, a := range args {
+				if _, e := errorpages.ParseLanguage(a); e != nil {
+					return d.Errf("languages: %v", e)
+				}
+			}
+			h.Languages = args
+		case "localize":
+			args := d.RemainingArgs()
+			if len(args) == 0 {
+				return d.Errf("localize: needs at least one of html, text, json, problem, xml")
+			}
+			for _, a := range args {
+				if _, e := errorpages.ParseFormat(a); e != nil {
+					return d.Errf("localize: %v", e)
+				}
+			}
+			h.Localize = args
+		case "translations":
+			h.Translations, err = oneArg(d, sub)
+		case "retry_after":
+			var s string
+			if s, err = oneArg(d, sub); err == nil {
+				dur, e := caddy.ParseDuration(s)
+				if e != nil || dur <= 0 {
+					return d.Errf("retry_after: %q is not a positive duration (like 30s or 5m)", s)
+				}
+				h.RetryAfter = caddy.Duration(dur)
+			}
 		case "template_placeholders":
 			args := d.RemainingArgs()
 			if len(args) == 0 {
@@ -297,6 +342,22 @@ func (h *Handler) parseMessage(d *caddyfile.Dispenser) error {
 	code, err := strconv.Atoi(args[0])
 	if err != nil || code < 400 || code > 599 {
 		return d.Errf("message: %q is not a 4xx or 5xx status code", args[0])
+	}
+	// message <code> <text> <language>: a third argument that is a
+	// language tag names the language. Quote a text of several words; an
+	// unquoted one (message 404 Nothing here) is still read as one text.
+	if lang, err := errorpages.ParseLanguage(args[len(args)-1]); len(args) == 3 && err == nil {
+		if _, dup := h.LanguageMessages[lang][code]; dup {
+			return d.Errf("message: %d is given more than once for %s", code, lang)
+		}
+		if h.LanguageMessages == nil {
+			h.LanguageMessages = map[string]map[int]string{}
+		}
+		if h.LanguageMessages[lang] == nil {
+			h.LanguageMessages[lang] = map[int]string{}
+		}
+		h.LanguageMessages[lang][code] = args[1]
+		return nil
 	}
 	if h.Messages == nil {
 		h.Messages = map[int]string{}

@@ -95,7 +95,9 @@ func (h *Handler) rewriteLocal(w http.ResponseWriter, r *http.Request, err error
 	if !h.statuses.Has(code) {
 		return err // not ours to render: Caddy's own error handling applies
 	}
-	e := errorpages.NewError(code, h.message(code))
+	f := h.negotiator.Negotiate(r.Header.Get("Accept"))
+	tr, vary := h.translator(r, f)
+	e := h.newError(code, tr)
 	internal := ""
 	if he.Err != nil {
 		internal = he.Err.Error()
@@ -118,9 +120,8 @@ func (h *Handler) rewriteLocal(w http.ResponseWriter, r *http.Request, err error
 			e.Details = msg
 		}
 	}
-	f := h.negotiator.Negotiate(r.Header.Get("Accept"))
 	rid := h.prepare(r, e)
-	err = h.write(w, r, e, f, nil)
+	err = h.write(w, r, e, f, nil, tr, vary)
 
 	level := zapcore.DebugLevel
 	if code >= 500 {
@@ -193,11 +194,12 @@ func (h *Handler) rewriteUpstream(w http.ResponseWriter, r *http.Request, ew *er
 			u = errorpages.Parse(body, ctype)
 		}
 	}
-	e := errorpages.NewError(code, h.message(code))
-	withheld := h.exposure.Apply(e, u)
+	tr, vary := h.translator(r, f)
+	e := h.newError(code, tr)
+	withheld := h.exposure.Apply(e, u) // upstream text stays as written: never translated
 	e.Source = sourceUpstream
 	rid := h.prepare(r, e)
-	err := h.write(w, r, e, f, ew)
+	err := h.write(w, r, e, f, ew, tr, vary)
 	var dropped []byte
 	if withheld || len(u.Dropped) > 0 {
 		dropped = body
@@ -332,10 +334,13 @@ func unreserved(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~'
 }
 
-// write sends e in format f with the headers of contract §7. up is the
+// write sends e in format f, its built-in texts in tr's language, with
+// the headers of contract §7 plus Content-Language (and Vary:
+// Accept-Language when vary: the language was negotiated). up is the
 // intercepted upstream response, nil for a local error.
-func (h *Handler) write(w http.ResponseWriter, r *http.Request, e *errorpages.Error, f errorpages.Format, up *errorWriter) error {
-	rep := reply{code: e.Code, rid: e.RequestID, remove: entityHeaders, ctype: contentTypeValues[f], upstream: up}
+func (h *Handler) write(w http.ResponseWriter, r *http.Request, e *errorpages.Error, f errorpages.Format, up *errorWriter, tr errorpages.Translator, vary bool) error {
+	rep := reply{code: e.Code, rid: e.RequestID, remove: entityHeaders, ctype: contentTypeValues[f], upstream: up, lang: h.langValues[tr.Lang()], varyLang: vary}
+	e.RetryAfter = h.retryAfter(w.Header(), e.Code, up == nil)
 	switch f {
 	case errorpages.HTML:
 		rep.policy = h.pagePolicy(e.Code)
@@ -355,8 +360,9 @@ func (h *Handler) write(w http.ResponseWriter, r *http.Request, e *errorpages.Er
 	buf := getBuffer()
 	defer putBuffer(buf)
 	d := errorpages.PageData{Error: e, Method: r.Method, Host: r.Host}
-	if f == errorpages.Problem && len(h.problemExt) > 0 {
-		d.Extensions = h.problemExtensions(r)
+	d.SetTranslator(tr)
+	if f == errorpages.Problem && (len(h.problemExt) > 0 || h.localized[f]) {
+		d.Extensions = h.problemExtensions(r, tr)
 	}
 	if f == errorpages.HTML {
 		d.Time = time.Now()
@@ -385,17 +391,66 @@ func (h *Handler) write(w http.ResponseWriter, r *http.Request, e *errorpages.Er
 
 // problemExtensions resolves the problem_extension values for r; a
 // placeholder's value is data, JSON-escaped when the body is written.
-func (h *Handler) problemExtensions(r *http.Request) []errorpages.Member {
+// A localized problem carries its language first, as a "lang" member
+// (RFC 9457 §3.2 allows extension members).
+func (h *Handler) problemExtensions(r *http.Request, tr errorpages.Translator) []errorpages.Member {
 	repl, _ := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer)
-	out := make([]errorpages.Member, len(h.problemExt))
-	for i, x := range h.problemExt {
+	out := make([]errorpages.Member, 0, len(h.problemExt)+1)
+	if h.localized[errorpages.Problem] {
+		out = append(out, errorpages.Member{Name: "lang", Value: tr.Lang()})
+	}
+	for _, x := range h.problemExt {
 		v := x.value
 		if x.repl && repl != nil {
 			v = repl.ReplaceAll(v, "")
 		}
-		out[i] = errorpages.Member{Name: x.name, Value: v}
+		out = append(out, errorpages.Member{Name: x.name, Value: v})
 	}
 	return out
+}
+
+// retryAfter returns the seconds a client should wait before retrying
+// a response of status code, as shown in its body: the response's
+// Retry-After (the upstream's, or maintenance's) for a 429, 502, 503 or
+// 504, or, for a local 502, 503 or 504 without one, retry_after, which
+// it then sets. 0 when there is none or it does not parse.
+func (h *Handler) retryAfter(hdr http.Header, code int, local bool) int {
+	switch code {
+	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+	default:
+		return 0
+	}
+	v, ok := hdr["Retry-After"]
+	if !ok && local && h.retryValue != nil && code != http.StatusTooManyRequests {
+		hdr["Retry-After"] = h.retryValue
+		v, ok = h.retryValue, true
+	}
+	if !ok || len(v) == 0 {
+		return 0
+	}
+	return parseRetryAfter(v[0], time.Now())
+}
+
+// parseRetryAfter reads a Retry-After value (RFC 9110 §10.2.3): delay
+// seconds or an HTTP date, as seconds from now; 0 for a value that does
+// not parse or a date already past.
+func parseRetryAfter(v string, now time.Time) int {
+	v = strings.TrimSpace(v)
+	if n, err := strconv.Atoi(v); err == nil {
+		if n <= 0 || n > 1<<30 {
+			return 0
+		}
+		return n
+	}
+	t, err := http.ParseTime(v)
+	if err != nil {
+		return 0
+	}
+	d := t.Sub(now)
+	if d <= 0 {
+		return 0
+	}
+	return retrySeconds(d)
 }
 
 // reply is one rewritten or kept response for send.
@@ -415,6 +470,11 @@ type reply struct {
 	// policy is the page's Content-Security-Policy (HTML only): nil
 	// leaves the header alone.
 	policy []string
+	// lang is the Content-Language value; nil sends none (a kept
+	// upstream body).
+	lang []string
+	// varyLang adds Accept-Language to Vary.
+	varyLang bool
 }
 
 // send writes the reply with the headers of contract §7: it removes the
@@ -439,6 +499,12 @@ func (h *Handler) send(w http.ResponseWriter, r *http.Request, rep reply) error 
 		hdr["Content-Type"] = rep.ctype
 	}
 	h.setCommonHeaders(hdr, rep.rid)
+	if rep.lang != nil {
+		hdr["Content-Language"] = rep.lang
+	}
+	if rep.varyLang {
+		addVary(hdr, "Accept-Language")
+	}
 	if rep.length || rep.body != nil {
 		hdr["Content-Length"] = []string{strconv.Itoa(len(rep.body))}
 	} else {

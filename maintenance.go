@@ -398,11 +398,12 @@ func (h *Handler) serveMaintenance(w http.ResponseWriter, r *http.Request, m *Ma
 			wait = retrySeconds(d)
 		}
 	}
-	e := errorpages.NewMaintenanceError(m.tr, st.message, st.until, wait)
 	f := h.negotiator.Negotiate(r.Header.Get("Accept"))
+	tr, vary := h.translator(r, f)
+	e := errorpages.NewMaintenanceError(tr, st.message, st.until, wait)
 	rid := h.prepare(r, e)
 	w.Header()["Retry-After"] = []string{strconv.Itoa(wait)}
-	err := h.write(w, r, e, f, nil)
+	err := h.write(w, r, e, f, nil, tr, vary)
 	if m.counter != nil {
 		m.counter.Inc()
 	}

@@ -11,7 +11,9 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/caddyserver/caddy/v2"
 	"go.uber.org/zap"
@@ -167,6 +169,46 @@ type Handler struct {
 	// prefix ending in * (env.APP_*, file.*). Default: none.
 	TemplatePlaceholders []string `json:"template_placeholders,omitempty"`
 
+	// DefaultLanguage is the language of the built-in texts when the
+	// client's Accept-Language names none of Languages (or there is
+	// none), as a BCP 47 tag. Default: en.
+	DefaultLanguage string `json:"default_language,omitempty"`
+
+	// Languages are the languages offered to Accept-Language (RFC 9110
+	// §12.5.4), as BCP 47 tags: built-in ones (en de fr es it pt-BR
+	// pt-PT nl pl cs sv da fi tr ru uk ja ko zh-Hans zh-Hant ar he hi id
+	// vi) or those Translations adds. With one language there is no
+	// negotiation and no Vary: Accept-Language. Default: every built-in
+	// language and every language Translations adds.
+	Languages []string `json:"languages,omitempty"`
+
+	// Localize lists the formats whose built-in texts (title,
+	// description, labels) follow the negotiated language: any of html,
+	// text, json, problem, xml. json, problem and xml keep English by
+	// default: API clients key on the type, and AIP-193 keeps messages in
+	// English. A localized problem+json carries a "lang" member.
+	// Upstream texts are never translated. Default: html text.
+	Localize []string `json:"localize,omitempty"`
+
+	// LanguageMessages are Messages for one language: language tag →
+	// status → title. For that language they win over Messages.
+	// Default: none.
+	LanguageMessages map[string]map[int]string `json:"language_messages,omitempty"`
+
+	// Translations is a directory of the site's translations: one flat
+	// JSON object of key → text per language, named <tag>.json
+	// (de.json, pt-BR.json), with the keys of the built-in en.json. Its
+	// texts override the built-in ones; a new tag adds a language whose
+	// missing texts come from its parent language or English. An unknown
+	// key, a bad tag or a malformed file fails the config load.
+	// Default: none.
+	Translations string `json:"translations,omitempty"`
+
+	// RetryAfter is the Retry-After sent with local 502, 503 and 504
+	// errors that have none, so that clients know when to try again.
+	// Default: none.
+	RetryAfter caddy.Duration `json:"retry_after,omitempty"`
+
 	// Maintenance is maintenance mode: while on, requests get a 503
 	// maintenance page instead of reaching the handlers after this one;
 	// switched by config, the admin API or shared storage. Default: none.
@@ -186,6 +228,23 @@ type Handler struct {
 	exposure   errorpages.Exposure
 	keepJSON   bool
 	messages   [200]string
+	// catalog holds the built-in texts plus Translations.
+	catalog *errorpages.Catalog
+	// langs chooses among Languages; nil when only one is offered.
+	langs *errorpages.LanguageMatcher
+	// defaultTr is DefaultLanguage's translator, sourceTr English's.
+	defaultTr, sourceTr errorpages.Translator
+	// translators are the offered languages' translators, by tag as
+	// offered.
+	translators map[string]errorpages.Translator
+	// localized[f]: format f follows the language.
+	localized [5]bool
+	// langMessages are LanguageMessages by the catalogue's tag.
+	langMessages map[string]*[200]string
+	// langValues are the Content-Language values, by catalogue tag.
+	langValues map[string][]string
+	// retryValue is RetryAfter as a Retry-After value; nil for none.
+	retryValue []string
 	docsCode   bool // Docs contains {code}
 	docsRepl   bool // Docs contains other placeholders
 	passName   string
@@ -356,6 +415,16 @@ func (h *Handler) compile() error {
 			return err
 		}
 	}
+	if err := h.compileLanguages(); err != nil {
+		return err
+	}
+	h.retryValue = nil
+	if h.RetryAfter < 0 {
+		return fmt.Errorf("retry_after: must not be negative")
+	}
+	if h.RetryAfter > 0 {
+		h.retryValue = []string{strconv.Itoa(retrySeconds(time.Duration(h.RetryAfter)))}
+	}
 	rc := errorpages.RendererConfig{Brand: h.Brand, TemplatesDir: h.Templates}
 	if err := h.compileContract(&rc); err != nil {
 		return err
@@ -451,11 +520,147 @@ func (h *Handler) Validate() error {
 	return nil
 }
 
-func (h *Handler) message(code int) string {
-	if code >= 400 && code < 600 && h.messages[code-400] != "" {
-		return h.messages[code-400]
+// message is the configured title of code for a page in lang (a
+// catalogue tag): the language's own message, else the untagged one, else
+// "".
+func (h *Handler) message(code int, lang string) string {
+	if code < 400 || code >= 600 {
+		return ""
 	}
-	return ""
+	if m := h.langMessages[lang]; m != nil && m[code-400] != "" {
+		return m[code-400]
+	}
+	return h.messages[code-400]
+}
+
+// compileLanguages builds the catalogue (built-in texts plus
+// Translations), the language matcher over Languages, the localized
+// formats and the per-language messages.
+func (h *Handler) compileLanguages() error {
+	h.catalog = errorpages.Builtin()
+	if h.Translations != "" {
+		if err := h.catalog.MergeDir(h.Translations); err != nil {
+			return fmt.Errorf("translations: %w", err)
+		}
+	}
+	def := errorpages.SourceLanguage
+	if h.DefaultLanguage != "" {
+		c, err := h.knownLanguage("default_language", h.DefaultLanguage)
+		if err != nil {
+			return err
+		}
+		def = c
+	}
+	offered := h.catalog.Languages()
+	if len(h.Languages) > 0 {
+		offered = make([]string, 0, len(h.Languages))
+		for _, l := range h.Languages {
+			c, err := h.knownLanguage("languages", l)
+			if err != nil {
+				return err
+			}
+			offered = append(offered, c)
+		}
+		if h.DefaultLanguage == "" {
+			def = offered[0]
+		}
+	}
+	h.langs = nil
+	if len(offered) > 1 {
+		m, err := errorpages.NewLanguageMatcher(offered, def)
+		if err != nil {
+			return fmt.Errorf("languages: %w", err)
+		}
+		h.langs = m
+	} else if offered[0] != def {
+		return fmt.Errorf("default_language: %q is not among the offered languages %v", def, offered)
+	}
+	h.translators = make(map[string]errorpages.Translator, len(offered))
+	h.langValues = make(map[string][]string, len(offered)+1)
+	for _, l := range append(offered, errorpages.SourceLanguage) {
+		tr := h.catalog.Translator(l)
+		h.translators[l] = tr
+		h.langValues[tr.Lang()] = []string{tr.Lang()}
+	}
+	h.defaultTr = h.translators[def]
+	h.sourceTr = h.catalog.Translator(errorpages.SourceLanguage)
+	h.localized = [5]bool{}
+	localize := h.Localize
+	if len(localize) == 0 {
+		localize = []string{"html", "text"}
+	}
+	for _, s := range localize {
+		f, err := errorpages.ParseFormat(s)
+		if err != nil {
+			return fmt.Errorf("localize: %w", err)
+		}
+		h.localized[f] = true
+	}
+	h.langMessages = nil
+	for _, l := range slices.Sorted(maps.Keys(h.LanguageMessages)) {
+		c, err := h.knownLanguage("message", l)
+		if err != nil {
+			return err
+		}
+		c = h.catalog.Translator(c).Lang()
+		if h.langMessages == nil {
+			h.langMessages = map[string]*[200]string{}
+		}
+		msgs := h.langMessages[c]
+		if msgs == nil {
+			msgs = new([200]string)
+			h.langMessages[c] = msgs
+		}
+		for code, msg := range h.LanguageMessages[l] {
+			if code < 400 || code > 599 {
+				return fmt.Errorf("message: %d is not a 4xx or 5xx status", code)
+			}
+			if strings.TrimSpace(msg) == "" {
+				return fmt.Errorf("message: the %s message for %d is empty", l, code)
+			}
+			msgs[code-400] = msg
+		}
+	}
+	return nil
+}
+
+// knownLanguage checks a language tag of option opt: well-formed and one
+// of the catalogue's languages (built in or added by Translations). It
+// returns the canonical tag.
+func (h *Handler) knownLanguage(opt, tag string) (string, error) {
+	c, err := errorpages.ParseLanguage(tag)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", opt, err)
+	}
+	if !h.catalog.Has(c) {
+		return "", fmt.Errorf("%s: %q has no translation: it is not built in (%s) and translations adds no %s.json", opt, tag, strings.Join(h.catalog.Languages(), " "), c)
+	}
+	return c, nil
+}
+
+// translator returns the translator for a response in format f, and
+// whether the choice depended on Accept-Language (then the response
+// varies by it). Formats that are not localized are in English.
+func (h *Handler) translator(r *http.Request, f errorpages.Format) (errorpages.Translator, bool) {
+	if !h.localized[f] {
+		return h.sourceTr, false
+	}
+	if h.langs == nil {
+		return h.defaultTr, false
+	}
+	lang, _ := h.langs.Match(r.Header.Get("Accept-Language"))
+	return h.translators[lang], true
+}
+
+// newError returns the error for code in tr's language: the configured
+// message for that language (else the untagged one, else the catalogue's
+// title) and the catalogue's description.
+func (h *Handler) newError(code int, tr errorpages.Translator) *errorpages.Error {
+	msg := h.message(code, tr.Lang())
+	if msg == "" {
+		msg = tr.Title(code)
+	}
+	return &errorpages.Error{Code: code, Type: errorpages.TypeSlug(code), Message: msg, Details: tr.Description(code)}
 }
 
 func contains(fs []errorpages.Format, f errorpages.Format) bool {

@@ -51,6 +51,22 @@ type BodyData struct {
 	Host   string
 	// Status is the google.rpc.Code name of Code (INVALID_ARGUMENT, …).
 	Status string
+	// Lang is the language of the built-in texts (Message, Details and
+	// what .T returns) as a BCP 47 tag; Dir is "rtl" or "ltr" for it.
+	Lang string
+	Dir  string
+
+	tr Translator
+}
+
+// T returns the built-in text for key in the body's language, its
+// {placeholders} filled from name, value pairs: {{.T "text.request_id"}}.
+// An unknown key is returned as is.
+func (d *BodyData) T(key string, kv ...string) string {
+	if d.tr.t == nil {
+		return sourceTranslator().T(key, kv...)
+	}
+	return d.tr.T(key, kv...)
 }
 
 // NewBodyData fills BodyData from e and the request's method and host.

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
+	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -513,4 +515,48 @@ func Dir(lang string) string {
 		return "rtl"
 	}
 	return "ltr"
+}
+
+// ParseLanguage checks a BCP 47 language tag as a configuration names one
+// (language, script and region; no extensions) and returns its canonical
+// form: "pt-br" → "pt-BR".
+func ParseLanguage(s string) (string, error) {
+	tag, err := parseTag(s)
+	if err != nil {
+		return "", err
+	}
+	return tag.String(), nil
+}
+
+// MergeDir merges a site's translations directory: one flat JSON object of
+// key → text per language, named <tag>.json by the canonical tag (de.json,
+// pt-BR.json). Other files are ignored. It stops at the first problem and
+// names the file and, for a text, the key: a malformed file, a file name
+// that is not a canonical tag, an unknown key, an empty text or an unknown
+// {placeholder}. A directory without any .json file is an error too.
+func (c *Catalog) MergeDir(dir string) error {
+	names, err := fs.Glob(os.DirFS(dir), "*.json")
+	if err != nil {
+		return err
+	}
+	if len(names) == 0 {
+		if _, err := os.Stat(dir); err != nil {
+			return err
+		}
+		return fmt.Errorf("%s holds no <language>.json file", dir)
+	}
+	sort.Strings(names)
+	fsys := os.DirFS(dir)
+	for _, name := range names {
+		file := filepath.Join(dir, name)
+		m, err := readCatalogFile(fsys, name)
+		if err != nil {
+			// readCatalogFile names the file relative to dir.
+			return fmt.Errorf("%s: %w", dir, err)
+		}
+		if err := c.Merge(strings.TrimSuffix(name, ".json"), m); err != nil {
+			return fmt.Errorf("%s: %w", file, err)
+		}
+	}
+	return nil
 }

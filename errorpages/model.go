@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"html/template"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -62,6 +63,9 @@ type Error struct {
 	// itself (a meta refresh), e.g. when a maintenance window should be
 	// over; 0 for never.
 	Refresh int
+	// RetryAfter is the seconds after which the client may try again —
+	// the response's Retry-After, for a 429 or 503 — 0 when not known.
+	RetryAfter int
 }
 
 // NewError returns the standard error for code: reason phrase as message
@@ -106,15 +110,44 @@ type PageData struct {
 	// Empty means "/".
 	URL  string
 	Time time.Time
-	// Lang is the page language (the html lang attribute).
+	// Lang is the page language (the html lang attribute); Dir is "rtl"
+	// for a right-to-left language, else "ltr" (the dir attribute). Both
+	// come from the translator when not set.
 	Lang string
+	Dir  string
+	// RetryAfter is the seconds after which the client may try again
+	// (the response's Retry-After), 0 when unknown.
+	RetryAfter int
 
 	// Extensions are the extra members of the problem+json body
 	// (problem_extension), values already resolved for the request.
 	Extensions []Member
 
 	replace func(string) string
+	tr      Translator
 }
+
+// SetTranslator sets the language of the page's built-in texts: .T, .Lang
+// and .Dir follow it. Without one the page is in English.
+func (d *PageData) SetTranslator(tr Translator) { d.tr = tr }
+
+// T returns the built-in text for key in the page's language, its
+// {placeholders} filled from name, value pairs: {{.T "page.home"}},
+// {{.T "page.error_code" "code" "404"}}. An unknown key is returned as is.
+func (d *PageData) T(key string, kv ...string) string { return d.translator().T(key, kv...) }
+
+func (d *PageData) translator() Translator {
+	if d.tr.t == nil {
+		return sourceTranslator()
+	}
+	return d.tr
+}
+
+// sourceTranslator is the built-in English translator.
+var sourceTranslator = sync.OnceValue(func() Translator {
+	c, _ := builtin()
+	return c.Translator(SourceLanguage)
+})
 
 // fill copies the error's data into the direct fields: templates read
 // direct fields much faster than fields promoted from an embedded struct.
@@ -122,7 +155,13 @@ func (d *PageData) fill() {
 	e := d.Error
 	d.Code, d.Type, d.Message, d.Details = e.Code, e.Type, e.Message, e.Details
 	d.Fields, d.More, d.RequestID, d.TraceID, d.Docs = e.Fields, e.More, e.RequestID, e.TraceID, e.Docs
-	d.Refresh = e.Refresh
+	d.Refresh, d.RetryAfter = e.Refresh, e.RetryAfter
+	if d.Lang == "" {
+		d.Lang = d.translator().Lang()
+	}
+	if d.Dir == "" {
+		d.Dir = Dir(d.Lang)
+	}
 	if d.URL == "" {
 		d.URL = "/"
 	}

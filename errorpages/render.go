@@ -184,7 +184,10 @@ func (r *Renderer) Render(buf *bytes.Buffer, f Format, d *PageData) error {
 		if bt == nil {
 			return r.writeBuiltin(buf, f, d)
 		}
-		err := bt.Execute(buf, NewBodyData(e, d.Method, d.Host))
+		bd := NewBodyData(e, d.Method, d.Host)
+		bd.tr = d.translator()
+		bd.Lang, bd.Dir = bd.tr.Lang(), bd.tr.Dir()
+		err := bt.Execute(buf, bd)
 		if err == nil {
 			return nil
 		}
@@ -197,9 +200,6 @@ func (r *Renderer) Render(buf *bytes.Buffer, f Format, d *PageData) error {
 	if d.Brand == nil {
 		d.Brand = r.brand
 	}
-	if d.Lang == "" {
-		d.Lang = "en"
-	}
 	t := defaultTemplate
 	if e.Code >= 400 && e.Code < 600 {
 		t = r.pages[e.Code-400]
@@ -210,7 +210,7 @@ func (r *Renderer) Render(buf *bytes.Buffer, f Format, d *PageData) error {
 		return nil
 	}
 	buf.Truncate(start)
-	writeMinimalHTML(buf, d.Error)
+	writeMinimalHTML(buf, d)
 	if name := r.files[t]; name != "" {
 		return fmt.Errorf("template %s: %w", name, err)
 	}
@@ -234,7 +234,7 @@ func (r *Renderer) writeBuiltin(buf *bytes.Buffer, f Format, d *PageData) error 
 	case Problem:
 		return writeProblem(buf, e, d.Extensions)
 	case Text:
-		writeText(buf, e)
+		writeText(buf, e, d.translator())
 		return nil
 	case XML:
 		return writeXML(buf, e)
@@ -323,7 +323,7 @@ var (
 
 // ProblemMembers are the members of the problem+json body that an
 // extension member must not shadow: RFC 9457's and error_pages' own.
-var ProblemMembers = []string{"type", "title", "status", "detail", "instance", "request_id", "trace_id", "errors", "more"}
+var ProblemMembers = []string{"type", "title", "status", "detail", "instance", "request_id", "trace_id", "errors", "more", "lang", "retry_after"}
 
 // writeProblem writes the problem+json body with the extension members
 // appended after the standard ones, in the order given.
@@ -354,7 +354,8 @@ func writeProblem(buf *bytes.Buffer, e *Error, ext []Member) error {
 
 // writeText writes the text format: every line is one line of valid
 // UTF-8 without control characters, whatever the error's texts hold.
-func writeText(buf *bytes.Buffer, e *Error) {
+// Its labels are in tr's language.
+func writeText(buf *bytes.Buffer, e *Error, tr Translator) {
 	buf.WriteString(strconv.Itoa(e.Code))
 	buf.WriteByte(' ')
 	buf.WriteString(oneLine(e.Message))
@@ -380,12 +381,12 @@ func writeText(buf *bytes.Buffer, e *Error) {
 		buf.WriteByte('\n')
 	}
 	if e.More > 0 {
-		buf.WriteString("…and ")
-		buf.WriteString(strconv.Itoa(e.More))
-		buf.WriteString(" more\n")
+		buf.WriteString(oneLine(tr.T(KeyMoreProblems, "n", strconv.Itoa(e.More))))
+		buf.WriteByte('\n')
 	}
 	if e.RequestID != "" {
-		buf.WriteString("Request ID: ")
+		buf.WriteString(tr.T(KeyTextRequestID))
+		buf.WriteString(": ")
 		buf.WriteString(oneLine(e.RequestID))
 		buf.WriteByte('\n')
 	}
@@ -395,7 +396,8 @@ func writeText(buf *bytes.Buffer, e *Error) {
 		buf.WriteByte('\n')
 	}
 	if e.Docs != "" {
-		buf.WriteString("Docs: ")
+		buf.WriteString(tr.T(KeyTextDocs))
+		buf.WriteString(": ")
 		buf.WriteString(oneLine(e.Docs))
 		buf.WriteByte('\n')
 	}
@@ -458,9 +460,14 @@ func writeXML(buf *bytes.Buffer, e *Error) error {
 }
 
 // writeMinimalHTML is the page of last resort, used when a template fails.
-func writeMinimalHTML(buf *bytes.Buffer, e *Error) {
+func writeMinimalHTML(buf *bytes.Buffer, d *PageData) {
+	e, tr := d.Error, d.translator()
 	title := html.EscapeString(strconv.Itoa(e.Code) + " " + e.Message)
-	buf.WriteString(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><link rel="icon" href="data:,"><title>`)
+	buf.WriteString(`<!doctype html><html lang="`)
+	buf.WriteString(html.EscapeString(tr.Lang()))
+	buf.WriteString(`" dir="`)
+	buf.WriteString(tr.Dir())
+	buf.WriteString(`"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><link rel="icon" href="data:,"><title>`)
 	buf.WriteString(title)
 	buf.WriteString(`</title></head><body style="font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem"><h1>`)
 	buf.WriteString(title)
@@ -468,7 +475,9 @@ func writeMinimalHTML(buf *bytes.Buffer, e *Error) {
 	buf.WriteString(html.EscapeString(e.Details))
 	buf.WriteString(`</p>`)
 	if e.RequestID != "" {
-		buf.WriteString(`<p>Request ID: <code>`)
+		buf.WriteString(`<p>`)
+		buf.WriteString(html.EscapeString(tr.T(KeyRequestID)))
+		buf.WriteString(`: <code>`)
 		buf.WriteString(html.EscapeString(e.RequestID))
 		buf.WriteString(`</code></p>`)
 	}

@@ -84,7 +84,7 @@ func TestRenderFormats(t *testing.T) {
 	})
 	t.Run("html", func(t *testing.T) {
 		got := render(t, r, HTML, e)
-		for _, s := range []string{`<html lang="en">`, `<meta name="robots" content="noindex">`, "<title>400 Bad Request</title>", "<h1>", "email is not a valid address", "Invalid email format", "7f9c", `href="https://docs.example.com/errors/400"`} {
+		for _, s := range []string{`<html lang="en" dir="ltr">`, `<meta name="robots" content="noindex">`, "<title>400 Bad Request</title>", "<h1>", "email is not a valid address", "Invalid email format", "7f9c", `href="https://docs.example.com/errors/400"`} {
 			if !strings.Contains(got, s) {
 				t.Errorf("html lacks %q", s)
 			}
@@ -660,7 +660,7 @@ func TestRenderPresetAndBodyTemplate(t *testing.T) {
 		want   func(*bytes.Buffer)
 	}{
 		{JSON, "site/errors.json", func(b *bytes.Buffer) { WritePreset(b, PresetSimple, conflict, "") }},
-		{Text, "site/errors.txt", func(b *bytes.Buffer) { writeText(b, conflict) }},
+		{Text, "site/errors.txt", func(b *bytes.Buffer) { writeText(b, conflict, sourceTranslator()) }},
 	} {
 		var buf, want bytes.Buffer
 		err := r.Render(&buf, row.format, &PageData{Error: conflict})
