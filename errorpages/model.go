@@ -116,8 +116,11 @@ type PageData struct {
 	Lang string
 	Dir  string
 	// RetryAfter is the seconds after which the client may try again
-	// (the response's Retry-After), 0 when unknown.
+	// (the response's Retry-After), 0 when unknown; Retry says so in the
+	// page's language: in how long ("in 0:30") for a wait of at most
+	// RetryCountdownMax, when ("after 2026-03-01 14:00 UTC") otherwise.
 	RetryAfter int
+	Retry      string
 
 	// Extensions are the extra members of the problem+json body
 	// (problem_extension), values already resolved for the request.
@@ -165,7 +168,30 @@ func (d *PageData) fill() {
 	if d.URL == "" {
 		d.URL = "/"
 	}
+	d.Retry = ""
+	if d.RetryAfter > 0 {
+		tr := d.translator()
+		if d.RetryAfter <= RetryCountdownMax {
+			d.Retry = tr.T(KeyRetryIn, "countdown", fmt.Sprintf("%d:%02d", d.RetryAfter/60, d.RetryAfter%60))
+			if d.Refresh == 0 && (d.Method == "GET" || d.Method == "") {
+				// The page reloads itself once the wait is over.
+				d.Refresh = d.RetryAfter
+			}
+		} else {
+			now := d.Time
+			if now.IsZero() {
+				now = time.Now()
+			}
+			at := now.UTC().Add(time.Duration(d.RetryAfter) * time.Second).Truncate(time.Minute).Add(time.Minute)
+			d.Retry = tr.T(KeyRetryAt, "time", FormatTime(tr.Lang(), at))
+		}
+	}
 }
+
+// RetryCountdownMax is the longest wait, in seconds, that the HTML page
+// shows as a countdown and reloads itself after; a longer one is shown as
+// a time.
+const RetryCountdownMax = 300
 
 // SetPlaceholderFunc sets the function behind .Placeholder. It decides
 // which placeholders a template may read: in Caddy, error_pages gives

@@ -230,6 +230,7 @@ func (r *Renderer) writeBuiltin(buf *bytes.Buffer, f Format, d *PageData) error 
 		return encodeJSON(buf, jsonEnvelope{Error: jsonError{
 			Code: e.Code, Type: e.Type, Message: e.Message, Details: e.Details,
 			Fields: e.Fields, More: e.More, RequestID: e.RequestID, TraceID: e.TraceID, Docs: e.Docs,
+			RetryAfter: e.RetryAfter,
 		}})
 	case Problem:
 		return writeProblem(buf, e, d.Extensions)
@@ -256,6 +257,8 @@ type jsonError struct {
 	RequestID string  `json:"request_id"`
 	TraceID   string  `json:"trace_id,omitempty"`
 	Docs      string  `json:"docs,omitempty"`
+	// RetryAfter is the seconds to wait before retrying (429, 503).
+	RetryAfter int `json:"retry_after,omitempty"`
 }
 
 type problemDoc struct {
@@ -268,6 +271,9 @@ type problemDoc struct {
 	TraceID   string         `json:"trace_id,omitempty"`
 	Errors    []problemError `json:"errors,omitempty"`
 	More      int            `json:"more,omitempty"`
+	// RetryAfter is an extension member (RFC 9457 §3.2): the seconds to
+	// wait before retrying (429, 503).
+	RetryAfter int `json:"retry_after,omitempty"`
 }
 
 // problemError is one entry of problem+json's "errors" (RFC 9457 §3).
@@ -281,7 +287,7 @@ type problemError struct {
 }
 
 func problemOf(e *Error) problemDoc {
-	p := problemDoc{Type: e.Docs, Title: e.Message, Status: e.Code, Detail: e.Details, Instance: e.Instance, RequestID: e.RequestID, TraceID: e.TraceID, More: e.More}
+	p := problemDoc{Type: e.Docs, Title: e.Message, Status: e.Code, Detail: e.Details, Instance: e.Instance, RequestID: e.RequestID, TraceID: e.TraceID, More: e.More, RetryAfter: e.RetryAfter}
 	if p.Type == "" {
 		p.Type = "about:blank"
 	}
@@ -395,6 +401,12 @@ func writeText(buf *bytes.Buffer, e *Error, tr Translator) {
 		buf.WriteString(oneLine(e.TraceID))
 		buf.WriteByte('\n')
 	}
+	if e.RetryAfter > 0 {
+		buf.WriteString(tr.T(KeyTextRetryAfter))
+		buf.WriteString(": ")
+		buf.WriteString(strconv.Itoa(e.RetryAfter))
+		buf.WriteString(" s\n")
+	}
 	if e.Docs != "" {
 		buf.WriteString(tr.T(KeyTextDocs))
 		buf.WriteString(": ")
@@ -443,6 +455,8 @@ type xmlError struct {
 	RequestID string     `xml:"request_id"`
 	TraceID   string     `xml:"trace_id,omitempty"`
 	Docs      string     `xml:"docs,omitempty"`
+	// RetryAfter is the seconds to wait before retrying (429, 503).
+	RetryAfter int `xml:"retry_after,omitempty"`
 }
 
 type xmlFields struct {
@@ -451,7 +465,7 @@ type xmlFields struct {
 }
 
 func writeXML(buf *bytes.Buffer, e *Error) error {
-	x := xmlError{Code: e.Code, Type: e.Type, Message: e.Message, Details: e.Details, RequestID: e.RequestID, TraceID: e.TraceID, Docs: e.Docs}
+	x := xmlError{Code: e.Code, Type: e.Type, Message: e.Message, Details: e.Details, RequestID: e.RequestID, TraceID: e.TraceID, Docs: e.Docs, RetryAfter: e.RetryAfter}
 	if len(e.Fields) > 0 {
 		x.Fields = &xmlFields{Field: e.Fields, More: e.More}
 	}

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -706,4 +707,166 @@ func mustRenderer(t *testing.T) *Renderer {
 		t.Fatal(err)
 	}
 	return r
+}
+
+// The built-in page, the text format and the minimal page speak the
+// translator's language; what came from the upstream stays as written.
+func TestRenderLocalized(t *testing.T) {
+	r, err := NewRenderer(RendererConfig{Brand: &Brand{Support: "mailto:help@example.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := Builtin()
+	page := func(lang string, e *Error) string {
+		var buf bytes.Buffer
+		d := &PageData{Error: e, Method: "GET"}
+		d.SetTranslator(c.Translator(lang))
+		if err := r.Render(&buf, HTML, d); err != nil {
+			t.Fatal(err)
+		}
+		return buf.String()
+	}
+	text := func(lang string, e *Error) string {
+		var buf bytes.Buffer
+		d := &PageData{Error: e}
+		d.SetTranslator(c.Translator(lang))
+		if err := r.Render(&buf, Text, d); err != nil {
+			t.Fatal(err)
+		}
+		return buf.String()
+	}
+	fields := func() *Error {
+		e := NewError(422, "")
+		e.Fields, e.More, e.RequestID, e.Docs = []Field{{Field: "email", Message: "must be an email"}}, 2, "rid-1", "https://docs.example.com/422"
+		return e
+	}
+	for _, row := range []struct {
+		name      string
+		got       string
+		want, not []string
+	}{
+		{"german page: lang, ltr, every chrome string in German", page("de", fields()),
+			[]string{`<html lang="de" dir="ltr">`, "Zur Startseite", "Anfrage-ID", "Bitte prüfen Sie Ihre Angaben", c.Lookup("de", KeyContactSupport), c.Lookup("de", KeyDocumentation), Fill(c.Lookup("de", KeyMoreProblems), "n", "2"), Fill(c.Lookup("de", KeyErrorCode), "code", "422"), `aria-label="` + c.Lookup("de", KeyNextSteps) + `"`},
+			[]string{"Go to the home page", "Request ID", "Please check", ">Documentation<", "Contact support"}},
+		{"arabic page is right to left", page("ar", NewError(404, c.Lookup("ar", "status.404.title"))),
+			[]string{`<html lang="ar" dir="rtl">`, "الصفحة غير موجودة", "الانتقال إلى الصفحة الرئيسية"}, nil},
+		{"upstream text is not translated", page("de", &Error{Code: 400, Type: "bad_request", Message: c.Lookup("de", "status.400.title"), Details: "email is not valid"}),
+			[]string{"email is not valid"}, nil},
+		{"english page is as before", page("en", fields()),
+			[]string{`<html lang="en" dir="ltr">`, "Go to the home page", "Request ID", "Please check", "…and 2 more"}, nil},
+		{"german text format labels", text("de", fields()),
+			[]string{"Anfrage-ID: rid-1\n", "Dokumentation: https://docs.example.com/422\n", Fill(c.Lookup("de", KeyMoreProblems), "n", "2") + "\n"},
+			[]string{"Request ID", "Docs:", "more"}},
+		{"english text format labels are unchanged", text("en", fields()),
+			[]string{"Request ID: rid-1\n", "Docs: https://docs.example.com/422\n", "…and 2 more\n"}, nil},
+	} {
+		t.Run(row.name, func(t *testing.T) {
+			for _, w := range row.want {
+				if !strings.Contains(row.got, w) {
+					t.Errorf("lacks %q:\n%s", w, row.got)
+				}
+			}
+			for _, n := range row.not {
+				if strings.Contains(row.got, n) {
+					t.Errorf("still has English %q:\n%s", n, row.got)
+				}
+			}
+		})
+	}
+}
+
+// A failing site template falls back to the minimal page in the page's
+// language, with its direction.
+func TestMinimalPageLocalized(t *testing.T) {
+	var buf bytes.Buffer
+	d := &PageData{Error: &Error{Code: 500, Message: "x", RequestID: "r1"}}
+	d.SetTranslator(Builtin().Translator("he"))
+	writeMinimalHTML(&buf, d)
+	if s := buf.String(); !strings.Contains(s, `<html lang="he" dir="rtl">`) || !strings.Contains(s, Builtin().Lookup("he", KeyRequestID)+": <code>r1</code>") {
+		t.Errorf("minimal page: %s", s)
+	}
+}
+
+// Templates get .Lang, .Dir and .T: site HTML templates and body templates.
+func TestTemplatesGetLanguage(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "error.html"), []byte(`<html lang="{{.Lang}}" dir="{{.Dir}}"><a>{{.T "page.home"}}</a><b>{{.T "page.error_code" "code" "404"}}</b>`), 0o644)
+	body := filepath.Join(dir, "body.txt")
+	os.WriteFile(body, []byte(`{{.Lang}} {{.Dir}} {{.T "text.request_id"}}`), 0o644)
+	bt, err := LoadBodyTemplate(body, Text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewRenderer(RendererConfig{TemplatesDir: dir, TextTemplate: bt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range []struct {
+		format Format
+		lang   string
+		want   string
+	}{
+		{HTML, "ar", `<html lang="ar" dir="rtl"><a>` + Builtin().Lookup("ar", KeyHome) + `</a><b>` + Fill(Builtin().Lookup("ar", KeyErrorCode), "code", "404") + `</b>`},
+		{HTML, "de", `<html lang="de" dir="ltr"><a>Zur Startseite</a>`},
+		{Text, "de", "de ltr Anfrage-ID"},
+		{Text, "he", "he rtl " + Builtin().Lookup("he", KeyTextRequestID)},
+	} {
+		var buf bytes.Buffer
+		d := &PageData{Error: NewError(404, "")}
+		d.SetTranslator(Builtin().Translator(row.lang))
+		if err := r.Render(&buf, row.format, d); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(buf.String(), row.want) {
+			t.Errorf("%s %s: %q, want it to start with %q", row.format, row.lang, buf.String(), row.want)
+		}
+	}
+}
+
+// When to retry, in every format: seconds in json, problem and xml, a
+// localized line in text, and on the page a countdown with a reload for
+// short waits, a time for long ones.
+func TestRenderRetryAfter(t *testing.T) {
+	r, err := NewRenderer(RendererConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	render := func(f Format, lang string, wait int, method string) string {
+		var buf bytes.Buffer
+		e := NewError(503, "")
+		e.RetryAfter = wait
+		d := &PageData{Error: e, Method: method, Time: time.Date(2026, 3, 1, 13, 0, 0, 0, time.UTC)}
+		d.SetTranslator(Builtin().Translator(lang))
+		if err := r.Render(&buf, f, d); err != nil {
+			t.Fatal(err)
+		}
+		return buf.String()
+	}
+	for _, row := range []struct {
+		name, got string
+		want, not []string
+	}{
+		{"json member in seconds", render(JSON, "en", 30, "GET"), []string{`"retry_after":30`}, nil},
+		{"problem member in seconds", render(Problem, "en", 30, "GET"), []string{`"retry_after":30`}, nil},
+		{"xml element", render(XML, "en", 30, "GET"), []string{"<retry_after>30</retry_after>"}, nil},
+		{"text line, localized", render(Text, "de", 30, "GET"), []string{"Erneut versuchen nach: 30 s\n"}, nil},
+		{"no hint without a wait", render(JSON, "en", 0, "GET") + render(Text, "en", 0, "GET") + render(HTML, "en", 0, "GET"), nil, []string{"retry_after", "Retry after", `class="retry"`, "refresh"}},
+		{"short wait: countdown and reload", render(HTML, "en", 90, "GET"), []string{"You can try again in 1:30.", `<meta http-equiv="refresh" content="90">`}, nil},
+		{"short wait in German", render(HTML, "de", 30, "GET"), []string{"Sie können es in 0:30 erneut versuchen."}, nil},
+		{"no reload for a POST", render(HTML, "en", 30, "POST"), []string{"You can try again in 0:30."}, []string{"refresh"}},
+		{"long wait: the time, no reload", render(HTML, "en", 3600, "GET"), []string{"You can try again after March 1, 2026, 14:01 UTC."}, []string{"refresh"}},
+	} {
+		t.Run(row.name, func(t *testing.T) {
+			for _, w := range row.want {
+				if !strings.Contains(row.got, w) {
+					t.Errorf("lacks %q:\n%s", w, row.got)
+				}
+			}
+			for _, n := range row.not {
+				if strings.Contains(row.got, n) {
+					t.Errorf("has %q:\n%s", n, row.got)
+				}
+			}
+		})
+	}
 }
