@@ -7,6 +7,7 @@
 #
 #   bash bench/validation.sh          # ROUNDS=7 DURATION=3s CONNS=50
 #   PAIRS=1 SKIP_RSS=1 bash bench/validation.sh
+#   PIN=1 bash bench/validation.sh    # caddy on core 0, load on core 1
 #
 # Pairs:
 #   (1) a valid ~1 KiB JSON order: reverse_proxy alone vs
@@ -39,7 +40,16 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
-"$out/upstream" -listen "$UP" & pids+=($!)
+# PIN=1: Caddy gets core 0 to itself, wrk and the upstream core 1, so
+# throughput follows Caddy's CPU per request, which is what the targets
+# are about; off by default, as in bench/load.sh.
+if [ "${PIN:-0}" = 1 ] && command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+	CADDY_CPU="taskset -c 0"; LOAD_CPU="taskset -c 1"
+else
+	CADDY_CPU=""; LOAD_CPU=""
+fi
+
+$LOAD_CPU "$out/upstream" -listen "$UP" & pids+=($!)
 for _ in $(seq 50); do curl -s -o /dev/null "http://$UP/ok" && break; sleep 0.1; done
 
 doc="$PWD/validation/testdata/shop/openapi.yaml"
@@ -98,7 +108,7 @@ http://127.0.0.1:9333 {
 CADDY
 "$out/caddy" validate --config "$out/Caddyfile" --adapter caddyfile >/dev/null 2>&1 || {
 	"$out/caddy" validate --config "$out/Caddyfile" --adapter caddyfile; exit 1; }
-"$out/caddy" run --config "$out/Caddyfile" --adapter caddyfile >"$out/caddy.log" 2>&1 & pids+=($!)
+$CADDY_CPU "$out/caddy" run --config "$out/Caddyfile" --adapter caddyfile >"$out/caddy.log" 2>&1 & pids+=($!)
 
 wait_port() { for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$1/" && return 0; sleep 0.1; done; echo "port $1 never came up"; exit 1; }
 for p in 9331 9332 9333; do wait_port $p; done
@@ -118,7 +128,7 @@ curl -s -X POST -H 'Content-Type: application/json' -H 'Accept: application/json
 	--data-binary "$invalid" "http://127.0.0.1:9333/api/orders" | head -c 600; echo
 
 rps() { # port script -> requests/sec
-	wrk -t1 -c"$CONNS" -d"$DURATION" -s "$2" "http://127.0.0.1:$1/api/orders" 2>/dev/null | awk '/Requests\/sec/ {print $2}'
+	$LOAD_CPU wrk -t1 -c"$CONNS" -d"$DURATION" -s "$2" "http://127.0.0.1:$1/api/orders" 2>/dev/null | awk '/Requests\/sec/ {print $2}'
 }
 median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 
@@ -172,10 +182,10 @@ if [ -z "${SKIP_RSS:-}" ]; then
 	peak_rss() { # name site-body -> KiB
 		local cfg="$out/Caddyfile.$1"
 		{ echo "$global"; printf 'http://127.0.0.1:9350 {\n%s\n}\n' "$2"; } >"$cfg"
-		"$out/caddy" run --config "$cfg" --adapter caddyfile >"$out/caddy.$1.log" 2>&1 &
+		$CADDY_CPU "$out/caddy" run --config "$cfg" --adapter caddyfile >"$out/caddy.$1.log" 2>&1 &
 		local pid=$!
 		wait_port 9350
-		wrk -t2 -c"$MEMCONNS" -d"$DURATION" -s "$big" "http://127.0.0.1:9350/api/orders" | awk '/Requests\/sec|Non-2xx/ {printf "   %s: %s\n", "'"$1"'", $0}' >&2
+		$LOAD_CPU wrk -t2 -c"$MEMCONNS" -d"$DURATION" -s "$big" "http://127.0.0.1:9350/api/orders" | awk '/Requests\/sec|Non-2xx/ {printf "   %s: %s\n", "'"$1"'", $0}' >&2
 		awk '/VmHWM/ {print $2}' "/proc/$pid/status"
 		kill "$pid"; wait "$pid" 2>/dev/null || true
 	}
@@ -197,4 +207,5 @@ echo
 echo "== Go benchmarks"
 go test -run '^$' -bench 'Validate|Route' -benchmem -benchtime 20000x ./validation | grep -E '^Benchmark'
 echo
+echo "pinning: caddy ${CADDY_CPU:-unpinned}, wrk and upstream ${LOAD_CPU:-unpinned}"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(go version | cut -d' ' -f3-4), wrk $(wrk -v 2>&1 | head -1 | cut -d' ' -f2)"
