@@ -315,7 +315,7 @@ func suspects(s string) clue {
 		case '(':
 			paren = true
 		case '@':
-			if i+1 < len(s) && s[i+1] == '\'' {
+			if i > 0 && s[i-1] == '\'' || i+1 < len(s) && s[i+1] == '\'' {
 				c |= clueDBPhrase // MySQL's 'user'@'host'
 			}
 		case '=':
