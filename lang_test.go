@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/caddyserver/caddy/v2"
 
@@ -234,6 +235,45 @@ func TestMessageLanguageArgument(t *testing.T) {
 			}
 			if row.messages == nil && strings.Contains(string(out), `"messages"`) || row.byLang == nil && strings.Contains(string(out), "language_messages") {
 				t.Errorf("message in the wrong place:\n%s", out)
+			}
+		})
+	}
+}
+
+// The maintenance page speaks the visitor's language, its end time
+// written for that language; API formats stay English by default.
+func TestMaintenanceInVisitorsLanguage(t *testing.T) {
+	until := time.Now().Add(2 * time.Hour).UTC().Truncate(time.Minute)
+	tester := startCaddy(t, globalOptions+fmt.Sprintf(`
+http://localhost:9080 {
+	error_pages {
+		maintenance on {
+			until %s
+		}
+	}
+	respond "up"
+}
+`, until.Format(time.RFC3339)))
+	c := errorpages.Builtin()
+	for _, row := range []struct {
+		name, accept, lang string
+		want               []string
+	}{
+		{"german page", "text/html", "de", []string{`<html lang="de" dir="ltr">`, c.Lookup("de", errorpages.KeyMaintenanceTitle),
+			errorpages.Fill(c.Lookup("de", errorpages.KeyMaintenanceUntil), "time", errorpages.FormatTime("de", until))}},
+		{"arabic page", "text/html", "ar", []string{`<html lang="ar" dir="rtl">`, c.Lookup("ar", errorpages.KeyMaintenanceTitle)}},
+		{"german text", "text/plain", "de", []string{"503 " + c.Lookup("de", errorpages.KeyMaintenanceTitle)}},
+		{"json stays English", "application/json", "en", []string{`"message":"Down for maintenance"`, "We expect to be back by " + errorpages.FormatTime("en", until)}},
+	} {
+		t.Run(row.name, func(t *testing.T) {
+			r := get(t, tester, "GET", "http://localhost:9080/", "Accept", row.accept, "Accept-Language", "ar;q=0.1, "+row.lang)
+			if r.StatusCode != 503 || r.Header.Get("Content-Language") != row.lang || r.Header.Get("Retry-After") == "" {
+				t.Errorf("status %d, Content-Language %q, Retry-After %q", r.StatusCode, r.Header.Get("Content-Language"), r.Header.Get("Retry-After"))
+			}
+			for _, w := range row.want {
+				if !strings.Contains(string(r.body), w) {
+					t.Errorf("body lacks %q:\n%s", w, r.body)
+				}
 			}
 		})
 	}
