@@ -498,12 +498,9 @@ func (h *Handler) send(w http.ResponseWriter, r *http.Request, rep reply) error 
 	if rep.ctype != nil {
 		hdr["Content-Type"] = rep.ctype
 	}
-	h.setCommonHeaders(hdr, rep.rid)
+	h.setCommonHeaders(hdr, rep.rid, rep.varyLang)
 	if rep.lang != nil {
 		hdr["Content-Language"] = rep.lang
-	}
-	if rep.varyLang {
-		addVary(hdr, "Accept-Language")
 	}
 	if rep.length || rep.body != nil {
 		hdr["Content-Length"] = []string{strconv.Itoa(len(rep.body))}
@@ -574,6 +571,8 @@ func setPagePolicy(hdr http.Header, policy []string) {
 // only reads them, and Header.Set/Add replace or copy rather than write.
 var (
 	nosniffValue      = []string{"nosniff"}
+	varyAcceptValue   = []string{"Accept"}
+	varyBothValue     = []string{"Accept, Accept-Language"}
 	jsonAPIValue      = []string{errorpages.JSONAPIMediaType}
 	contentTypeValues = func() (v [5][]string) {
 		for f := range v {
@@ -583,10 +582,21 @@ var (
 	}()
 )
 
-func (h *Handler) setCommonHeaders(hdr http.Header, rid string) {
+// varyLang: the response varies by Accept-Language too.
+func (h *Handler) setCommonHeaders(hdr http.Header, rid string, varyLang bool) {
 	hdr["X-Content-Type-Options"] = nosniffValue
 	hdr["Cache-Control"] = h.cacheControlValue
-	addVary(hdr, "Accept")
+	switch _, had := hdr["Vary"]; {
+	case !had && varyLang:
+		hdr["Vary"] = varyBothValue
+	case !had:
+		hdr["Vary"] = varyAcceptValue
+	default:
+		addVary(hdr, "Accept")
+		if varyLang {
+			addVary(hdr, "Accept-Language")
+		}
+	}
 	if rid != "" {
 		hdr[h.ridName] = []string{rid}
 	}

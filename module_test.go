@@ -255,7 +255,13 @@ func TestIntegration(t *testing.T) {
 					if ct := r.Header.Get("Content-Type"); ct != row.ctype {
 						t.Errorf("Content-Type = %q, want %q", ct, row.ctype)
 					}
-					if r.Header.Get("Vary") != "Accept" || r.Header.Get("X-Content-Type-Options") != "nosniff" || r.Header.Get("Cache-Control") != "no-store" {
+					// html and text are localized by default: they vary by
+					// Accept-Language too.
+					wantVary := "Accept"
+					if strings.HasPrefix(row.ctype, "text/") {
+						wantVary = "Accept, Accept-Language"
+					}
+					if r.Header.Get("Vary") != wantVary || r.Header.Get("X-Content-Type-Options") != "nosniff" || r.Header.Get("Cache-Control") != "no-store" {
 						t.Errorf("headers = %v", r.Header)
 					}
 					if cl := r.Header.Get("Content-Length"); cl != fmt.Sprint(len(r.body)) {

@@ -162,11 +162,38 @@ func (c *Catalog) table(lang string) *table {
 type Translator struct {
 	c *Catalog
 	t *table
+	p *PageTexts
+}
+
+// PageTexts are the built-in page's fixed texts in one language, looked up
+// once per Translator so that a page costs no lookups for them.
+type PageTexts struct {
+	RequestID, Home, HomeAlt, TryAgain, PleaseCheck, ContactSupport, Documentation, SystemStatus, NextSteps string
 }
 
 // Translator returns the catalogue bound to lang (resolved as in Lookup).
+// Make one per language at start-up and keep it: it looks up the page's
+// fixed texts once.
 func (c *Catalog) Translator(lang string) Translator {
-	return Translator{c: c, t: c.table(lang)}
+	tr := Translator{c: c, t: c.table(lang)}
+	tr.p = tr.pageTexts()
+	return tr
+}
+
+func (tr Translator) pageTexts() *PageTexts {
+	return &PageTexts{
+		RequestID: tr.T(KeyRequestID), Home: tr.T(KeyHome), HomeAlt: tr.T(KeyHomeAlt),
+		TryAgain: tr.T(KeyTryAgain), PleaseCheck: tr.T(KeyPleaseCheck), ContactSupport: tr.T(KeyContactSupport),
+		Documentation: tr.T(KeyDocumentation), SystemStatus: tr.T(KeySystemStatus), NextSteps: tr.T(KeyNextSteps),
+	}
+}
+
+// Page returns the page's fixed texts in the translator's language.
+func (tr Translator) Page() *PageTexts {
+	if tr.p == nil {
+		return tr.pageTexts()
+	}
+	return tr.p
 }
 
 // Lang returns the translator's language tag, as the catalogue spells it

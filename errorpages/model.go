@@ -121,6 +121,8 @@ type PageData struct {
 	// RetryCountdownMax, when ("after 2026-03-01 14:00 UTC") otherwise.
 	RetryAfter int
 	Retry      string
+	// L are the page's fixed texts in its language ({{.L.Home}}, …).
+	L *PageTexts
 
 	// Extensions are the extra members of the problem+json body
 	// (problem_extension), values already resolved for the request.
@@ -159,18 +161,21 @@ func (d *PageData) fill() {
 	d.Code, d.Type, d.Message, d.Details = e.Code, e.Type, e.Message, e.Details
 	d.Fields, d.More, d.RequestID, d.TraceID, d.Docs = e.Fields, e.More, e.RequestID, e.TraceID, e.Docs
 	d.Refresh, d.RetryAfter = e.Refresh, e.RetryAfter
-	if d.Lang == "" {
-		d.Lang = d.translator().Lang()
-	}
-	if d.Dir == "" {
+	tr := d.translator()
+	switch {
+	case d.Lang == "":
+		d.Lang, d.Dir = tr.Lang(), tr.Dir()
+	case d.Dir == "" && d.Lang == tr.Lang():
+		d.Dir = tr.Dir()
+	case d.Dir == "":
 		d.Dir = Dir(d.Lang)
 	}
+	d.L = tr.Page()
 	if d.URL == "" {
 		d.URL = "/"
 	}
 	d.Retry = ""
 	if d.RetryAfter > 0 {
-		tr := d.translator()
 		if d.RetryAfter <= RetryCountdownMax {
 			d.Retry = tr.T(KeyRetryIn, "countdown", fmt.Sprintf("%d:%02d", d.RetryAfter/60, d.RetryAfter%60))
 			if d.Refresh == 0 && (d.Method == "GET" || d.Method == "") {

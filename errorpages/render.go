@@ -10,8 +10,11 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode"
 
 	_ "embed"
@@ -20,7 +23,59 @@ import (
 //go:embed templates/default.html
 var defaultTemplateText string
 
+// defaultTemplate is the embedded page as written, its fixed texts still
+// ⟦key⟧ markers: it holds the style sheet and marks the pages that use the
+// built-in page; what is executed is its copy in the page's language
+// (localizedPage).
 var defaultTemplate = template.Must(template.New("default.html").Parse(defaultTemplateText))
+
+// textMarker is a fixed text of the embedded page: ⟦key⟧, or
+// ⟦key|name=.Field⟧ for a text whose {name} placeholder is a field of the
+// page data; ⟦dir⟧ is the language's direction.
+var textMarker = regexp.MustCompile(`⟦([a-z_.0-9]+)(?:\|([a-z_]+)=(\.[A-Za-z]+))?⟧`)
+
+// localizeSource replaces the markers of the embedded page's source with
+// tr's texts, HTML-escaped (braces too, so a text can never be read as a
+// template action): the page's fixed texts are then constants of its
+// template and cost nothing per request.
+func localizeSource(src string, tr Translator) string {
+	return textMarker.ReplaceAllStringFunc(src, func(m string) string {
+		sub := textMarker.FindStringSubmatch(m)
+		if sub[1] == "dir" {
+			return tr.Dir()
+		}
+		text := tr.T(sub[1])
+		if sub[2] != "" {
+			text = Fill(text, sub[2], "\x00")
+		}
+		text = strings.NewReplacer("{", "&#123;", "}", "&#125;").Replace(html.EscapeString(text))
+		if sub[2] != "" {
+			text = strings.ReplaceAll(text, "\x00", "{{"+sub[3]+"}}")
+		}
+		return text
+	})
+}
+
+// maxLocalizedPages bounds the cache of localized pages: a Renderer sees
+// one Translator per language of its site.
+const maxLocalizedPages = 256
+
+// localizedPage returns the embedded page in tr's language, parsed once
+// per Translator.
+func (r *Renderer) localizedPage(tr Translator) (*template.Template, error) {
+	key := tr.Page()
+	if t, ok := r.localized.Load(key); ok {
+		return t.(*template.Template), nil
+	}
+	t, err := template.New("default.html").Parse(localizeSource(defaultTemplateText, tr))
+	if err != nil {
+		return nil, err
+	}
+	if r.nLocalized.Add(1) <= maxLocalizedPages {
+		r.localized.Store(key, t)
+	}
+	return t, nil
+}
 
 // Renderer renders an Error in every format. Build it once with
 // NewRenderer; it is safe for concurrent use.
@@ -36,6 +91,10 @@ type Renderer struct {
 	// bodies[f] is the site's own template for format f (json, xml,
 	// text), nil for the built-in body.
 	bodies [numFormats]*BodyTemplate
+	// localized caches the embedded page per language: *PageTexts of
+	// the Translator → *template.Template.
+	localized  sync.Map
+	nLocalized atomic.Int32
 }
 
 // RendererConfig configures a Renderer.
@@ -203,6 +262,14 @@ func (r *Renderer) Render(buf *bytes.Buffer, f Format, d *PageData) error {
 	t := defaultTemplate
 	if e.Code >= 400 && e.Code < 600 {
 		t = r.pages[e.Code-400]
+	}
+	if t == defaultTemplate {
+		lt, err := r.localizedPage(d.translator())
+		if err != nil {
+			writeMinimalHTML(buf, d)
+			return err
+		}
+		t = lt
 	}
 	start := buf.Len()
 	err := t.Execute(buf, d)
