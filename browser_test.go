@@ -17,6 +17,8 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/errorpages/caddy-errorpages/errorpages"
 )
 
 // findChromium returns Debian's chromium (or another Chrome) binary.
@@ -74,6 +76,12 @@ type pageState struct {
 	Overflow  int    `json:"overflow"`
 	BG        string `json:"bg"`
 	Lang      string `json:"lang"`
+	Dir       string `json:"dir"`
+	// Start and End are how far (px) the h1's text and the primary
+	// action start from the card content's start edge (left in ltr,
+	// right in rtl) — 0 when the layout follows the text direction.
+	H1Start      float64 `json:"h1Start"`
+	PrimaryStart float64 `json:"primaryStart"`
 	// Styled: the style sheet applied (the card's 6 px top stripe).
 	Styled bool `json:"styled"`
 	// Violations are the securitypolicyviolation events of the page.
@@ -94,6 +102,20 @@ const pageStateJS = `(() => {
 		code: code ? code.innerText : '', codeShown: vis(code),
 		overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
 		bg: getComputedStyle(document.body).backgroundColor, lang: document.documentElement.lang,
+		dir: getComputedStyle(document.documentElement).direction,
+		...(() => {
+			const main = document.querySelector('main'), a = document.querySelector('nav a.primary');
+			if (!main || !h1 || !a) return {h1Start: -1, primaryStart: -1};
+			const ms = getComputedStyle(main), mr = main.getBoundingClientRect();
+			const rtl = getComputedStyle(document.documentElement).direction === 'rtl';
+			const left = mr.left + parseFloat(ms.borderLeftWidth) + parseFloat(ms.paddingLeft);
+			const right = mr.right - parseFloat(ms.borderRightWidth) - parseFloat(ms.paddingRight);
+			const range = document.createRange(); range.selectNodeContents(h1);
+			const rects = [...range.getClientRects()].filter(r => r.width > 2);
+			const tr = rects[rects.length - 1] || h1.getBoundingClientRect(), ar = a.getBoundingClientRect();
+			const start = r => Math.round(rtl ? right - r.right : r.left - left);
+			return {h1Start: start(tr), primaryStart: start(ar)};
+		})(),
 		styled: !!document.querySelector('main') && getComputedStyle(document.querySelector('main')).borderTopWidth === '6px',
 		violations: window.__csp || [],
 	};
@@ -134,14 +156,18 @@ func TestBrowserPages(t *testing.T) {
 		message   string
 		allowed   []string // requests besides the document
 		noShot    bool     // not pictured in docs/
+		lang      string   // Accept-Language sent, and the page's lang
 	}{
-		{"default", "http://localhost:9080/status/422", 422, "Unprocessable Entity", nil, false},
-		{"branded", "http://brand.localhost:9080/status/422", 422, "Unprocessable Entity", []string{"http://brand.localhost:9080/logo.svg"}, false},
-		{"branded-503", "http://brand.localhost:9080/status/503", 503, "Service Unavailable", []string{"http://brand.localhost:9080/logo.svg"}, false},
-		{"custom", "http://custom.localhost:9080/status/404", 404, "Not Found", nil, false},
+		{"default", "http://localhost:9080/status/422", 422, "Unprocessable Entity", nil, false, ""},
+		{"branded", "http://brand.localhost:9080/status/422", 422, "Unprocessable Entity", []string{"http://brand.localhost:9080/logo.svg"}, false, ""},
+		{"branded-503", "http://brand.localhost:9080/status/503", 503, "Service Unavailable", []string{"http://brand.localhost:9080/logo.svg"}, false, ""},
+		{"custom", "http://custom.localhost:9080/status/404", 404, "Not Found", nil, false, ""},
 		// Express's error handler sends Content-Security-Policy:
 		// default-src 'none'; the page gets a policy of its own instead.
-		{"express", "http://brand.localhost:9080/express", 404, "Not Found", []string{"http://brand.localhost:9080/logo.svg"}, true},
+		{"express", "http://brand.localhost:9080/express", 404, "Not Found", []string{"http://brand.localhost:9080/logo.svg"}, true, ""},
+		// Languages: German (long words) and Arabic, right to left.
+		{"lang-de", "http://brand.localhost:9080/status/503", 503, errorpages.Builtin().Translator("de").Title(503), []string{"http://brand.localhost:9080/logo.svg"}, false, "de"},
+		{"lang-ar", "http://brand.localhost:9080/status/503", 503, errorpages.Builtin().Translator("ar").Title(503), []string{"http://brand.localhost:9080/logo.svg"}, false, "ar"},
 	}
 	// 320 px is the narrowest phone the page promises; checked, not pictured.
 	viewports := []struct{ w, h int64 }{{320, 568}, {375, 812}, {1280, 800}}
@@ -195,9 +221,11 @@ func TestBrowserPages(t *testing.T) {
 					}
 					err := chromedp.Do(ctx,
 						chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-							_, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
-								Headers: network.Headers{"X-Request-ID": "7f9c2b1e-4d3a-4b8e-9c1f-2a6d8e0b5c71"},
-							})
+							hdr := network.Headers{"X-Request-ID": "7f9c2b1e-4d3a-4b8e-9c1f-2a6d8e0b5c71"}
+							if p.lang != "" {
+								hdr["Accept-Language"] = p.lang
+							}
+							_, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: hdr})
 							return err
 						}),
 						chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
@@ -249,6 +277,19 @@ func TestBrowserPages(t *testing.T) {
 					}
 					if st.Lang == "" {
 						t.Error("no lang attribute")
+					}
+					if p.lang != "" {
+						wantDir := errorpages.Dir(p.lang)
+						if st.Lang != p.lang || st.Dir != wantDir {
+							t.Errorf("lang %q dir %q, want %q %q", st.Lang, st.Dir, p.lang, wantDir)
+						}
+						// The layout follows the text direction: the heading's
+						// text and the primary action begin at the card's start
+						// edge, the right one in Arabic.
+						if st.H1Start < 0 || st.H1Start > 2 || st.PrimaryStart < 0 || st.PrimaryStart > 2 {
+							t.Errorf("layout does not mirror for %s: h1 text starts %.0f px and the primary action %.0f px from the %s content edge",
+								p.lang, st.H1Start, st.PrimaryStart, map[string]string{"rtl": "right", "ltr": "left"}[wantDir])
+						}
 					}
 					if len(st.Violations) > 0 {
 						t.Errorf("Content-Security-Policy violations: %v", st.Violations)

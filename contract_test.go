@@ -606,7 +606,7 @@ http://ext.localhost:9080 {
 		{"application/problem+json", `"request_id":"rid-1","trace_id":"` + tid + `"`},
 		{"text/plain", "Request ID: rid-1\nTrace ID: " + tid + "\n"},
 		{"application/xml", "<request_id>rid-1</request_id><trace_id>" + tid + "</trace_id>"},
-		{"text/html", `<p class="rid">Trace ID<br><code>` + tid + `</code></p>`},
+		{"text/html", `<p class="rid">Trace ID<br><code dir="ltr">` + tid + `</code></p>`},
 	}
 	for _, path := range []string{"/missing", "/fields"} {
 		for _, f := range formats {

@@ -577,7 +577,7 @@ func TestRenderTraceID(t *testing.T) {
 		{Problem, `"request_id":"7f9c","trace_id":"` + tid + `","errors"`, `"request_id":"7f9c","errors"`},
 		{Text, "Request ID: 7f9c\nTrace ID: " + tid + "\nDocs:", "Request ID: 7f9c\nDocs:"},
 		{XML, "<request_id>7f9c</request_id><trace_id>" + tid + "</trace_id><docs>", "<request_id>7f9c</request_id><docs>"},
-		{HTML, `<p class="rid">Request ID<br><code>7f9c</code></p><p class="rid">Trace ID<br><code>` + tid + `</code></p>`, "<code>7f9c</code></p>\n<nav"},
+		{HTML, `<p class="rid">Request ID<br><code dir="ltr">7f9c</code></p><p class="rid">Trace ID<br><code dir="ltr">` + tid + `</code></p>`, `<code dir="ltr">7f9c</code></p>` + "\n<nav"},
 	}
 	for _, row := range rows {
 		t.Run(row.format.String(), func(t *testing.T) {
