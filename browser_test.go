@@ -77,11 +77,12 @@ type pageState struct {
 	BG        string `json:"bg"`
 	Lang      string `json:"lang"`
 	Dir       string `json:"dir"`
-	// Start and End are how far (px) the h1's text and the primary
-	// action start from the card content's start edge (left in ltr,
-	// right in rtl) — 0 when the layout follows the text direction.
-	H1Start      float64 `json:"h1Start"`
-	PrimaryStart float64 `json:"primaryStart"`
+	// How far (px) the h1's text and the primary action are from the
+	// card content's left and right edges.
+	H1Left       float64 `json:"h1Left"`
+	H1Right      float64 `json:"h1Right"`
+	PrimaryLeft  float64 `json:"primaryLeft"`
+	PrimaryRight float64 `json:"primaryRight"`
 	// Styled: the style sheet applied (the card's 6 px top stripe).
 	Styled bool `json:"styled"`
 	// Violations are the securitypolicyviolation events of the page.
@@ -105,16 +106,15 @@ const pageStateJS = `(() => {
 		dir: getComputedStyle(document.documentElement).direction,
 		...(() => {
 			const main = document.querySelector('main'), a = document.querySelector('nav a.primary');
-			if (!main || !h1 || !a) return {h1Start: -1, primaryStart: -1};
+			if (!main || !h1 || !a) return {h1Left: -1, h1Right: -1, primaryLeft: -1, primaryRight: -1};
 			const ms = getComputedStyle(main), mr = main.getBoundingClientRect();
-			const rtl = getComputedStyle(document.documentElement).direction === 'rtl';
 			const left = mr.left + parseFloat(ms.borderLeftWidth) + parseFloat(ms.paddingLeft);
 			const right = mr.right - parseFloat(ms.borderRightWidth) - parseFloat(ms.paddingRight);
 			const range = document.createRange(); range.selectNodeContents(h1);
 			const rects = [...range.getClientRects()].filter(r => r.width > 2);
 			const tr = rects[rects.length - 1] || h1.getBoundingClientRect(), ar = a.getBoundingClientRect();
-			const start = r => Math.round(rtl ? right - r.right : r.left - left);
-			return {h1Start: start(tr), primaryStart: start(ar)};
+			return {h1Left: Math.round(tr.left - left), h1Right: Math.round(right - tr.right),
+				primaryLeft: Math.round(ar.left - left), primaryRight: Math.round(right - ar.right)};
 		})(),
 		styled: !!document.querySelector('main') && getComputedStyle(document.querySelector('main')).borderTopWidth === '6px',
 		violations: window.__csp || [],
@@ -286,9 +286,13 @@ func TestBrowserPages(t *testing.T) {
 						// The layout follows the text direction: the heading's
 						// text and the primary action begin at the card's start
 						// edge, the right one in Arabic.
-						if st.H1Start < 0 || st.H1Start > 2 || st.PrimaryStart < 0 || st.PrimaryStart > 2 {
-							t.Errorf("layout does not mirror for %s: h1 text starts %.0f px and the primary action %.0f px from the %s content edge",
-								p.lang, st.H1Start, st.PrimaryStart, map[string]string{"rtl": "right", "ltr": "left"}[wantDir])
+						h1Start, primaryStart, edge := st.H1Left, st.PrimaryLeft, "left"
+						if wantDir == "rtl" {
+							h1Start, primaryStart, edge = st.H1Right, st.PrimaryRight, "right"
+						}
+						if h1Start < 0 || h1Start > 2 || primaryStart < 0 || primaryStart > 2 {
+							t.Errorf("layout does not mirror for %s: h1 text starts %.0f px and the primary action %.0f px from the card's %s content edge",
+								p.lang, h1Start, primaryStart, edge)
 						}
 					}
 					if len(st.Violations) > 0 {
