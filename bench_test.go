@@ -158,3 +158,34 @@ func BenchmarkRewrite5xxAuto(b *testing.B) {
 		h.ServeHTTP(w, r, next503)
 	}
 }
+
+// BenchmarkRewriteLanguages: the HTML page with one language offered (no
+// negotiation), with every built-in language and no Accept-Language, and
+// negotiated from a browser's header, in German and in Arabic.
+func BenchmarkRewriteLanguages(b *testing.B) {
+	for _, c := range []struct {
+		name, acceptLanguage string
+		languages            []string
+	}{
+		{"one_language", "de-DE,de;q=0.9,en;q=0.8", []string{"en"}},
+		{"all_no_header", "", nil},
+		{"all_de", "de-DE,de;q=0.9,en;q=0.8", nil},
+		{"all_ar", "ar-EG,ar;q=0.9,en;q=0.5", nil},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			h := provisioned(b, &Handler{Languages: c.languages})
+			r, w := preparedRequest("text/html")
+			if c.acceptLanguage != "" {
+				r.Header.Set("Accept-Language", c.acceptLanguage)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				w.reset()
+				h.ServeHTTP(w, r, next404)
+			}
+			if w.status != 404 || w.n == 0 {
+				b.Fatalf("nothing written: %d", w.status)
+			}
+		})
+	}
+}

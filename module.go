@@ -171,7 +171,8 @@ type Handler struct {
 
 	// DefaultLanguage is the language of the built-in texts when the
 	// client's Accept-Language names none of Languages (or there is
-	// none), as a BCP 47 tag. Default: en.
+	// none), as a BCP 47 tag; it must be offered. Default: en, or the
+	// first of Languages when they are given.
 	DefaultLanguage string `json:"default_language,omitempty"`
 
 	// Languages are the languages offered to Accept-Language (RFC 9110
