@@ -91,12 +91,15 @@ type simpleBody struct {
 	Docs      string  `json:"docs,omitempty"`
 	RequestID string  `json:"request_id,omitempty"`
 	TraceID   string  `json:"trace_id,omitempty"`
+	// RetryAfter is the seconds to wait before retrying (429, 503).
+	RetryAfter int `json:"retry_after,omitempty"`
 }
 
 func simpleOf(e *Error) simpleBody {
 	return simpleBody{
 		Error: e.Type, Status: e.Code, Message: e.Details, Title: e.Message,
 		Fields: e.Fields, More: e.More, Docs: e.Docs, RequestID: e.RequestID, TraceID: e.TraceID,
+		RetryAfter: e.RetryAfter,
 	}
 }
 
@@ -108,9 +111,10 @@ type jsonAPIDoc struct {
 }
 
 type jsonAPIMeta struct {
-	RequestID string `json:"request_id,omitempty"`
-	TraceID   string `json:"trace_id,omitempty"`
-	More      int    `json:"more,omitempty"`
+	RequestID  string `json:"request_id,omitempty"`
+	TraceID    string `json:"trace_id,omitempty"`
+	More       int    `json:"more,omitempty"`
+	RetryAfter int    `json:"retry_after,omitempty"`
 }
 
 type jsonAPIError struct {
@@ -148,8 +152,8 @@ func jsonAPIOf(e *Error) jsonAPIDoc {
 		links = &jsonAPILinks{About: e.Docs}
 	}
 	doc := jsonAPIDoc{}
-	if e.RequestID != "" || e.TraceID != "" || e.More > 0 {
-		doc.Meta = &jsonAPIMeta{RequestID: e.RequestID, TraceID: e.TraceID, More: e.More}
+	if e.RequestID != "" || e.TraceID != "" || e.More > 0 || e.RetryAfter > 0 {
+		doc.Meta = &jsonAPIMeta{RequestID: e.RequestID, TraceID: e.TraceID, More: e.More, RetryAfter: e.RetryAfter}
 	}
 	if len(e.Fields) == 0 {
 		doc.Errors = []jsonAPIError{{Status: status, Code: e.Type, Title: e.Message, Detail: e.Details, Links: links}}
@@ -242,6 +246,8 @@ type graphQLExtensions struct {
 	RequestID string      `json:"request_id,omitempty"`
 	TraceID   string      `json:"trace_id,omitempty"`
 	Docs      string      `json:"docs,omitempty"`
+	// RetryAfter is the seconds to wait before retrying (429, 503).
+	RetryAfter int `json:"retry_after,omitempty"`
 }
 
 type graphQLHTTP struct {
@@ -257,6 +263,7 @@ func graphQLOf(e *Error) graphQLDoc {
 		Extensions: graphQLExtensions{
 			Code: upperCode(e.Type), Type: e.Type, Title: e.Message, HTTP: graphQLHTTP{Status: e.Code},
 			Fields: e.Fields, More: e.More, RequestID: e.RequestID, TraceID: e.TraceID, Docs: e.Docs,
+			RetryAfter: e.RetryAfter,
 		},
 	}}}
 }
@@ -298,6 +305,11 @@ type googleRequestInfo struct {
 	ServingData string `json:"servingData,omitempty"`
 }
 
+type googleRetryInfo struct {
+	Type       string `json:"@type"`
+	RetryDelay string `json:"retryDelay"`
+}
+
 type googleHelp struct {
 	Type  string           `json:"@type"`
 	Links []googleHelpLink `json:"links"`
@@ -334,6 +346,10 @@ func googleOf(e *Error, host string) googleDoc {
 	}
 	if e.RequestID != "" {
 		g.Details = append(g.Details, googleRequestInfo{Type: googleTypePrefix + "RequestInfo", RequestID: e.RequestID, ServingData: e.TraceID})
+	}
+	if e.RetryAfter > 0 {
+		// google.rpc.RetryInfo; its retryDelay is a Duration in JSON form.
+		g.Details = append(g.Details, googleRetryInfo{Type: googleTypePrefix + "RetryInfo", RetryDelay: strconv.Itoa(e.RetryAfter) + "s"})
 	}
 	if e.Docs != "" {
 		g.Details = append(g.Details, googleHelp{Type: googleTypePrefix + "Help", Links: []googleHelpLink{{Description: "Documentation", URL: e.Docs}}})

@@ -370,3 +370,33 @@ func TestAcceptQuality(t *testing.T) {
 		t.Errorf("AcceptQuality allocates %.0f times", n)
 	}
 }
+
+// Every preset says when to retry, where its shape keeps extras.
+func TestPresetsRetryAfter(t *testing.T) {
+	e := NewError(503, "")
+	e.RetryAfter = 30
+	for _, row := range []struct {
+		preset Preset
+		want   string
+	}{
+		{PresetSimple, `"retry_after":30`},
+		{PresetJSONAPI, `"meta":{"retry_after":30}`},
+		{PresetGraphQL, `"retry_after":30}`},
+		{PresetGoogle, `{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"30s"}`},
+	} {
+		var buf bytes.Buffer
+		if err := WritePreset(&buf, row.preset, e, "example.com"); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(buf.String(), row.want) {
+			t.Errorf("%s: %s lacks %s", row.preset, buf.String(), row.want)
+		}
+		e.RetryAfter = 0
+		buf.Reset()
+		WritePreset(&buf, row.preset, e, "example.com")
+		if strings.Contains(buf.String(), "etry") {
+			t.Errorf("%s without a wait: %s", row.preset, buf.String())
+		}
+		e.RetryAfter = 30
+	}
+}
