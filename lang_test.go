@@ -278,3 +278,27 @@ http://localhost:9080 {
 		})
 	}
 }
+
+// Retry-After is read as delay seconds or an HTTP date; anything else,
+// or a date already past, shows no hint.
+func TestParseRetryAfter(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	for _, row := range []struct {
+		value string
+		want  int
+	}{
+		{"120", 120},
+		{" 30 ", 30},
+		{"Sun, 01 Mar 2026 12:05:00 GMT", 300},
+		{"Sun, 01 Mar 2026 11:00:00 GMT", 0}, // past
+		{"0", 0},
+		{"-5", 0},
+		{"soon", 0},
+		{"99999999999999999999", 0},
+		{"", 0},
+	} {
+		if got := parseRetryAfter(row.value, now); got != row.want {
+			t.Errorf("parseRetryAfter(%q) = %d, want %d", row.value, got, row.want)
+		}
+	}
+}
