@@ -112,6 +112,12 @@ func (h *Handler) rewriteLocal(w http.ResponseWriter, r *http.Request, err error
 		if problems.Message != "" {
 			e.Details = problems.Message
 		}
+		if n := len(problems.Fields) + problems.More; n > 0 && e.Type == "validation_failed" && tr.Lang() != errorpages.SourceLanguage {
+			// The validator's summary is a built-in text: in the page's
+			// language it is the catalogue's. Its field messages stay as
+			// written.
+			e.Details = tr.T(errorpages.KeyValidationSummary, "n", strconv.Itoa(n))
+		}
 		e.Fields, e.More, e.Docs = problems.Fields, problems.More, problems.Docs
 	case internal != "" && strings.Contains(he.Trace, "StaticError.ServeHTTP") && h.exposure.Allows(code):
 		// Only a message written by the site author for clients (Caddy's

@@ -42,6 +42,9 @@ http://localhost:9080 {
 	route /gone {
 		error 410
 	}
+	route /invalid {
+		test_problems
+	}
 	error 404
 }
 http://one.localhost:9080 {
@@ -87,6 +90,10 @@ http://one.localhost:9080 {
 			[]string{de.T(errorpages.KeyRetryIn, "countdown", "2:00"), `<meta http-equiv="refresh" content="120">`}, nil},
 		{"local 503 gets retry_after", "http://localhost:9080/down", "application/json", "", "en", false,
 			[]string{`"retry_after":45`}, nil},
+		{"validation summary localized, field messages as written", "http://localhost:9080/invalid", "text/html", "de", "de", true,
+			[]string{de.T(errorpages.KeyValidationSummary, "n", "6"), "must be at least 1"}, []string{"The request has 6 problems."}},
+		{"validation summary in English as the validator wrote it", "http://localhost:9080/invalid", "text/html", "en", "en", true,
+			[]string{"The request has 6 problems."}, nil},
 		{"no hint on a 410", "http://localhost:9080/gone", "application/json", "", "en", false,
 			nil, []string{"retry_after"}},
 	} {
