@@ -82,6 +82,7 @@ func exportCommand() *cobra.Command {
 	}
 	configFlags(c)
 	c.Flags().StringP("out", "o", "", "Directory to write into (created if missing)")
+	c.Flags().String("lang", "", "Language of the pages, as an Accept-Language value (default: each site's default_language)")
 	return c
 }
 
@@ -122,6 +123,7 @@ func cmdExport(fl caddycmd.Flags) (int, error) {
 		return caddy.ExitCodeFailedStartup, err
 	}
 	defer g.close()
+	g.lang = fl.String("lang")
 	files, err := g.export(out)
 	if err != nil {
 		return caddy.ExitCodeFailedStartup, err
@@ -135,6 +137,9 @@ func cmdExport(fl caddycmd.Flags) (int, error) {
 type gallery struct {
 	sites  []*gallerySite
 	cancel context.CancelFunc
+	// lang is the Accept-Language export renders with; "" for each
+	// site's default language.
+	lang string
 }
 
 // gallerySite is one error_pages handler and the hosts it serves.
@@ -373,13 +378,17 @@ const previewRequestID = "preview-7f9c2b1e4d"
 
 // render produces p through the real handler: a local error of p's status
 // (or the maintenance answer) for a client that wants p's format.
-func (s *gallerySite) render(p galleryPage, preview bool) (http.Header, []byte, error) {
+// lang is sent as Accept-Language ("" for the site's default language).
+func (s *gallerySite) render(p galleryPage, preview bool, lang string) (http.Header, []byte, error) {
 	host := "localhost"
 	if len(s.Hosts) > 0 && !strings.ContainsAny(s.Hosts[0], "*{") {
 		host = s.Hosts[0]
 	}
 	r := httptest.NewRequest(http.MethodGet, "http://"+host+"/", nil)
 	r.Header.Set("Accept", p.Format.ContentType())
+	if lang != "" {
+		r.Header.Set("Accept-Language", lang)
+	}
 	if preview {
 		r.Header.Set(s.h.ridName, previewRequestID)
 	}
@@ -422,7 +431,7 @@ func (g *gallery) export(out string) ([]string, error) {
 			return files, fmt.Errorf("export: %w", err)
 		}
 		for _, p := range s.pages() {
-			_, body, err := s.render(p, false)
+			_, body, err := s.render(p, false, g.lang)
 			if err != nil {
 				return files, fmt.Errorf("export: %w", err)
 			}
@@ -476,7 +485,12 @@ func (ph *previewHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if !ok {
 			break
 		}
-		hdr, body, err := s.render(p, true)
+		// The pages in the viewer's language, or ?lang=de.
+		lang := r.URL.Query().Get("lang")
+		if lang == "" {
+			lang = r.Header.Get("Accept-Language")
+		}
+		hdr, body, err := s.render(p, true, lang)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return

@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/errorpages/caddy-errorpages/errorpages"
 )
 
 // commandConfig writes a Caddyfile with three sites: a branded shop with a
@@ -342,4 +344,47 @@ func TestCommandPreview(t *testing.T) {
 			t.Errorf("a broken config: %d %s", res.StatusCode, body)
 		}
 	})
+}
+
+// export --lang writes the pages in that language; preview shows them in
+// the viewer's language, or ?lang=.
+func TestCommandLanguages(t *testing.T) {
+	config := commandConfig(t)
+	g, err := loadGallery(config, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.close()
+	out := t.TempDir()
+	g.lang = "de"
+	if _, err := g.export(out); err != nil {
+		t.Fatal(err)
+	}
+	de := errorpages.Builtin().Translator("de")
+	page, _ := os.ReadFile(filepath.Join(out, "shop.localhost", "503.html"))
+	if s := string(page); !strings.Contains(s, `<html lang="de" dir="ltr">`) || !strings.Contains(s, de.Title(503)) {
+		t.Errorf("export --lang de: 503.html is not German:\n%s", s)
+	}
+
+	srv := httptest.NewServer(&previewHandler{load: func() (*gallery, error) { return loadGallery(config, "") }})
+	defer srv.Close()
+	for _, row := range []struct{ path, acceptLanguage, want string }{
+		{"/shop.localhost/503.html?lang=ar", "", `<html lang="ar" dir="rtl">`},
+		{"/shop.localhost/503.html", "fr-FR,fr;q=0.9", `<html lang="fr" dir="ltr">`},
+		{"/shop.localhost/503.html", "", `<html lang="en" dir="ltr">`},
+	} {
+		req, _ := http.NewRequest("GET", srv.URL+row.path, nil)
+		if row.acceptLanguage != "" {
+			req.Header.Set("Accept-Language", row.acceptLanguage)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if !strings.Contains(string(b), row.want) {
+			t.Errorf("preview %s (Accept-Language %q) lacks %s", row.path, row.acceptLanguage, row.want)
+		}
+	}
 }
