@@ -38,9 +38,12 @@ func NewMaintenanceError(tr Translator, message string, until time.Time, refresh
 // as an offset from UTC so that no reader has to guess it:
 // "March 1, 2026, 14:00 UTC+01:00".
 //
-// Only English is written today. Other languages get the same numeric
-// form (ISO 8601 date, 24-hour clock), which every reader can read, until
-// the catalogue gains date patterns.
+// English gets a written-out date; every other language the numeric ISO
+// 8601 form with a 24-hour clock ("2026-03-01 14:00 UTC+01:00"), which
+// reads the same in every language and script and cannot be misread as
+// day/month or month/day. x/text has no CLDR date formats, and
+// hand-written per-language patterns would be wrong for some locales
+// (de-CH, en-GB); the ISO form never is.
 func FormatTime(lang string, t time.Time) string {
 	zone := "UTC"
 	if _, off := t.Zone(); off != 0 {
