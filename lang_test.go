@@ -47,6 +47,12 @@ http://localhost:9080 {
 	}
 	error 404
 }
+http://api.localhost:9080 {
+	error_pages {
+		localize json xml
+	}
+	error 404
+}
 http://one.localhost:9080 {
 	error_pages {
 		languages de
@@ -82,6 +88,12 @@ http://one.localhost:9080 {
 			[]string{`"message":"Nothing here"`}, []string{"Hier ist nichts", `"lang"`}},
 		{"localized problem+json carries its language", "http://localhost:9080/x", "application/problem+json", "de", "de", true,
 			[]string{`"title":"Hier ist nichts"`, `"lang":"de"`}, nil},
+		{"json localized when localize lists it", "http://api.localhost:9080/x", "application/json", "de", "de", true,
+			[]string{`"message":"` + de.Title(404) + `"`, `"details":"` + de.Description(404) + `"`, `"type":"not_found"`}, nil},
+		{"xml localized when localize lists it", "http://api.localhost:9080/x", "application/xml", "de", "de", true,
+			[]string{"<message>" + de.Title(404) + "</message>"}, nil},
+		{"html not localized when localize leaves it out", "http://api.localhost:9080/x", "text/html", "de", "en", false,
+			[]string{`<html lang="en" dir="ltr">`, "Not Found"}, nil},
 		{"one language offered: no negotiation, no Vary", "http://one.localhost:9080/x", "text/html", "fr", "de", false,
 			[]string{`<html lang="de" dir="ltr">`, de.Title(404)}, nil},
 		{"upstream 429 keeps Retry-After and says when", "http://localhost:9080/busy", "application/json", "", "en", false,
