@@ -870,3 +870,49 @@ func TestRenderRetryAfter(t *testing.T) {
 		})
 	}
 }
+
+// A site's translation is text, never markup or template code: braces,
+// tags and quotes in it come out literally, in text and in attributes.
+func TestLocalizedTextsAreEscaped(t *testing.T) {
+	c := Builtin()
+	hostile := map[string]string{
+		KeyHome:        `{{.Placeholder "env.SECRET"}} <script>alert(1)</script>`,
+		KeyNextSteps:   `" onmouseover="alert(2)`,
+		KeyHomeAlt:     `⟦page.home⟧`,
+		KeyErrorCode:   `{{ {code} }}`,
+		KeyRequestID:   `}}{{`,
+		KeyTryAgain:    `&amp; again`,
+		KeyPleaseCheck: `{n`,
+	}
+	if err := c.Merge("de", hostile); err != nil {
+		t.Fatal(err)
+	}
+	r, _ := NewRenderer(RendererConfig{Brand: &Brand{Logo: "/logo.svg"}})
+	var buf bytes.Buffer
+	e := NewError(500, "")
+	e.RequestID = "r1"
+	e.Fields = []Field{{Field: "a", Message: "b"}}
+	d := &PageData{Error: e, Method: "GET"}
+	d.SetTranslator(c.Translator("de"))
+	d.SetPlaceholderFunc(func(string) string { return "LEAKED" })
+	if err := r.Render(&buf, HTML, d); err != nil {
+		t.Fatal(err)
+	}
+	s := buf.String()
+	for _, want := range []string{
+		`&#123;&#123;.Placeholder &#34;env.SECRET&#34;&#125;&#125; &lt;script&gt;alert(1)&lt;/script&gt;`,
+		`aria-label="&#34; onmouseover=&#34;alert(2)"`,
+		`alt="⟦page.home⟧"`,
+		`&#123;&#123; 500 &#125;&#125;`,
+		`&#125;&#125;&#123;&#123;`,
+		`&amp;amp; again`,
+		`&#123;n</h2>`,
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("page lacks %s:\n%s", want, s)
+		}
+	}
+	if strings.Contains(s, "LEAKED") || strings.Contains(s, "<script>") {
+		t.Errorf("translation ran as code or markup:\n%s", s)
+	}
+}
