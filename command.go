@@ -326,6 +326,21 @@ var extensions = map[errorpages.Format]string{
 
 var allFormats = []errorpages.Format{errorpages.HTML, errorpages.JSON, errorpages.Problem, errorpages.Text, errorpages.XML}
 
+// languages are the languages the site's pages come in: the default
+// first, then the other offered ones, as the catalogue names them.
+func (s *gallerySite) languages() []string {
+	def := s.h.defaultTr.Lang()
+	out := []string{def}
+	if s.h.langs != nil {
+		for _, l := range s.h.langs.Offered() {
+			if tag := s.h.catalog.Translator(l).Lang(); tag != def {
+				out = append(out, tag)
+			}
+		}
+	}
+	return out
+}
+
 // formats are the formats the site offers.
 func (s *gallerySite) formats() []errorpages.Format {
 	var out []errorpages.Format
@@ -439,6 +454,36 @@ func (g *gallery) export(out string) ([]string, error) {
 				return files, err
 			}
 		}
+		if g.lang != "" {
+			continue // one language asked for: it is the top level
+		}
+		// Every other offered language in <site>/<lang>/, in the formats
+		// that follow the language (the others are the same in each).
+		localized := false
+		for _, f := range s.formats() {
+			localized = localized || s.h.localized[f]
+		}
+		if !localized {
+			continue
+		}
+		for _, l := range s.languages()[1:] {
+			ldir := filepath.Join(dir, l)
+			if err := os.MkdirAll(ldir, 0o755); err != nil {
+				return files, fmt.Errorf("export: %w", err)
+			}
+			for _, p := range s.pages() {
+				if !s.h.localized[p.Format] {
+					continue
+				}
+				_, body, err := s.render(p, false, l)
+				if err != nil {
+					return files, fmt.Errorf("export: %w", err)
+				}
+				if err := write(filepath.Join(ldir, p.File), body); err != nil {
+					return files, err
+				}
+			}
+		}
 	}
 	var idx bytes.Buffer
 	if err := g.index(&idx, false); err != nil {
@@ -547,6 +592,11 @@ type indexSite struct {
 	Hosts   string
 	Formats []indexFormat
 	Rows    []indexRow
+	// Languages are the site's languages, the default first, when one
+	// of its formats follows the language; LangExt is that format's file
+	// ending.
+	Languages []string
+	LangExt   string
 }
 
 type indexFormat struct{ Name, Ext string }
@@ -560,6 +610,12 @@ func (g *gallery) index(buf *bytes.Buffer, preview bool) error {
 	d := indexData{Preview: preview}
 	for _, s := range g.sites {
 		is := indexSite{Name: s.Name, Hosts: hostList(s.Hosts)}
+		for _, f := range s.formats() {
+			if s.h.localized[f] {
+				is.Languages, is.LangExt = s.languages(), extensions[f]
+				break
+			}
+		}
 		for _, f := range s.formats() {
 			is.Formats = append(is.Formats, indexFormat{Name: f.String(), Ext: extensions[f]})
 		}
@@ -611,6 +667,7 @@ a{color:#2457c5}
 {{range .Sites}}{{$s := .}}
 <h2>{{.Name}}</h2>
 <p class="hosts">{{.Hosts}}</p>
+{{if gt (len .Languages) 1}}<p class="langs">Languages: {{range $i, $l := .Languages}}{{if $.Preview}}<a href="{{$s.Name}}/{{(index $s.Rows 0).Base}}{{$s.LangExt}}?lang={{$l}}" target="view" hreflang="{{$l}}">{{$l}}</a>{{else if eq $i 0}}<a href="{{$s.Name}}/{{(index $s.Rows 0).Base}}{{$s.LangExt}}" hreflang="{{$l}}">{{$l}}</a>{{else}}<a href="{{$s.Name}}/{{$l}}/{{(index $s.Rows 0).Base}}{{$s.LangExt}}" hreflang="{{$l}}">{{$l}}</a>{{end}} {{end}}</p>{{end}}
 <table>
 <tr><th>Status</th>{{range .Formats}}<th>{{.Name}}{{if and $.Preview (eq .Name "html")}} (light){{end}}</th>{{if and $.Preview (eq .Name "html")}}<th>dark</th>{{end}}{{end}}</tr>
 {{range $r := .Rows}}<tr><td>{{$r.Label}}</td>{{range $s.Formats}}<td><a href="{{$s.Name}}/{{$r.Base}}{{.Ext}}{{if and $.Preview (eq .Name "html")}}?scheme=light{{end}}" target="view">{{.Name}}</a></td>{{if and $.Preview (eq .Name "html")}}<td><a href="{{$s.Name}}/{{$r.Base}}{{.Ext}}?scheme=dark" target="view">dark</a></td>{{end}}{{end}}</tr>

@@ -284,7 +284,9 @@ func TestCommandPreview(t *testing.T) {
 	links := hrefAttr.FindAllStringSubmatch(idx, -1)
 	// shop and default: 5 formats + dark; api: 2 formats; each status
 	// and the maintenance page.
-	wantLinks := 2*(len(statusesWithNames(400, 599))+1)*6 + (len(statusesWithNames(400, 499))+1)*2
+	// Both sites with a page also link each of their languages.
+	wantLinks := 2*(len(statusesWithNames(400, 599))+1)*6 + (len(statusesWithNames(400, 499))+1)*2 +
+		2*len(errorpages.Builtin().Languages())
 	if len(links) != wantLinks {
 		t.Errorf("index has %d links, want %d", len(links), wantLinks)
 	}
@@ -366,9 +368,36 @@ func TestCommandLanguages(t *testing.T) {
 		t.Errorf("export --lang de: 503.html is not German:\n%s", s)
 	}
 
+	// Without --lang: the default language at the top, every other offered
+	// language in <site>/<lang>/, in the formats that follow the language.
+	all := t.TempDir()
+	g.lang = ""
+	if _, err := g.export(all); err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range []struct{ file, want string }{
+		{"shop.localhost/503.html", `<html lang="en" dir="ltr">`},
+		{"shop.localhost/de/503.html", `<html lang="de" dir="ltr">`},
+		{"shop.localhost/ar/404.html", `<html lang="ar" dir="rtl">`},
+		{"shop.localhost/zh-Hant/maintenance.html", `<html lang="zh-Hant"`},
+		{"shop.localhost/de/503.txt", de.Title(503)},
+		{"index.html", `href="shop.localhost/ar/400.html" hreflang="ar"`},
+	} {
+		b, err := os.ReadFile(filepath.Join(all, row.file))
+		if err != nil || !strings.Contains(string(b), row.want) {
+			t.Errorf("export: %s lacks %s (%v)", row.file, row.want, err)
+		}
+	}
+	for _, absent := range []string{"shop.localhost/de/404.json", "shop.localhost/de/404.problem.json", "api.localhost/de"} {
+		if _, err := os.Stat(filepath.Join(all, absent)); err == nil {
+			t.Errorf("export wrote %s: only formats that follow the language are written per language", absent)
+		}
+	}
+
 	srv := httptest.NewServer(&previewHandler{load: func() (*gallery, error) { return loadGallery(config, "") }})
 	defer srv.Close()
 	for _, row := range []struct{ path, acceptLanguage, want string }{
+		{"/", "", `href="shop.localhost/400.html?lang=he" target="view" hreflang="he"`},
 		{"/shop.localhost/503.html?lang=ar", "", `<html lang="ar" dir="rtl">`},
 		{"/shop.localhost/503.html", "fr-FR,fr;q=0.9", `<html lang="fr" dir="ltr">`},
 		{"/shop.localhost/503.html", "", `<html lang="en" dir="ltr">`},
