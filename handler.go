@@ -281,7 +281,9 @@ func (h *Handler) prepare(r *http.Request, e *errorpages.Error) string {
 	e.RequestID = h.requestID(r)
 	e.TraceID = traceID(r)
 	e.Instance = errorpages.LocalRef(originalURL(r).EscapedPath(), "")
-	if h.Docs != "" {
+	// The operation's own documentation (a validator's externalDocs) is
+	// more specific than the site's docs for the status, so it stays.
+	if h.Docs != "" && e.Docs == "" {
 		e.Docs = h.docs(r, e.Code)
 	}
 	return e.RequestID

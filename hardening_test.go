@@ -379,12 +379,19 @@ func TestProblemsRendered(t *testing.T) {
 			}
 		})
 	}
-	t.Run("error_pages' own docs win over the validator's", func(t *testing.T) {
+	t.Run("the operation's docs win over error_pages' docs for the status", func(t *testing.T) {
 		h := provisioned(t, &Handler{Docs: "https://docs.example.com/errors/{code}"})
 		_, body := serve(t, h, problems("https://api.example.com/docs"), "application/problem+json")
-		if !strings.HasPrefix(body, `{"type":"https://docs.example.com/errors/400","title":"Bad Request","status":400,"detail":"The request has 3 problems."`) ||
+		if !strings.HasPrefix(body, `{"type":"https://api.example.com/docs","title":"Bad Request","status":400,"detail":"The request has 3 problems."`) ||
 			!strings.Contains(body, `{"detail":"must be an email address","pointer":"/body/email","field":"email","code":"format","hint":"like name@example.com"}`) ||
 			!strings.HasSuffix(body, `"more":1}`) {
+			t.Errorf("problem: %s", body)
+		}
+	})
+	t.Run("error_pages' docs when the validator gave none", func(t *testing.T) {
+		h := provisioned(t, &Handler{Docs: "https://docs.example.com/errors/{code}"})
+		_, body := serve(t, h, problems(""), "application/problem+json")
+		if !strings.HasPrefix(body, `{"type":"https://docs.example.com/errors/400",`) {
 			t.Errorf("problem: %s", body)
 		}
 	})
