@@ -130,7 +130,8 @@ var presetCases = []struct {
 		fields: []errorpages.Field{{Field: "email", Message: "Invalid email format"}, {Field: "age", Message: "must be at least 18"}}, grpc: "INVALID_ARGUMENT"}},
 	{"upstream-502", "/up/bad-gateway", wantError{code: 502, typ: "bad_gateway", message: "Bad Gateway", details: errorpages.Description(502), grpc: "INTERNAL"}},
 	{"validation", "/validate", wantError{code: 400, typ: "validation_failed", message: "Bad Request", details: validationProblems.Message,
-		fields: validationProblems.Fields, more: validationProblems.More, grpc: "INVALID_ARGUMENT"}},
+		fields: validationProblems.Fields, more: validationProblems.More, grpc: "INVALID_ARGUMENT",
+		docs: "https://api.example.com/docs#createOrder"}},
 }
 
 func presetSites(up *httptest.Server, root string) string {
@@ -189,7 +190,12 @@ func TestPresetGoldens(t *testing.T) {
 					t.Errorf("body differs from %s\n got %s\nwant %s", golden, r.body, want)
 				}
 				w := c.want
-				w.requestID, w.docs = rid, fmt.Sprintf("https://docs.example.com/errors/%d", w.code)
+				w.requestID = rid
+				if w.docs == "" {
+					// the site's docs for the status; a validator's
+					// operation docs (set in the case) win over them
+					w.docs = fmt.Sprintf("https://docs.example.com/errors/%d", w.code)
+				}
 				m := decodeJSON(t, r.body)
 				presetCheckers[p](t, m, w)
 			})
