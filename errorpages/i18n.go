@@ -26,6 +26,7 @@ import (
 const (
 	KeyErrorCode        = "page.error_code"        // "Error {code}": screen-reader heading prefix, footer
 	KeyRequestID        = "page.request_id"        // "Request ID"
+	KeyTraceID          = "page.trace_id"          // "Trace ID"
 	KeyHome             = "page.home"              // "Go to the home page"
 	KeyHomeAlt          = "page.home_alt"          // "Home": logo alt text without a brand name
 	KeyTryAgain         = "page.try_again"         // "Try again"
@@ -40,6 +41,7 @@ const (
 	KeyMaintenanceUntil = "page.maintenance_until" // "We expect to be back by {time}."
 
 	KeyTextRequestID  = "text.request_id"  // text format label "Request ID"
+	KeyTextTraceID    = "text.trace_id"    // text format label "Trace ID"
 	KeyTextDocs       = "text.docs"        // text format label "Documentation"
 	KeyTextRetryAfter = "text.retry_after" // text format label "Retry after"
 
@@ -168,7 +170,7 @@ type Translator struct {
 // PageTexts are the built-in page's fixed texts in one language, looked up
 // once per Translator so that a page costs no lookups for them.
 type PageTexts struct {
-	RequestID, Home, HomeAlt, TryAgain, PleaseCheck, ContactSupport, Documentation, SystemStatus, NextSteps string
+	RequestID, TraceID, Home, HomeAlt, TryAgain, PleaseCheck, ContactSupport, Documentation, SystemStatus, NextSteps string
 }
 
 // Translator returns the catalogue bound to lang (resolved as in Lookup).
@@ -182,7 +184,7 @@ func (c *Catalog) Translator(lang string) Translator {
 
 func (tr Translator) pageTexts() *PageTexts {
 	return &PageTexts{
-		RequestID: tr.T(KeyRequestID), Home: tr.T(KeyHome), HomeAlt: tr.T(KeyHomeAlt),
+		RequestID: tr.T(KeyRequestID), TraceID: tr.T(KeyTraceID), Home: tr.T(KeyHome), HomeAlt: tr.T(KeyHomeAlt),
 		TryAgain: tr.T(KeyTryAgain), PleaseCheck: tr.T(KeyPleaseCheck), ContactSupport: tr.T(KeyContactSupport),
 		Documentation: tr.T(KeyDocumentation), SystemStatus: tr.T(KeySystemStatus), NextSteps: tr.T(KeyNextSteps),
 	}

@@ -464,7 +464,8 @@ func writeText(buf *bytes.Buffer, e *Error, tr Translator) {
 		buf.WriteByte('\n')
 	}
 	if e.TraceID != "" {
-		buf.WriteString("Trace ID: ")
+		buf.WriteString(tr.T(KeyTextTraceID))
+		buf.WriteString(": ")
 		buf.WriteString(oneLine(e.TraceID))
 		buf.WriteByte('\n')
 	}

@@ -738,6 +738,7 @@ func TestRenderLocalized(t *testing.T) {
 	fields := func() *Error {
 		e := NewError(422, "")
 		e.Fields, e.More, e.RequestID, e.Docs = []Field{{Field: "email", Message: "must be an email"}}, 2, "rid-1", "https://docs.example.com/422"
+		e.TraceID = "4bf92f3577b34da6a3ce929d0e0e4736"
 		return e
 	}
 	for _, row := range []struct {
@@ -746,8 +747,8 @@ func TestRenderLocalized(t *testing.T) {
 		want, not []string
 	}{
 		{"german page: lang, ltr, every chrome string in German", page("de", fields()),
-			[]string{`<html lang="de" dir="ltr">`, "Zur Startseite", "Anfrage-ID", "Bitte prüfen Sie Ihre Angaben", c.Lookup("de", KeyContactSupport), c.Lookup("de", KeyDocumentation), Fill(c.Lookup("de", KeyMoreProblems), "n", "2"), Fill(c.Lookup("de", KeyErrorCode), "code", "422"), `aria-label="` + c.Lookup("de", KeyNextSteps) + `"`},
-			[]string{"Go to the home page", "Request ID", "Please check", ">Documentation<", "Contact support"}},
+			[]string{`<html lang="de" dir="ltr">`, "Zur Startseite", "Anfrage-ID", "Trace-ID<br>", "Bitte prüfen Sie Ihre Angaben", c.Lookup("de", KeyContactSupport), c.Lookup("de", KeyDocumentation), Fill(c.Lookup("de", KeyMoreProblems), "n", "2"), Fill(c.Lookup("de", KeyErrorCode), "code", "422"), `aria-label="` + c.Lookup("de", KeyNextSteps) + `"`},
+			[]string{"Go to the home page", "Request ID", "Trace ID", "Please check", ">Documentation<", "Contact support"}},
 		{"arabic page is right to left", page("ar", NewError(404, c.Lookup("ar", "status.404.title"))),
 			[]string{`<html lang="ar" dir="rtl">`, "الصفحة غير موجودة", "الانتقال إلى الصفحة الرئيسية"}, nil},
 		{"upstream text is not translated", page("de", &Error{Code: 400, Type: "bad_request", Message: c.Lookup("de", "status.400.title"), Details: "email is not valid"}),
@@ -755,8 +756,8 @@ func TestRenderLocalized(t *testing.T) {
 		{"english page is as before", page("en", fields()),
 			[]string{`<html lang="en" dir="ltr">`, "Go to the home page", "Request ID", "Please check", "…and 2 more"}, nil},
 		{"german text format labels", text("de", fields()),
-			[]string{"Anfrage-ID: rid-1\n", "Dokumentation: https://docs.example.com/422\n", Fill(c.Lookup("de", KeyMoreProblems), "n", "2") + "\n"},
-			[]string{"Request ID", "Docs:", "more"}},
+			[]string{"Anfrage-ID: rid-1\n", "Trace-ID: 4bf92f3577b34da6a3ce929d0e0e4736\n", "Dokumentation: https://docs.example.com/422\n", Fill(c.Lookup("de", KeyMoreProblems), "n", "2") + "\n"},
+			[]string{"Request ID", "Trace ID", "Docs:", "more"}},
 		{"english text format labels are unchanged", text("en", fields()),
 			[]string{"Request ID: rid-1\n", "Docs: https://docs.example.com/422\n", "…and 2 more\n"}, nil},
 	} {
