@@ -109,13 +109,10 @@ func (n *Negotiator) Negotiate(accept string) Format {
 	}
 	any := false
 	for len(accept) > 0 {
-		var part string
-		if i := strings.IndexByte(accept, ','); i >= 0 {
-			part, accept = accept[:i], accept[i+1:]
-		} else {
-			part, accept = accept, ""
-		}
-		typ, sub, q, ok := parseRange(part)
+		var typ, sub string
+		var q int
+		var ok bool
+		typ, sub, q, ok, accept = nextRange(accept)
 		if !ok {
 			continue
 		}
@@ -206,6 +203,79 @@ func specFor(f Format, typ, sub string) int {
 		return specSuffix
 	}
 	return specNone
+}
+
+// nextRange parses the first range of an Accept header and returns it
+// with the rest of the header; ok is false for a malformed range.
+func nextRange(accept string) (typ, sub string, q int, ok bool, rest string) {
+	part := accept
+	if i := strings.IndexByte(accept, ','); i >= 0 {
+		part, rest = accept[:i], accept[i+1:]
+	}
+	typ, sub, q, ok = parseRange(part)
+	return typ, sub, q, ok, rest
+}
+
+// AcceptRange says how specifically an Accept range named a media type.
+type AcceptRange int8
+
+// The ranges, least specific first.
+const (
+	// RangeNone: no range of the header names the type.
+	RangeNone AcceptRange = iota - 1
+	// RangeAny: only */* names it.
+	RangeAny
+	// RangeType: type/* names it (application/*).
+	RangeType
+	// RangeSuffix: the range is the type's structured-syntax suffix
+	// type (application/json for application/problem+json, RFC 6838
+	// §4.2.8): a client that reads JSON reads every +json type.
+	RangeSuffix
+	// RangeExact: the range is the media type itself.
+	RangeExact
+)
+
+// AcceptQuality returns the quality (in thousandths, 0..1000) that an
+// Accept header gives mediaType ("application/problem+json", lower case,
+// no parameters), and how specifically: the most specific range that
+// names the type decides its quality (RFC 9110 §12.5.1), the higher q
+// among equally specific ones. Malformed ranges are skipped, as in
+// Negotiate. It does not allocate.
+func AcceptQuality(accept, mediaType string) (q int, by AcceptRange) {
+	typ, sub, ok := strings.Cut(mediaType, "/")
+	if !ok {
+		return 0, RangeNone
+	}
+	suffix := ""
+	if i := strings.LastIndexByte(sub, '+'); i > 0 && i < len(sub)-1 {
+		suffix = sub[i+1:]
+	}
+	by = RangeNone
+	for len(accept) > 0 {
+		var rt, rs string
+		var rq int
+		var ok bool
+		rt, rs, rq, ok, accept = nextRange(accept)
+		if !ok {
+			continue
+		}
+		s := RangeNone
+		switch {
+		case rt == "*" && rs == "*":
+			s = RangeAny
+		case !strings.EqualFold(rt, typ):
+		case rs == "*":
+			s = RangeType
+		case strings.EqualFold(rs, sub):
+			s = RangeExact
+		case suffix != "" && strings.EqualFold(rs, suffix):
+			s = RangeSuffix
+		}
+		if s > by || s == by && s != RangeNone && rq > q {
+			q, by = rq, s
+		}
+	}
+	return q, by
 }
 
 // parseRange parses one media range with optional parameters. ok is false
