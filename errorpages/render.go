@@ -77,6 +77,20 @@ func (r *Renderer) localizedPage(tr Translator) (*template.Template, error) {
 	return t, nil
 }
 
+// builtinPage returns the embedded page in tr's language for the
+// Renderer's brand, prepared once per Translator.
+func (r *Renderer) builtinPage(tr Translator) *builtinPage {
+	key := tr.Page()
+	if p, ok := r.builtin.Load(key); ok {
+		return p.(*builtinPage)
+	}
+	p := newBuiltinPage(r.brand, tr)
+	if r.nBuiltin.Add(1) <= maxLocalizedPages {
+		r.builtin.Store(key, p)
+	}
+	return p
+}
+
 // Renderer renders an Error in every format. Build it once with
 // NewRenderer; it is safe for concurrent use.
 type Renderer struct {
@@ -95,6 +109,10 @@ type Renderer struct {
 	// the Translator → *template.Template.
 	localized  sync.Map
 	nLocalized atomic.Int32
+	// builtin caches the embedded page's prepared parts per language
+	// (builtinPage): *PageTexts → *builtinPage.
+	builtin  sync.Map
+	nBuiltin atomic.Int32
 }
 
 // RendererConfig configures a Renderer.
@@ -264,6 +282,10 @@ func (r *Renderer) Render(buf *bytes.Buffer, f Format, d *PageData) error {
 		t = r.pages[e.Code-400]
 	}
 	if t == defaultTemplate {
+		if d.Brand == r.brand {
+			r.builtinPage(d.translator()).write(buf, d)
+			return nil
+		}
 		lt, err := r.localizedPage(d.translator())
 		if err != nil {
 			writeMinimalHTML(buf, d)

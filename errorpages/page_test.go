@@ -1,0 +1,206 @@
+package errorpages
+
+import (
+	"bytes"
+	"html/template"
+	"strings"
+	"testing"
+	"time"
+)
+
+// referencePage renders d with the embedded page's template in d's
+// language: what the page was before builtinPage, and what it must stay.
+func referencePage(t testing.TB, r *Renderer, d *PageData) string {
+	t.Helper()
+	d.fill()
+	if d.Brand == nil {
+		d.Brand = r.brand
+	}
+	lt, err := r.localizedPage(d.translator())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := lt.Execute(&buf, d); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}
+
+// fastPage renders d through Render, which takes the prepared page.
+func fastPage(t testing.TB, r *Renderer, f Format, d *PageData) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := r.Render(&buf, f, d); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}
+
+// pageBrands: no brand, each member alone and all together, with the
+// characters each context escapes.
+var pageBrands = []*Brand{
+	nil,
+	{Name: "Example Shop"},
+	{Logo: "/logo.svg"},
+	{Name: `Tom & "Jerry's" <Shop> +1`, Logo: "https://cdn.example.com/a b/logo.png?x=1&y='2'", Home: "https://example.com/?a=1&b=2+3", Support: "mailto:help@example.com?subject=Hi there", StatusPage: "https://status.example.com/#top", Color: "#ffcc00"},
+	{Name: "Ünïcødé 店", Home: "/home%2Fx%41~", Support: "https://example.com/support/ø", StatusPage: "/status"},
+	{Home: "https://example.com/", StatusPage: "https://status.example.com/"},
+}
+
+// TestBuiltinPageMatchesTemplate: the prepared page writes the bytes the
+// embedded template writes, for every language, brand shape, status
+// class and member, with values that need every kind of escaping.
+func TestBuiltinPageMatchesTemplate(t *testing.T) {
+	cat := Builtin()
+	errs := []func() *Error{
+		func() *Error { return NewError(404, "") },
+		func() *Error {
+			e := NewError(400, "")
+			e.Type = "validation_failed"
+			e.Details = `The request has 3 problems: "<b>" & 'x' + y`
+			e.Fields = []Field{
+				{Field: "items[0].qty", Message: "must be at least 1", Hint: "use 1 or more"},
+				{Pointer: "/body/<script>", Message: "is not allowed here"},
+				{Field: "email", Message: "must be a valid email address & <more>"},
+			}
+			e.More = 7
+			e.RequestID = `rid-"1"&<2>`
+			e.TraceID = "4bf92f3577b34da6a3ce929d0e0e4736"
+			e.Docs = "https://docs.example.com/errors?code=400&lang=en+x#'frag'"
+			return e
+		},
+		func() *Error {
+			e := NewError(503, "")
+			e.RetryAfter = 90
+			e.RequestID = "abc"
+			e.Docs = "javascript:alert(1)"
+			return e
+		},
+		func() *Error {
+			e := NewError(502, "")
+			e.RetryAfter = 7200
+			e.Message = "Bad\x00Gateway \xff\xfe invalid"
+			e.Details = "line1\nline2\tend"
+			return e
+		},
+		func() *Error {
+			e := NewError(500, "")
+			e.Refresh = 30
+			e.Docs = "/docs/500 page%20x%2"
+			return e
+		},
+	}
+	now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	for _, b := range pageBrands {
+		r, err := NewRenderer(RendererConfig{Brand: b})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, lang := range cat.Languages() {
+			tr := cat.Translator(lang)
+			for i, mk := range errs {
+				for _, method := range []string{"GET", "POST"} {
+					data := func() *PageData {
+						d := &PageData{Error: mk(), Method: method, Path: "/a b", URL: "/a%20b?q=1&r='2'", Time: now}
+						d.SetTranslator(tr)
+						return d
+					}
+					want := referencePage(t, r, data())
+					got := fastPage(t, r, HTML, data())
+					if got != want {
+						t.Fatalf("brand %+v, %s, error %d, %s: the prepared page differs from the template\n%s", b, lang, i, method, pageDiff(got, want))
+					}
+				}
+			}
+		}
+	}
+}
+
+// pageDiff shows where two pages part.
+func pageDiff(got, want string) string {
+	i := 0
+	for i < len(got) && i < len(want) && got[i] == want[i] {
+		i++
+	}
+	from := max(0, i-80)
+	return "got:  …" + got[from:min(len(got), i+80)] + "\nwant: …" + want[from:min(len(want), i+80)]
+}
+
+// FuzzBuiltinPage compares the prepared page with the template for
+// arbitrary texts in every member a request can set.
+func FuzzBuiltinPage(f *testing.F) {
+	f.Add(404, "Not Found", "details", "email", "/body/email", "is invalid", "hint", "rid", "tid", "https://docs.example.com/x?a=1&b=2", "/p?q=1", "not_found", 0, "GET", "en")
+	f.Add(503, "<b>\x00", "'\"&+", "", "/x", "\xff", "", "", "", "JAVASCRIPT:x", "//evil/", "", 3, "POST", "ar")
+	f.Add(500, "", "", "a", "", "", "h", "r", "", "/%zz%41", "", "t", 0, "GET", "de")
+	cat := Builtin()
+	langs := cat.Languages()
+	r, err := NewRenderer(RendererConfig{Brand: pageBrands[3]})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, code int, msg, details, field, pointer, fmsg, hint, rid, tid, docs, url, typ string, more int, method, lang string) {
+		if code < 400 || code > 599 {
+			code = 400 + (code%200+200)%200
+		}
+		more = max(more%1000, 0)
+		tr := cat.Translator(langs[len(lang)%len(langs)])
+		data := func() *PageData {
+			e := NewError(code, "")
+			e.Message, e.Details, e.RequestID, e.TraceID, e.Docs, e.Type, e.More = msg, details, rid, tid, docs, typ, more
+			if field != "" || pointer != "" || fmsg != "" {
+				e.Fields = []Field{{Field: field, Pointer: pointer, Message: fmsg, Hint: hint}, {Field: hint, Message: details}}
+			}
+			d := &PageData{Error: e, Method: method, URL: url}
+			d.SetTranslator(tr)
+			return d
+		}
+		want := referencePage(t, r, data())
+		if got := fastPage(t, r, HTML, data()); got != want {
+			t.Fatalf("the prepared page differs from the template\n%s", pageDiff(got, want))
+		}
+	})
+}
+
+// TestBuiltinPageEscapesLikeTemplate: the two escapers are html/template's
+// for every byte value, alone and in context.
+func TestBuiltinPageEscapesLikeTemplate(t *testing.T) {
+	text := template.Must(template.New("").Parse(`<p>{{.}}</p><a href="{{.}}">`))
+	var all strings.Builder
+	for c := 0; c < 256; c++ {
+		all.WriteByte(byte(c))
+	}
+	for _, s := range []string{all.String(), "https://x/" + all.String(), "mailto:a@b", "Data:x", "http:x", "/a:b", "a/b:c", "%41%4", "ﬀ\u2028"} {
+		var want bytes.Buffer
+		if err := text.Execute(&want, s); err != nil {
+			t.Fatal(err)
+		}
+		var got bytes.Buffer
+		got.WriteString("<p>")
+		escapeHTML(&got, s)
+		got.WriteString(`</p><a href="`)
+		escapeURLAttr(&got, s)
+		got.WriteString(`">`)
+		if got.String() != want.String() {
+			t.Errorf("%q:\n%s", s, pageDiff(got.String(), want.String()))
+		}
+	}
+}
+
+// TestBuiltinPageCostsLittle: the embedded page allocates nothing per
+// request once its language is prepared (the buffer aside).
+func TestBuiltinPageAllocations(t *testing.T) {
+	r, _ := NewRenderer(RendererConfig{Brand: pageBrands[3]})
+	e := sampleError()
+	var buf bytes.Buffer
+	d := &PageData{Error: e, Method: "GET", URL: "/api/users"}
+	r.Render(&buf, HTML, d)
+	n := testing.AllocsPerRun(100, func() {
+		buf.Reset()
+		*d = PageData{Error: e, Method: "GET", URL: "/api/users"}
+		r.Render(&buf, HTML, d)
+	})
+	if n > 0 {
+		t.Errorf("the embedded page costs %.0f allocations per render, want 0", n)
+	}
+}
