@@ -67,6 +67,13 @@ func (ll localLoader) Load(u string) (any, error) {
 			"allOf": []any{map[string]any{"$ref": draft2020}},
 		}, nil
 	}
+	if p, ok := ll.ds.remoteFile(strings.TrimSuffix(u, "#")); ok {
+		f, err := ll.ds.load(p)
+		if err != nil {
+			return nil, err
+		}
+		return f.doc, nil
+	}
 	pu, err := url.Parse(u)
 	if err != nil || pu.Scheme != "file" {
 		return nil, fmt.Errorf("%s is not loaded: only local files are read, never the network", u)

@@ -60,11 +60,137 @@ type file struct {
 	name  string // as shown in errors
 	doc   any
 	lines map[string]int // JSON Pointer → line
+	// remote is the URL the file was served for (Options.remotes), "" for
+	// a local file.
+	remote string
+	// ids maps the absolute URI of every schema resource the file
+	// declares with $id (without fragment) to its place; built on first use.
+	ids map[string]string
 }
 
 // docSet holds every file a document reaches through $refs, loaded once.
 type docSet struct {
-	files map[string]*file // by absolute path
+	files   map[string]*file  // by absolute path
+	remotes map[string]string // URL prefix → directory (Options.remotes)
+}
+
+// baseURI is the URI a file's references resolve against when no $id
+// says otherwise.
+func (ds *docSet) baseURI(f *file) string {
+	if f.remote != "" {
+		return f.remote
+	}
+	return fileURL(f.path)
+}
+
+func (ds *docSet) setRemote(f *file, u string) {
+	if f.remote == "" {
+		f.remote = u
+		f.ids = nil
+	}
+}
+
+// resource finds the schema resource with the absolute URI u (no
+// fragment): a file itself, or a schema inside one that declares it with
+// $id. from's file is searched first, then the other files loaded.
+func (ds *docSet) resource(from *file, u string) (loc, bool) {
+	if ptr, ok := from.resources(ds)[u]; ok {
+		return loc{from, ptr}, true
+	}
+	for _, f := range ds.files {
+		if f != from {
+			if ptr, ok := f.resources(ds)[u]; ok {
+				return loc{f, ptr}, true
+			}
+		}
+	}
+	return loc{}, false
+}
+
+// resources indexes the $id-declared resources of a file by absolute URI.
+func (f *file) resources(ds *docSet) map[string]string {
+	if f.ids != nil {
+		return f.ids
+	}
+	f.ids = map[string]string{}
+	var visit func(v any, base, ptr string, depth int)
+	visit = func(v any, base, ptr string, depth int) {
+		if depth > 512 {
+			return
+		}
+		switch x := v.(type) {
+		case map[string]any:
+			if id, ok := x["$id"].(string); ok {
+				base = resolveURI(base, id)
+				if doc, _, _ := strings.Cut(base, "#"); doc != "" {
+					if _, taken := f.ids[doc]; !taken {
+						f.ids[doc] = ptr
+					}
+				}
+			}
+			for k, e := range x {
+				visit(e, base, ptr+"/"+escapeToken(k), depth+1)
+			}
+		case []any:
+			for i, e := range x {
+				visit(e, base, ptr+"/"+strconv.Itoa(i), depth+1)
+			}
+		}
+	}
+	root := ds.baseURI(f)
+	f.ids[root] = ""
+	visit(f.doc, root, "", 0)
+	return f.ids
+}
+
+// baseAbove is the base URI in effect at l's parent: the file's, changed
+// by every $id on the way down (l's own $id is applied by whoever
+// visits l).
+func (ds *docSet) baseAbove(l loc) string {
+	base := ds.baseURI(l.f)
+	v := l.f.doc
+	for _, tok := range splitPointer(l.ptr) {
+		switch x := v.(type) {
+		case map[string]any:
+			if id, ok := x["$id"].(string); ok {
+				base = resolveURI(base, id)
+			}
+			v = x[tok]
+		case []any:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(x) {
+				return base
+			}
+			v = x[i]
+		default:
+			return base
+		}
+	}
+	return base
+}
+
+// resolveURI resolves ref against base, without its fragment when ref
+// only adds one to an $id; an unparsable ref is returned as it is.
+func resolveURI(base, ref string) string {
+	b, err := url.Parse(base)
+	if err != nil {
+		return ref
+	}
+	r, err := url.Parse(ref)
+	if err != nil {
+		return ref
+	}
+	return b.ResolveReference(r).String()
+}
+
+// remoteFile returns the local file that serves a remote URL, if any.
+func (ds *docSet) remoteFile(u string) (string, bool) {
+	for prefix, dir := range ds.remotes {
+		if rest, ok := strings.CutPrefix(u, prefix); ok && !strings.Contains(rest, "..") {
+			return filepath.Join(dir, filepath.FromSlash(rest)), true
+		}
+	}
+	return "", false
 }
 
 func newDocSet() *docSet { return &docSet{files: map[string]*file{}} }

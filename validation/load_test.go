@@ -220,3 +220,47 @@ func TestOneOfWithoutDiscriminatorReportsTheClosestBranch(t *testing.T) {
 		}
 	}
 }
+
+// A JSON Schema that names its parts with $id (embedded resources, a
+// URN) resolves its $refs against them, as JSON Schema says, instead of
+// looking for files of those names; a reference nothing declares still
+// fails the load, naming it.
+func TestJSONSchemaRefsResolveAgainstID(t *testing.T) {
+	const order = `{"$id":"https://example.com/schemas/order.json","type":"object","required":["ship"],
+"properties":{"ship":{"$ref":"address.json"},"bill":{"$ref":"urn:example:address#/properties/city"}},
+"$defs":{"a":{"$id":"address.json","type":"object","required":["city"],"properties":{"city":{"$ref":"#/$defs/city"}},"$defs":{"city":{"type":"string","minLength":2}}},
+"b":{"$id":"urn:example:address","properties":{"city":{"type":"string","maxLength":3}}}}}`
+	tests := []struct {
+		name, schema, body string
+		wantLoad           string // substring of the load error; "" loads
+		want               []string
+	}{
+		{"valid", order, `{"ship":{"city":"Berlin"},"bill":"Ulm"}`, "", nil},
+		{"$ref to an embedded $id, then # inside it", order, `{"ship":{"city":"B"}}`, "", []string{"/body/ship/city min_length"}},
+		{"$ref to a URN and a pointer inside it", order, `{"ship":{"city":"Bonn"},"bill":"Berlin"}`, "", []string{"/body/bill max_length"}},
+		{"dangling $ref under an $id", `{"$id":"https://example.com/x.json","$ref":"nowhere.json"}`, "", "", nil},
+	}
+	tests[3].wantLoad = "nowhere.json"
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := writeFiles(t, map[string]string{"order.json": tt.schema})
+			op, err := LoadJSONSchema(filepath.Join(dir, "order.json"), Options{})
+			if tt.wantLoad != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantLoad) {
+					t.Fatalf("load error = %v, want one naming %q", err, tt.wantLoad)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if op.body.media[0].fast == nil {
+				t.Error("no fast validator")
+			}
+			res := op.Validate(&Match{}, &Request{Method: "POST", ContentType: "application/json", Body: []byte(tt.body), HasBody: true}, 0)
+			if got := problems(res); strings.Join(got, ";") != strings.Join(tt.want, ";") {
+				t.Errorf("problems = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

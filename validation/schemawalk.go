@@ -59,7 +59,14 @@ func isLocalSchemaRef(ref string) bool {
 	return u.Fragment == "" || strings.HasPrefix(u.Fragment, "/")
 }
 
+// walk visits the schema at l, the root of a walk: its base URI is its
+// file's (a schema inside it that declares $id changes that).
 func (w *schemaWalker) walk(l loc) error {
+	return w.walkIn(l, w.ds.baseURI(l.f))
+}
+
+// walkIn visits the schema at l, whose $refs resolve against base.
+func (w *schemaWalker) walkIn(l loc, base string) error {
 	key := l.f.path + "#" + l.ptr
 	if w.visited[key] {
 		return nil
@@ -72,6 +79,9 @@ func (w *schemaWalker) walk(l loc) error {
 	m, ok := v.(map[string]any)
 	if !ok {
 		return l.errf("a schema must be an object")
+	}
+	if id, ok := m["$id"].(string); ok && !w.oas30 {
+		base = resolveURI(base, id)
 	}
 	if ref, has := m["$ref"]; has {
 		s, ok := ref.(string)
@@ -86,7 +96,17 @@ func (w *schemaWalker) walk(l loc) error {
 				}
 			}
 		}
-		if isLocalSchemaRef(s) {
+		if target, tbase, found, err := w.resolveInScope(l, base, s); err != nil {
+			return err
+		} else if found {
+			if err := w.walkIn(target, tbase); err != nil {
+				return err
+			}
+		} else if base != w.ds.baseURI(l.f) {
+			// Inside a resource with its own $id, a reference the walker
+			// cannot place (an anchor, a URI it does not know) is left to
+			// the schema engine, which resolves it or fails the load.
+		} else if isLocalSchemaRef(s) {
 			target, err := w.ds.resolveRef(l, s)
 			if err != nil {
 				return err
@@ -94,7 +114,7 @@ func (w *schemaWalker) walk(l loc) error {
 			if err := w.walk(target); err != nil {
 				return err
 			}
-		} else if u, _ := url.Parse(s); u != nil && (u.Scheme == "http" || u.Scheme == "https") && !isMetaURL(s) {
+		} else if u, _ := url.Parse(s); u != nil && (u.Scheme == "http" || u.Scheme == "https") && !isMetaURL(s) && !w.isRemote(s) {
 			return l.child("$ref").errf("$ref %q: only local files are loaded, never the network", s)
 		}
 	}
@@ -112,12 +132,12 @@ func (w *schemaWalker) walk(l loc) error {
 	for _, k := range schemaKeywords {
 		switch c := m[k].(type) {
 		case map[string]any, bool:
-			if err := w.walk(l.child(k)); err != nil {
+			if err := w.walkIn(l.child(k), base); err != nil {
 				return err
 			}
 		case []any: // draft-04 style tuple items
 			for i := range c {
-				if err := w.walk(l.child(k, itoa(i))); err != nil {
+				if err := w.walkIn(l.child(k, itoa(i)), base); err != nil {
 					return err
 				}
 			}
@@ -133,7 +153,7 @@ func (w *schemaWalker) walk(l loc) error {
 				return l.child(k).errf("%s must be a list of schemas", k)
 			}
 			for i := range list {
-				if err := w.walk(l.child(k, itoa(i))); err != nil {
+				if err := w.walkIn(l.child(k, itoa(i)), base); err != nil {
 					return err
 				}
 			}
@@ -146,7 +166,7 @@ func (w *schemaWalker) walk(l loc) error {
 				return l.child(k).errf("%s must be an object of schemas", k)
 			}
 			for _, name := range sortedKeys(mm) {
-				if err := w.walk(l.child(k, name)); err != nil {
+				if err := w.walkIn(l.child(k, name), base); err != nil {
 					return err
 				}
 			}
@@ -406,6 +426,46 @@ func canonURL(s string) string {
 	frag := u.Fragment
 	u.Fragment, u.RawFragment = "", ""
 	return u.String() + "#" + frag
+}
+
+// resolveInScope finds the schema a $ref names when the document
+// itself holds it under a $id (an embedded resource, a URN, a JSON
+// Pointer inside the nearest $id) or when it is a served remote. It
+// returns the target, its base URI, and whether it was found.
+func (w *schemaWalker) resolveInScope(l loc, base, ref string) (loc, string, bool, error) {
+	abs := resolveURI(base, ref)
+	doc, frag, _ := strings.Cut(abs, "#")
+	if frag != "" {
+		f, err := url.PathUnescape(frag)
+		if err != nil {
+			return loc{}, "", false, nil
+		}
+		frag = f
+	}
+	if frag != "" && frag[0] != '/' {
+		return loc{}, "", false, nil // an anchor: the engine resolves it
+	}
+	if r, ok := w.ds.resource(l.f, doc); ok {
+		t := loc{r.f, r.ptr + frag}
+		if _, ok := lookup(t.f.doc, t.ptr); !ok {
+			return loc{}, "", false, l.child("$ref").errf("$ref %q: nothing at #%s in %s", ref, frag, doc)
+		}
+		return t, w.ds.baseAbove(t), true, nil
+	}
+	if p, ok := w.ds.remoteFile(doc); ok {
+		f, err := w.ds.load(p)
+		if err != nil {
+			return loc{}, "", false, l.child("$ref").errf("$ref %q: %v", ref, err)
+		}
+		w.ds.setRemote(f, doc)
+		return w.resolveInScope(l, base, ref)
+	}
+	return loc{}, "", false, nil
+}
+
+func (w *schemaWalker) isRemote(s string) bool {
+	_, ok := w.ds.remoteFile(s)
+	return ok
 }
 
 func isMetaURL(s string) bool {

@@ -35,6 +35,11 @@ type Options struct {
 	// ModeExtension is the operation extension that sets its mode
 	// ("enforce" or "report"). Default: x-request-validation.
 	ModeExtension string
+
+	// remotes serves schema URLs under a prefix (key) from a local
+	// directory (value), for tests of $refs to absolute URLs; the
+	// network is never used.
+	remotes map[string]string
 }
 
 // DefaultModeExtension is the OpenAPI extension that sets an operation's
@@ -133,6 +138,7 @@ func Load(path string, opts Options) (*Spec, error) {
 		opts.ModeExtension = DefaultModeExtension
 	}
 	ds := newDocSet()
+	ds.remotes = opts.remotes
 	f, err := ds.load(path)
 	if err != nil {
 		return nil, err
@@ -494,6 +500,7 @@ func (mt *mediaType) specificity() int {
 // requires a JSON body valid against it.
 func LoadJSONSchema(path string, opts Options) (*Operation, error) {
 	ds := newDocSet()
+	ds.remotes = opts.remotes
 	f, err := ds.load(path)
 	if err != nil {
 		return nil, err
