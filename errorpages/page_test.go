@@ -2,6 +2,7 @@ package errorpages
 
 import (
 	"bytes"
+	"encoding/xml"
 	"html/template"
 	"strings"
 	"testing"
@@ -203,4 +204,84 @@ func TestBuiltinPageAllocations(t *testing.T) {
 	if n > 0 {
 		t.Errorf("the embedded page costs %.0f allocations per render, want 0", n)
 	}
+}
+
+// xmlReference is the XML format as encoding/xml marshals it: the
+// reference the hand-written writeXML is compared with.
+type xmlReference struct {
+	XMLName    xml.Name      `xml:"error"`
+	Code       int           `xml:"code"`
+	Type       string        `xml:"type"`
+	Message    string        `xml:"message"`
+	Details    string        `xml:"details"`
+	Fields     *xmlRefFields `xml:"fields,omitempty"`
+	RequestID  string        `xml:"request_id"`
+	TraceID    string        `xml:"trace_id,omitempty"`
+	Docs       string        `xml:"docs,omitempty"`
+	RetryAfter int           `xml:"retry_after,omitempty"`
+}
+
+type xmlRefFields struct {
+	More  int     `xml:"more,attr,omitempty"`
+	Field []Field `xml:"field"`
+}
+
+func xmlMarshaled(t testing.TB, e *Error) string {
+	x := xmlReference{Code: e.Code, Type: e.Type, Message: e.Message, Details: e.Details, RequestID: e.RequestID, TraceID: e.TraceID, Docs: e.Docs, RetryAfter: e.RetryAfter}
+	if len(e.Fields) > 0 {
+		x.Fields = &xmlRefFields{Field: e.Fields, More: e.More}
+	}
+	b, err := xml.Marshal(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return xml.Header + string(b)
+}
+
+// TestXMLMatchesEncoder: the XML format is byte for byte what
+// encoding/xml marshals, with every character class in every member.
+func TestXMLMatchesEncoder(t *testing.T) {
+	var all strings.Builder
+	for c := 0; c < 256; c++ {
+		all.WriteByte(byte(c))
+	}
+	all.WriteString("\uFFFD\u2028\U0001F600\uFFFE\uD7FF\ue000")
+	weird := all.String()
+	for i, e := range []*Error{
+		NewError(404, ""),
+		sampleError(),
+		{Code: 422, Type: weird, Message: weird, Details: weird, RequestID: weird, TraceID: weird, Docs: weird, RetryAfter: 30, More: 2,
+			Fields: []Field{{Field: weird, Message: weird, Pointer: weird, Code: weird, Hint: weird}, {}}},
+		{Code: 503, Fields: []Field{{Message: "x"}}},
+	} {
+		var buf bytes.Buffer
+		if err := writeXML(&buf, e); err != nil {
+			t.Fatal(err)
+		}
+		if want := xmlMarshaled(t, e); buf.String() != want {
+			t.Errorf("error %d:\n%s", i, pageDiff(buf.String(), want))
+		}
+	}
+}
+
+// FuzzXML compares writeXML with encoding/xml for arbitrary texts.
+func FuzzXML(f *testing.F) {
+	f.Add("Bad Request", "d\x00\t<>", "email", "is invalid", "/body/email", "format", "hint", "rid", "", 3, 0)
+	f.Add("\xff\xfe", "\uFFFE", "", "", "", "", "", "", "t", 0, 30)
+	f.Fuzz(func(t *testing.T, msg, details, field, fmsg, pointer, code, hint, rid, docs string, more, retry int) {
+		e := &Error{Code: 400, Type: "bad_request", Message: msg, Details: details, RequestID: rid, Docs: docs, More: more, RetryAfter: retry}
+		if field != "" || fmsg != "" {
+			e.Fields = []Field{{Field: field, Message: fmsg, Pointer: pointer, Code: code, Hint: hint}}
+		}
+		var buf bytes.Buffer
+		if err := writeXML(&buf, e); err != nil {
+			t.Fatal(err)
+		}
+		if want := xmlMarshaled(t, e); buf.String() != want {
+			t.Fatalf("%s", pageDiff(buf.String(), want))
+		}
+		if err := xml.Unmarshal(buf.Bytes(), new(xmlReference)); err != nil {
+			t.Fatalf("not well-formed: %v", err)
+		}
+	})
 }

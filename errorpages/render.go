@@ -16,6 +16,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"unicode"
+	"unicode/utf8"
 
 	_ "embed"
 )
@@ -535,32 +536,133 @@ func oneLineSlow(s string) string {
 	return b.String()
 }
 
-type xmlError struct {
-	XMLName   xml.Name   `xml:"error"`
-	Code      int        `xml:"code"`
-	Type      string     `xml:"type"`
-	Message   string     `xml:"message"`
-	Details   string     `xml:"details"`
-	Fields    *xmlFields `xml:"fields,omitempty"`
-	RequestID string     `xml:"request_id"`
-	TraceID   string     `xml:"trace_id,omitempty"`
-	Docs      string     `xml:"docs,omitempty"`
-	// RetryAfter is the seconds to wait before retrying (429, 503).
-	RetryAfter int `xml:"retry_after,omitempty"`
-}
-
-type xmlFields struct {
-	More  int     `xml:"more,attr,omitempty"`
-	Field []Field `xml:"field"`
-}
-
+// writeXML writes the XML format: <error> with one element per member
+// and <fields> holding a <field> per problem, its name, pointer, code and
+// hint as attributes and its message as text. The bytes are those
+// encoding/xml marshals for the same document (TestXMLMatchesEncoder),
+// written without its reflection.
 func writeXML(buf *bytes.Buffer, e *Error) error {
-	x := xmlError{Code: e.Code, Type: e.Type, Message: e.Message, Details: e.Details, RequestID: e.RequestID, TraceID: e.TraceID, Docs: e.Docs, RetryAfter: e.RetryAfter}
-	if len(e.Fields) > 0 {
-		x.Fields = &xmlFields{Field: e.Fields, More: e.More}
-	}
+	var num [20]byte
 	buf.WriteString(xml.Header)
-	return xml.NewEncoder(buf).Encode(x)
+	buf.WriteString("<error><code>")
+	buf.Write(strconv.AppendInt(num[:0], int64(e.Code), 10))
+	buf.WriteString("</code>")
+	xmlElement(buf, "type", e.Type)
+	xmlElement(buf, "message", e.Message)
+	xmlElement(buf, "details", e.Details)
+	if len(e.Fields) > 0 {
+		buf.WriteString("<fields")
+		if e.More != 0 {
+			buf.WriteString(` more="`)
+			buf.Write(strconv.AppendInt(num[:0], int64(e.More), 10))
+			buf.WriteByte('"')
+		}
+		buf.WriteByte('>')
+		for i := range e.Fields {
+			f := &e.Fields[i]
+			buf.WriteString(`<field name="`)
+			escapeXML(buf, f.Field)
+			buf.WriteByte('"')
+			xmlAttr(buf, "pointer", f.Pointer)
+			xmlAttr(buf, "code", f.Code)
+			xmlAttr(buf, "hint", f.Hint)
+			buf.WriteByte('>')
+			escapeXML(buf, f.Message)
+			buf.WriteString("</field>")
+		}
+		buf.WriteString("</fields>")
+	}
+	xmlElement(buf, "request_id", e.RequestID)
+	if e.TraceID != "" {
+		xmlElement(buf, "trace_id", e.TraceID)
+	}
+	if e.Docs != "" {
+		xmlElement(buf, "docs", e.Docs)
+	}
+	if e.RetryAfter != 0 {
+		buf.WriteString("<retry_after>")
+		buf.Write(strconv.AppendInt(num[:0], int64(e.RetryAfter), 10))
+		buf.WriteString("</retry_after>")
+	}
+	buf.WriteString("</error>")
+	return nil
+}
+
+func xmlElement(buf *bytes.Buffer, name, text string) {
+	buf.WriteByte('<')
+	buf.WriteString(name)
+	buf.WriteByte('>')
+	escapeXML(buf, text)
+	buf.WriteString("</")
+	buf.WriteString(name)
+	buf.WriteByte('>')
+}
+
+// xmlAttr writes ` name="value"`, nothing when value is empty.
+func xmlAttr(buf *bytes.Buffer, name, value string) {
+	if value == "" {
+		return
+	}
+	buf.WriteByte(' ')
+	buf.WriteString(name)
+	buf.WriteString(`="`)
+	escapeXML(buf, value)
+	buf.WriteByte('"')
+}
+
+// escapeXML is encoding/xml's escaping of text and attribute values:
+// quotes, &, angle brackets, tab, newline and carriage return as
+// character references; invalid UTF-8 and characters XML cannot hold
+// as U+FFFD.
+func escapeXML(buf *bytes.Buffer, s string) {
+	last := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		var esc string
+		width := 1
+		switch {
+		case c == '"':
+			esc = "&#34;"
+		case c == '\'':
+			esc = "&#39;"
+		case c == '&':
+			esc = "&amp;"
+		case c == '<':
+			esc = "&lt;"
+		case c == '>':
+			esc = "&gt;"
+		case c == '\t':
+			esc = "&#x9;"
+		case c == '\n':
+			esc = "&#xA;"
+		case c == '\r':
+			esc = "&#xD;"
+		case c < 0x20:
+			esc = "\uFFFD"
+		case c < utf8.RuneSelf:
+			i++
+			continue
+		default:
+			r, w := utf8.DecodeRuneInString(s[i:])
+			width = w
+			if r == utf8.RuneError && w == 1 || !xmlChar(r) {
+				esc = "\uFFFD"
+				break
+			}
+			i += w
+			continue
+		}
+		buf.WriteString(s[last:i])
+		buf.WriteString(esc)
+		i += width
+		last = i
+	}
+	buf.WriteString(s[last:])
+}
+
+// xmlChar reports whether XML 1.0 can hold r (its Char production).
+func xmlChar(r rune) bool {
+	return r == 0x09 || r == 0x0A || r == 0x0D || r >= 0x20 && r <= 0xD7FF || r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= 0x10FFFF
 }
 
 // writeMinimalHTML is the page of last resort, used when a template fails.
