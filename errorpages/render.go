@@ -317,11 +317,8 @@ func (r *Renderer) writeBuiltin(buf *bytes.Buffer, f Format, d *PageData) error 
 		if r.preset != PresetErrorPages {
 			return WritePreset(buf, r.preset, e, d.Host)
 		}
-		return encodeJSON(buf, jsonEnvelope{Error: jsonError{
-			Code: e.Code, Type: e.Type, Message: e.Message, Details: e.Details,
-			Fields: e.Fields, More: e.More, RequestID: e.RequestID, TraceID: e.TraceID, Docs: e.Docs,
-			RetryAfter: e.RetryAfter,
-		}})
+		writeEnvelope(buf, e)
+		return nil
 	case Problem:
 		return writeProblem(buf, e, d.Extensions)
 	case Text:
@@ -331,69 +328,6 @@ func (r *Renderer) writeBuiltin(buf *bytes.Buffer, f Format, d *PageData) error 
 		return writeXML(buf, e)
 	}
 	return fmt.Errorf("unknown format %s", f)
-}
-
-type jsonEnvelope struct {
-	Error jsonError `json:"error"`
-}
-
-type jsonError struct {
-	Code      int     `json:"code"`
-	Type      string  `json:"type"`
-	Message   string  `json:"message"`
-	Details   string  `json:"details"`
-	Fields    []Field `json:"fields,omitempty"`
-	More      int     `json:"more,omitempty"`
-	RequestID string  `json:"request_id"`
-	TraceID   string  `json:"trace_id,omitempty"`
-	Docs      string  `json:"docs,omitempty"`
-	// RetryAfter is the seconds to wait before retrying (429, 503).
-	RetryAfter int `json:"retry_after,omitempty"`
-}
-
-type problemDoc struct {
-	Type      string         `json:"type"`
-	Title     string         `json:"title"`
-	Status    int            `json:"status"`
-	Detail    string         `json:"detail"`
-	Instance  string         `json:"instance,omitempty"`
-	RequestID string         `json:"request_id"`
-	TraceID   string         `json:"trace_id,omitempty"`
-	Errors    []problemError `json:"errors,omitempty"`
-	More      int            `json:"more,omitempty"`
-	// RetryAfter is an extension member (RFC 9457 §3.2): the seconds to
-	// wait before retrying (429, 503).
-	RetryAfter int `json:"retry_after,omitempty"`
-}
-
-// problemError is one entry of problem+json's "errors" (RFC 9457 §3).
-// Field is given only when the pointer did not come from it.
-type problemError struct {
-	Detail  string `json:"detail"`
-	Pointer string `json:"pointer"`
-	Field   string `json:"field,omitempty"`
-	Code    string `json:"code,omitempty"`
-	Hint    string `json:"hint,omitempty"`
-}
-
-func problemOf(e *Error) problemDoc {
-	p := problemDoc{Type: e.Docs, Title: e.Message, Status: e.Code, Detail: e.Details, Instance: e.Instance, RequestID: e.RequestID, TraceID: e.TraceID, More: e.More, RetryAfter: e.RetryAfter}
-	if p.Type == "" {
-		p.Type = "about:blank"
-	}
-	if len(e.Fields) > 0 {
-		p.Errors = make([]problemError, len(e.Fields))
-		for i, f := range e.Fields {
-			pe := problemError{Detail: f.Message, Pointer: f.Pointer, Code: f.Code, Hint: f.Hint}
-			if pe.Pointer == "" {
-				pe.Pointer = FieldPointer(f.Field)
-			} else {
-				pe.Field = f.Field
-			}
-			p.Errors[i] = pe
-		}
-	}
-	return p
 }
 
 // FieldPointer turns a field name ("address.city", "items[0].name") into
@@ -420,33 +354,6 @@ var (
 // ProblemMembers are the members of the problem+json body that an
 // extension member must not shadow: RFC 9457's and error_pages' own.
 var ProblemMembers = []string{"type", "title", "status", "detail", "instance", "request_id", "trace_id", "errors", "more", "lang", "retry_after"}
-
-// writeProblem writes the problem+json body with the extension members
-// appended after the standard ones, in the order given.
-func writeProblem(buf *bytes.Buffer, e *Error, ext []Member) error {
-	start := buf.Len()
-	if err := encodeJSON(buf, problemOf(e)); err != nil {
-		return err
-	}
-	if len(ext) == 0 {
-		return nil
-	}
-	buf.Truncate(buf.Len() - 1) // the closing brace
-	for _, m := range ext {
-		buf.WriteByte(',')
-		if err := encodeJSON(buf, m.Name); err != nil {
-			buf.Truncate(start)
-			return err
-		}
-		buf.WriteByte(':')
-		if err := encodeJSON(buf, m.Value); err != nil {
-			buf.Truncate(start)
-			return err
-		}
-	}
-	buf.WriteByte('}')
-	return nil
-}
 
 // writeText writes the text format: every line is one line of valid
 // UTF-8 without control characters, whatever the error's texts hold.
