@@ -49,7 +49,7 @@ type fnode struct {
 	maxContains        int
 
 	minLen, maxLen int
-	pattern        jsonschema.Regexp
+	pattern        func(string) bool
 
 	minimum, maximum, exMin, exMax, multipleOf *bound
 }
@@ -163,7 +163,7 @@ func (b *fastBuilder) build(s *jsonschema.Schema) *fnode {
 	n.contains = b.build(s.Contains)
 	n.minContains, n.maxContains = intOr(s.MinContains), intOr(s.MaxContains)
 	n.minLen, n.maxLen = intOr(s.MinLength), intOr(s.MaxLength)
-	n.pattern = s.Pattern
+	n.pattern = matcher(s.Pattern)
 	n.minimum, n.maximum = newBound(s.Minimum), newBound(s.Maximum)
 	n.exMin, n.exMax = newBound(s.ExclusiveMinimum), newBound(s.ExclusiveMaximum)
 	n.multipleOf = newBound(s.MultipleOf)
@@ -260,7 +260,7 @@ func (n *fnode) check(v *jv, depth int) bool {
 				return false
 			}
 		}
-		if n.pattern != nil && !n.pattern.MatchString(v.s) {
+		if n.pattern != nil && !n.pattern(v.s) {
 			return false
 		}
 	case jNumber:

@@ -68,6 +68,7 @@ func FuzzBody(f *testing.F) {
 			checkResult(t, res)
 		}
 		v, jerr := parseJSON(body, DefaultMaxDepth)
+		checkPooledParse(t, body, &v, jerr)
 		if jerr == nil {
 			// The fast validator decides exactly as the engine does.
 			for _, rt := range routes {
@@ -116,6 +117,25 @@ func checkResult(t *testing.T, res *Result) {
 		}
 		if !utf8.ValidString(f.Field + f.Message + f.Hint + f.Pointer) {
 			t.Fatalf("problem is not UTF-8: %+v", f)
+		}
+	}
+}
+
+// checkPooledParse parses body with a pooled parser (the request path)
+// and checks that it reads what parseJSON read, or fails the same way.
+func checkPooledParse(t *testing.T, body []byte, want *jv, werr *jsonError) {
+	t.Helper()
+	p := getParser(body, DefaultMaxDepth)
+	defer putParser(p)
+	v, err := p.parse()
+	if (err == nil) != (werr == nil) || err != nil && (err.code != werr.code || err.offset != werr.offset) {
+		t.Fatalf("pooled parser: %+v, parseJSON: %+v", err, werr)
+	}
+	if err == nil {
+		a, _ := json.Marshal(toEngine(&v))
+		b, _ := json.Marshal(toEngine(want))
+		if string(a) != string(b) {
+			t.Fatalf("pooled parser read %s, parseJSON %s", a, b)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package validation
 import (
 	"encoding/json"
 	"strconv"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 	"unsafe"
@@ -42,6 +43,86 @@ type jsonParser struct {
 	// and copied out once, at their exact size.
 	mstack []jmember
 	astack []jmember
+	// arena holds the members and items of the parsed containers: each
+	// container's list is carved out of the current chunk, so a body
+	// costs a few chunk allocations (none once the parser is reused)
+	// instead of one per object and array.
+	arena  []jmember
+	chunks [][]jmember // kept for reuse by a pooled parser
+	used   int         // chunks handed out in this parse
+	pooled bool        // from getParser: containers come from the arena
+}
+
+const (
+	arenaChunk = 256 // members per chunk (16 KiB)
+	keptChunks = 4   // chunks a pooled parser keeps
+)
+
+// alloc returns n members from the arena, to be filled by the caller.
+func (p *jsonParser) alloc(n int) []jmember {
+	if !p.pooled || n > arenaChunk/4 {
+		return make([]jmember, n) // a large container gets its own
+	}
+	if len(p.arena)+n > cap(p.arena) {
+		p.nextChunk()
+	}
+	l := len(p.arena)
+	p.arena = p.arena[:l+n]
+	return p.arena[l : l+n : l+n]
+}
+
+// nextChunk moves the arena to an empty chunk: a kept one when the
+// parser is reused, else a new one. p.chunks[:p.used] are the chunks
+// handed out, each with its length as used (the current one's is
+// len(p.arena)).
+func (p *jsonParser) nextChunk() {
+	if p.used > 0 {
+		p.chunks[p.used-1] = p.arena
+	}
+	if p.used < len(p.chunks) {
+		p.arena = p.chunks[p.used][:0]
+	} else {
+		p.arena = make([]jmember, 0, arenaChunk)
+		p.chunks = append(p.chunks, p.arena)
+	}
+	p.used++
+}
+
+var parserPool = sync.Pool{New: func() any { return new(jsonParser) }}
+
+// getParser returns a pooled parser for b; putParser gives it back once
+// nothing uses the values it parsed.
+func getParser(b []byte, maxDepth int) *jsonParser {
+	p := parserPool.Get().(*jsonParser)
+	if maxDepth <= 0 {
+		maxDepth = DefaultMaxDepth
+	}
+	p.b, p.i, p.depth, p.maxDepth, p.pooled = b, 0, 0, maxDepth, true
+	return p
+}
+
+func putParser(p *jsonParser) {
+	// Drop every reference into the body (strings share its memory):
+	// the used part of each chunk, the stacks (their entries past len
+	// are already cleared when popped) and the key path.
+	if p.used > 0 {
+		p.chunks[p.used-1] = p.arena
+	}
+	for i := 0; i < p.used; i++ {
+		clear(p.chunks[i])
+		p.chunks[i] = p.chunks[i][:0]
+	}
+	if len(p.chunks) > keptChunks {
+		clear(p.chunks[keptChunks:])
+		p.chunks = p.chunks[:keptChunks] // a huge body's chunks are not kept
+	}
+	p.used, p.arena = 0, nil
+	clear(p.path[:cap(p.path)])
+	clear(p.mstack)
+	clear(p.astack)
+	p.path, p.mstack, p.astack = p.path[:0], p.mstack[:0], p.astack[:0]
+	p.b = nil
+	parserPool.Put(p)
 }
 
 type pathTok struct {
@@ -54,6 +135,12 @@ func parseJSON(b []byte, maxDepth int) (jv, *jsonError) {
 		maxDepth = DefaultMaxDepth
 	}
 	p := jsonParser{b: b, maxDepth: maxDepth}
+	return p.parse()
+}
+
+// parse parses p.b, set with its maxDepth by the caller.
+func (p *jsonParser) parse() (jv, *jsonError) {
+	b := p.b
 	// A UTF-8 byte order mark is not allowed (RFC 8259 §8.1).
 	p.ws()
 	if p.i == len(b) {
@@ -198,7 +285,7 @@ func (p *jsonParser) object() (jv, *jsonError) {
 		case '}':
 			p.i++
 			p.depth--
-			m := make([]jmember, len(p.mstack)-mark)
+			m := p.alloc(len(p.mstack) - mark)
 			copy(m, p.mstack[mark:])
 			clear(p.mstack[mark:])
 			p.mstack = p.mstack[:mark]
@@ -241,7 +328,7 @@ func (p *jsonParser) array() (jv, *jsonError) {
 			p.i++
 			p.depth--
 			p.path = p.path[:len(p.path)-1]
-			a := make([]jmember, len(p.astack)-mark)
+			a := p.alloc(len(p.astack) - mark)
 			copy(a, p.astack[mark:])
 			clear(p.astack[mark:])
 			p.astack = p.astack[:mark]

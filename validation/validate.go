@@ -150,7 +150,9 @@ func (rb *requestBody) match(typ string, params map[string]string) *mediaType {
 }
 
 func (op *Operation) checkJSON(mt *mediaType, body []byte, c *collector) {
-	v, jerr := parseJSON(body, op.opts.MaxDepth)
+	p := getParser(body, op.opts.MaxDepth)
+	defer putParser(p)
+	v, jerr := p.parse()
 	if jerr != nil {
 		f := errorpages.Field{Pointer: "/body" + jerr.ptr, Code: jerr.code}
 		switch jerr.code {

@@ -569,3 +569,57 @@ func TestFastValidatorAgreesWithTheEngine(t *testing.T) {
 		}
 	}
 }
+
+// The request path parses with pooled parsers whose containers come from
+// a reused arena: bodies of every shape, parsed one after another on the
+// same parsers, read exactly what a fresh parser reads, and a returned
+// parser holds no reference into the body it parsed.
+func TestPooledParserReadsWhatAFreshOneReads(t *testing.T) {
+	many := func(n int, item string) string {
+		return "[" + strings.TrimSuffix(strings.Repeat(item+",", n), ",") + "]"
+	}
+	bodies := []string{validOrder, typicalOrder, `{}`, `[]`, `1`, `"x\u00e9\n"`, `{"a":[{"b":{"c":[1,2,{"d":null}]}}]}`,
+		many(300, `{"k":1}`), many(70, `1`), many(2000, `[true,false]`), `{"a":1,"a":2}`, `[[[`, many(5, typicalOrder)}
+	for round := 0; round < 3; round++ {
+		for _, b := range bodies {
+			want, werr := parseJSON([]byte(b), 0)
+			checkPooledParse(t, []byte(b), &want, werr)
+		}
+	}
+	p := getParser([]byte(many(600, `{"k":"v"}`)), 0)
+	if _, err := p.parse(); err != nil {
+		t.Fatal(err.msg)
+	}
+	putParser(p)
+	for _, c := range p.chunks {
+		for _, m := range c[:cap(c)] {
+			if m.k != "" || m.v.s != "" || m.v.kids != nil {
+				t.Fatal("a pooled parser keeps a reference into the last body")
+			}
+		}
+	}
+	if len(p.chunks) > keptChunks {
+		t.Errorf("%d chunks kept, at most %d", len(p.chunks), keptChunks)
+	}
+}
+
+// Validating the typical ~1 KiB order allocates a handful of small
+// objects, not one per JSON object and array.
+func TestValidateTypicalBodyAllocations(t *testing.T) {
+	s := spec(t, shop, Options{})
+	var m Match
+	s.Route("POST", "/api/orders", &m)
+	h := http.Header{}
+	for k, v := range orderHeaders {
+		h.Set(k, v)
+	}
+	r := &Request{Method: "POST", Header: h, ContentType: "application/json", Body: []byte(typicalOrder), HasBody: true}
+	if res := m.Op.Validate(&m, r, 0); res != nil {
+		t.Fatal(problems(res))
+	}
+	allocs := testing.AllocsPerRun(200, func() { m.Op.Validate(&m, r, 0) })
+	t.Logf("%.0f allocations per valid typical body", allocs)
+	if allocs > 12 {
+		t.Errorf("%.0f allocations per valid typical body, want at most 12", allocs)
+	}
+}

@@ -1,0 +1,61 @@
+package validation
+
+import (
+	"regexp"
+	"testing"
+)
+
+var patternCases = []struct {
+	pattern string
+	simple  bool // gets the class matcher
+}{
+	{`^[A-Z]{3}$`, true}, {`^[A-Z0-9-]{4,20}$`, true}, {`^[0-9]{12,19}$`, true}, {`^cus_[a-z0-9]{8}$`, true},
+	{`^[a-z][a-z0-9-]{2,31}$`, true}, {`^\d+$`, true}, {`^.*$`, true}, {`^x?$`, true}, {`^[^a-c]{2,}$`, true},
+	{`^(?i)[a-z]{2}$`, true}, {`^é[α-ω]{1,3}$`, true}, {`^\S{0,5}$`, true}, {`^(?s).{2}$`, true},
+	{`^(0[1-9]|1[0-2])/[0-9]{2}$`, false}, {`[A-Z]{3}`, false}, {`^[a-z]*[0-9]$`, false}, {`^(?i)abc$`, false},
+	{`^[a-z]+`, false}, {`^$`, false}, {`^a|b$`, false}, {`(?m)^a$`, false},
+}
+
+var patternInputs = []string{"", "ABC", "AB", "ABCD", "abc", "ABC-123", "4111111111111111", "cus_abcd1234", "cus_ABCD1234",
+	"a-b", "ab", "a" + string(rune(0x0301)), "é", "éαβ", "éαβγδ", "12/29", "13/29", "\n", "a\nb", "\xff\xfe", "x", "xx",
+	"d", "Ab", "aB", "\u00a0\u00a0", "0", "0123456789", "a1", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}
+
+// The class matcher answers exactly as regexp does, and is used for the
+// simple anchored patterns only.
+func TestSimplePatternMatchesLikeRegexp(t *testing.T) {
+	for _, pc := range patternCases {
+		sp := compileSimplePattern(pc.pattern)
+		if (sp != nil) != pc.simple {
+			t.Errorf("%s: simple = %v, want %v", pc.pattern, sp != nil, pc.simple)
+			continue
+		}
+		if sp == nil {
+			continue
+		}
+		re := regexp.MustCompile(pc.pattern)
+		for _, in := range patternInputs {
+			if got, want := sp.match(in), re.MatchString(in); got != want {
+				t.Errorf("%s on %q: %v, regexp %v", pc.pattern, in, got, want)
+			}
+		}
+	}
+}
+
+func FuzzSimplePattern(f *testing.F) {
+	for _, pc := range patternCases {
+		for _, in := range patternInputs[:6] {
+			f.Add(pc.pattern, in)
+		}
+	}
+	f.Fuzz(func(t *testing.T, pattern, in string) {
+		re, err := regexp.Compile(pattern)
+		if err != nil {
+			return
+		}
+		if sp := compileSimplePattern(pattern); sp != nil {
+			if got, want := sp.match(in), re.MatchString(in); got != want {
+				t.Fatalf("%q on %q: %v, regexp %v", pattern, in, got, want)
+			}
+		}
+	})
+}
