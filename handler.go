@@ -377,7 +377,7 @@ func (h *Handler) write(w http.ResponseWriter, r *http.Request, e *errorpages.Er
 		ou := originalURL(r)
 		d.Path = ou.Path
 		d.URL = errorpages.LocalRef(ou.EscapedPath(), ou.RawQuery)
-		if repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer); ok {
+		if repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer); ok && !h.renderer.Builtin(e.Code) {
 			d.SetPlaceholderFunc(func(name string) string {
 				if !h.templateMayRead(name) {
 					return ""

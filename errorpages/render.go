@@ -228,10 +228,16 @@ func pagePolicy(b *Brand) string {
 // rendered for code in the HTML format: the embedded page's policy, or ""
 // when the site's own template renders it (its needs are unknown).
 func (r *Renderer) PagePolicy(code int) string {
-	if code >= 400 && code < 600 && r.pages[code-400] != defaultTemplate {
+	if !r.Builtin(code) {
 		return ""
 	}
 	return r.policy
+}
+
+// Builtin reports whether the HTML page for code is the embedded one,
+// not the site's own template (which alone reads placeholders).
+func (r *Renderer) Builtin(code int) bool {
+	return code < 400 || code >= 600 || r.pages[code-400] == defaultTemplate
 }
 
 func isEscapeError(err error) bool {
