@@ -2,7 +2,8 @@
 # Peak memory under compressed-body bombs (issue 8): one fresh Caddy process
 # per case (error_pages + reverse_proxy to the loopback upstream), CONNS
 # concurrent connections for DURATION with wrk, then the Caddy process's
-# peak RSS (VmHWM) against the plain JSON 400 case.
+# peak RSS (VmHWM) against the plain JSON 400 case, with req/s and Caddy's
+# CPU per request beside it.
 #
 #   bash bench/bombs.sh                      # DURATION=10s CONNS=50
 #   CADDY_BIN=/tmp/old/caddy bash bench/bombs.sh   # measure another build
@@ -17,63 +18,33 @@
 # reached 1.4 to 1.9 GB.
 #
 # Needs wrk (Debian package "wrk"; installed if missing and running as root).
-set -euo pipefail
-cd "$(dirname "$0")/.."
+DURATION="${DURATION:-10s}" # before lib.sh, whose default is 3s
+source "$(dirname "$0")/lib.sh"
 
-DURATION="${DURATION:-10s}"
-CONNS="${CONNS:-50}"
 BOUND_MIB="${BOUND_MIB:-32}"
 UP=127.0.0.1:9331
 PORT=9332
-out=bench/out/bombs
-mkdir -p "$out"
+OUT=bench/out/bombs
 
-if ! command -v wrk >/dev/null 2>&1; then
-	if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk >/dev/null; else
-		echo "wrk is needed: apt-get install wrk" >&2; exit 1; fi
-fi
+prepare "standard modules + error_pages"
 
-echo "== building caddy (cmd/caddy) and the upstream"
-caddy="${CADDY_BIN:-$out/caddy}"
-[ -n "${CADDY_BIN:-}" ] || go build -o "$caddy" ./cmd/caddy
-go build -o "$out/upstream" ./bench/upstream
-
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
-
-"$out/upstream" -listen "$UP" & pids+=($!)
-for _ in $(seq 50); do curl -s -o /dev/null "http://$UP/ok" && break; sleep 0.1; done
-
-cat >"$out/Caddyfile" <<EOF
 {
-	admin off
-	auto_https off
-	persist_config off
-	log {
-		level WARN
-	}
-}
-http://127.0.0.1:$PORT {
-	error_pages
-	reverse_proxy $UP
-}
-EOF
-"$caddy" validate --config "$out/Caddyfile" --adapter caddyfile >/dev/null 2>&1 || {
-	"$caddy" validate --config "$out/Caddyfile" --adapter caddyfile; exit 1; }
+	caddy_global
+	site "$PORT" "	error_pages
+	reverse_proxy $UP"
+} >"$OUT/Caddyfile"
+wrk_script "$OUT/json.lua" GET "" "Accept: application/json"
 
-# run_case name path: sets hwm, rps and answer for the case
-declare -A hwm rps answer
+# run_case name path: sets hwm, rps, cpu (Caddy's µs per request) and
+# answer for the case
+declare -A hwm rps cpu answer
 run_case() {
-	"$caddy" run --config "$out/Caddyfile" --adapter caddyfile >"$out/caddy.$1.log" 2>&1 &
-	local pid=$!
-	pids+=($pid)
-	for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$PORT/ok" && break; sleep 0.1; done
+	start_caddy "$OUT/Caddyfile" "$OUT/caddy.$1.log"
+	wait_port "$PORT" /ok
 	answer[$1]=$(curl -s -H 'Accept: application/json' -w ' -> %{http_code}' "http://127.0.0.1:$PORT$2" | head -c 300)
-	rps[$1]=$(wrk -t2 -c"$CONNS" -d"$DURATION" -H 'Accept: application/json' "http://127.0.0.1:$PORT$2" 2>/dev/null |
-		awk '/Requests\/sec/ {print $2}')
-	hwm[$1]=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
-	kill "$pid"; wait "$pid" 2>/dev/null || true
+	read -r rps[$1] cpu[$1] _ <<<"$(measure "$CADDY_PID" "http://127.0.0.1:$PORT$2" -s "$OUT/json.lua")"
+	hwm[$1]=$(awk '/VmHWM/ {print $2}' "/proc/$CADDY_PID/status")
+	stop "$CADDY_PID"
 }
 
 cases=(
@@ -92,18 +63,19 @@ for c in "${cases[@]}"; do
 done
 
 plain=${hwm[plain]}
-printf '\n%-50s %12s %10s %14s %s\n' "case" "peak RSS" "req/s" "bound" ""
+printf '\n%-50s %12s %10s %12s %14s %s\n' "case" "peak RSS" "req/s" "CPU µs/req" "bound" ""
 for c in "${cases[@]}"; do
 	IFS='|' read -r id title _ <<<"$c"
 	h=${hwm[$id]}
 	if [ "$id" = plain ]; then
-		printf '%-50s %8.1f MiB %10.0f %14s\n' "$title" "$(awk -v h="$h" 'BEGIN {print h/1024}')" "${rps[$id]}" "(reference)"
+		printf '%-50s %8.1f MiB %10.0f %12.1f %14s\n' "$title" "$(awk -v h="$h" 'BEGIN {print h/1024}')" "${rps[$id]}" "${cpu[$id]}" "(reference)"
 		continue
 	fi
 	bound=$((plain + BOUND_MIB * 1024))
 	ok=$(awk -v h="$h" -v b="$bound" 'BEGIN {print (h <= b) ? "met" : "MISSED"}')
-	printf '%-50s %8.1f MiB %10.0f %10.1f MiB %s\n' "$title" "$(awk -v h="$h" 'BEGIN {print h/1024}')" "${rps[$id]}" \
+	printf '%-50s %8.1f MiB %10.0f %12.1f %10.1f MiB %s\n' "$title" "$(awk -v h="$h" 'BEGIN {print h/1024}')" "${rps[$id]}" "${cpu[$id]}" \
 		"$(awk -v b="$bound" 'BEGIN {print b/1024}')" "$ok"
 done
 echo
-echo "bound: peak RSS <= plain + $BOUND_MIB MiB; machine: $(nproc) cores, $(go version | cut -d' ' -f3-4), caddy $caddy"
+echo "bound: peak RSS <= plain + $BOUND_MIB MiB; caddy $CADDY"
+machine_note

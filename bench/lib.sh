@@ -2,6 +2,9 @@
 # share. Sourced, never run: `source "$(dirname "$0")/lib.sh"`. It moves to
 # the repository root and gives:
 #
+#   prepare WHAT             the harness's start, with OUT and UP set: wrk
+#                            (need_wrk), the binaries (build OUT), how busy
+#                            the machine is (busy_note), the upstream on UP
 #   need_wrk                 wrk, installed with apt-get when running as root
 #   build OUT                caddy (cmd/caddy; CADDY_BIN=<binary> to measure
 #                            another build) and bench/upstream into OUT
@@ -10,12 +13,16 @@
 #   stop PID                 ends one process started here
 #   wait_port PORT [PATH]    waits until 127.0.0.1:PORT answers
 #   probe LABEL PORT PATH STATUS TYPE [CURL OPTION...]   a checked request
-#   caddy_global LEVEL [ADMIN]   the global options of every Caddyfile here
+#   caddy_global [ADMIN], site PORT BODY   the Caddyfiles' parts
 #   median                   median of the numbers on stdin
 #   wrk_script FILE METHOD BODY [HEADER...]   a wrk Lua script
 #   measure PID URL [WRK OPTION...]           req/s and CPU per request
-#   run_pairs / print_pairs  alternating rounds of A/B pairs, the table
+#   judge_pairs PAIR...      alternating rounds of A/B pairs, the table,
+#                            PROFILE=<id>'s profile (run_pairs, print_pairs)
+#   peak_rss NAME SITE PORT SCRIPT PATH...   VmHWM of a fresh Caddy under load
 #   profile ADMIN URL SECONDS FILE [WRK OPTION...]   a CPU profile under load
+#   profile_pair ID ADMIN OUT PAIR...   the same for side B of pair ID
+#   busy_note, machine_note  how busy the machine was, what it is
 #
 # PIN=1 pins Caddy to core 0 and wrk + the upstream to core 1 ($CADDY_CPU,
 # $LOAD_CPU); every process started here is ended on exit.
@@ -24,6 +31,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 CONNS="${CONNS:-50}"
 DURATION="${DURATION:-3s}"
+MEMCONNS="${MEMCONNS:-200}"
+PROFILE="${PROFILE:-}"
 CLK_TCK=$(getconf CLK_TCK)
 
 need_wrk() {
@@ -52,6 +61,15 @@ cleanup() {
 	wait 2>/dev/null || true
 }
 trap cleanup EXIT
+
+# prepare WHAT: WHAT names what this Caddy is built with.
+prepare() {
+	need_wrk
+	echo "== building caddy (cmd/caddy: $1) and the upstream"
+	build "$OUT"
+	busy_note
+	start_upstream "$UP"
+}
 
 # PIN=1: Caddy gets core 0 to itself; wrk and the upstream share core 1.
 # Caddy is then CPU-bound and the other processes' scheduling stays off its
@@ -103,11 +121,15 @@ probe() {
 	[[ $code == "$want" && ${got#* * } == "$type"* ]] || { echo "   expected $want $type" >&2; exit 1; }
 }
 
-# caddy_global LEVEL [ADMIN]: the global options block of every harness
-# Caddyfile; the admin endpoint stays off unless an address is given.
+# caddy_global [ADMIN]: the global options block of every harness
+# Caddyfile, logging at LOG_LEVEL (default WARN); the admin endpoint stays
+# off unless an address is given.
 caddy_global() {
-	printf '{\n\tadmin %s\n\tauto_https off\n\tpersist_config off\n\tlog {\n\t\tlevel %s\n\t}\n}\n' "${2:-off}" "$1"
+	printf '{\n\tadmin %s\n\tauto_https off\n\tpersist_config off\n\tlog {\n\t\tlevel %s\n\t}\n}\n' "${1:-off}" "${LOG_LEVEL:-WARN}"
 }
+
+# site PORT BODY: a site block on 127.0.0.1:PORT.
+site() { printf 'http://127.0.0.1:%s {\n%s\n}\n' "$1" "$2"; }
 
 median() { sort -g | awk '{a[NR] = $1} END {if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 
@@ -253,6 +275,52 @@ profile() {
 	curl -sf -o "$file" "http://$admin/debug/pprof/profile?seconds=$secs" || { echo "profile: $admin gave no profile" >&2; wait "$w"; return 1; }
 	wait "$w" || true
 	go tool pprof -top -nodecount=30 "$CADDY" "$file" 2>/dev/null
+}
+
+# judge_pairs PAIR...: the selected pairs measured on Caddy CADDY_PID, the
+# table, and with PROFILE=<id> the profile of that pair's side B through the
+# admin endpoint at ADMIN (saved in OUT); ends that Caddy.
+judge_pairs() {
+	echo "== CPU per request: $ROUNDS rounds of $DURATION per side, $CONNS connections, alternating"
+	run_pairs "$@"
+	echo
+	print_pairs "$@"
+	[ -z "${PROFILE:-}" ] || profile_pair "$PROFILE" "$ADMIN" "$OUT" "$@"
+	stop "$CADDY_PID"
+}
+
+# peak_rss NAME SITE PORT SCRIPT PATH...: a fresh Caddy serving SITE on
+# PORT, loaded by wrk (two threads, MEMCONNS connections, DURATION) with
+# SCRIPT on each PATH in turn; prints its peak RSS (VmHWM) in KiB, and
+# wrk's req/s and non-2xx count on stderr.
+peak_rss() {
+	local name=$1 body=$2 port=$3 script=$4 path
+	shift 4
+	{ caddy_global; site "$port" "$body"; } >"$OUT/Caddyfile.$name"
+	start_caddy "$OUT/Caddyfile.$name" "$OUT/caddy.$name.log"
+	wait_port "$port"
+	for path in "$@"; do
+		$LOAD_CPU wrk -t2 -c"$MEMCONNS" -d"$DURATION" -s "$script" "http://127.0.0.1:$port$path" 2>&1 |
+			awk -v l="$name $path" '/Requests\/sec|Non-2xx|Socket errors/ {printf "   %s: %s\n", l, $0}' >&2
+	done
+	awk '/VmHWM/ {print $2}' "/proc/$CADDY_PID/status"
+	stop "$CADDY_PID"
+}
+
+# profile_pair ID ADMIN OUT PAIR...: the CPU profile (PROFILE_SECONDS,
+# default 10) of side B of pair ID, saved in OUT, its top 30 printed.
+profile_pair() {
+	local id=$1 admin=$2 out=$3 pair spec="" title b port path script secs
+	shift 3
+	for pair in "$@"; do [ "${pair%%|*}" = "$id" ] && spec=$pair; done
+	[ -n "$spec" ] || { echo "PROFILE=$id: no such pair" >&2; exit 1; }
+	IFS='|' read -r _ title _ b _ <<<"$spec"
+	read -r port path script <<<"$b"
+	secs="${PROFILE_SECONDS:-10}"
+	echo
+	echo "== CPU profile of Caddy, ${secs}s, side B of ($id) $title: $port $path"
+	profile "$admin" "http://127.0.0.1:$port$path" "$secs" "$out/profile.$id.pb.gz" -s "$script"
+	echo "   (saved: $out/profile.$id.pb.gz; go tool pprof -top -cum $CADDY $out/profile.$id.pb.gz for the cumulative view)"
 }
 
 # busy_note: how busy the machine is over a second, before the load starts

@@ -33,21 +33,15 @@
 source "$(dirname "$0")/lib.sh"
 
 ROUNDS="${ROUNDS:-9}"
-MEMCONNS="${MEMCONNS:-200}"
 UP=127.0.0.1:9301
 ADMIN=127.0.0.1:9309
-out=bench/out
-PROFILE="${PROFILE:-}"
+OUT=bench/out
 
-need_wrk
-echo "== building caddy (cmd/caddy: standard modules + error_pages) and the upstream"
-build "$out"
-busy_note
-start_upstream "$UP"
+prepare "standard modules + error_pages"
 
 json_h=("Accept: application/json")
 browser_h=("Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8" "Accept-Language: en-US,en;q=0.9")
-json=$out/json.lua browser=$out/browser.lua
+json=$OUT/json.lua browser=$OUT/browser.lua
 wrk_script "$json" GET "" "${json_h[@]}"
 wrk_script "$browser" GET "" "${browser_h[@]}"
 
@@ -55,7 +49,6 @@ wrk_script "$browser" GET "" "${browser_h[@]}"
 # `error 404` (request ID included) is about this long.
 static_body='{"error":{"code":404,"type":"not_found","message":"Not Found","details":"The page you are looking for doesn'"'"'t exist or has moved. Check the address or go back to the home page.","request_id":"00000000-0000-0000-0000-000000000000"}}'
 
-site_block() { printf 'http://127.0.0.1:%s {\n%s\n}\n' "$1" "$2"; } # port body
 proxy="	reverse_proxy $UP"
 pages="	error_pages
 	reverse_proxy $UP"
@@ -87,15 +80,15 @@ stock_local="	error 404
 $stock_errors"
 
 {
-	caddy_global WARN "$([ -n "$PROFILE" ] && echo "$ADMIN" || echo off)"
-	site_block 9311 "$proxy"
-	site_block 9312 "$pages"
-	site_block 9313 "$stock"
-	site_block 9314 "$static"
-	site_block 9315 "$local"
-	site_block 9316 "$stock_local"
-} >"$out/Caddyfile"
-start_caddy "$out/Caddyfile" "$out/caddy.log"
+	caddy_global "$([ -n "$PROFILE" ] && echo "$ADMIN" || echo off)"
+	site 9311 "$proxy"
+	site 9312 "$pages"
+	site 9313 "$stock"
+	site 9314 "$static"
+	site 9315 "$local"
+	site 9316 "$stock_local"
+} >"$OUT/Caddyfile"
+start_caddy "$OUT/Caddyfile" "$OUT/caddy.log"
 for p in 9311 9312 9313 9314 9315 9316; do wait_port $p; done
 
 echo "== sanity: what each configuration answers (status, bytes, type)"
@@ -121,42 +114,15 @@ pairs=(
 	"3|upstream 400, browser: upstream's HTML page proxied vs rendered page|9311 /bad $browser|9312 /bad $browser|0.90/0.85"
 	"4|local error JSON: respond of a static body vs error 404 + error_pages|9314 /x $json|9315 /x $json|0.90"
 	"5|local error JSON: error 404 + handle_errors { respond } vs error_pages|9316 /x $json|9315 /x $json|1.10"
-	"6|upstream 400 JSON: stock recipe (handle_response+handle_errors) vs error_pages|9313 /bad $json|9312 /bad $json|1.7"
+	"6|upstream 400 JSON: stock Caddy recipe vs error_pages|9313 /bad $json|9312 /bad $json|1.7"
 )
-echo "== CPU per request: $ROUNDS rounds of $DURATION per side, $CONNS connections, alternating"
-run_pairs "${pairs[@]}"
-echo
-print_pairs "${pairs[@]}"
-
-if [ -n "$PROFILE" ]; then
-	spec=""
-	for pair in "${pairs[@]}"; do [ "${pair%%|*}" = "$PROFILE" ] && spec=$pair; done
-	[ -n "$spec" ] || { echo "PROFILE=$PROFILE: no such pair" >&2; exit 1; }
-	IFS='|' read -r _ title _ b _ <<<"$spec"
-	read -r port path script <<<"$b"
-	secs="${PROFILE_SECONDS:-10}"
-	echo
-	echo "== CPU profile of Caddy, ${secs}s, side B of ($PROFILE) $title: $port $path"
-	profile "$ADMIN" "http://127.0.0.1:$port$path" "$secs" "$out/profile.$PROFILE.pb.gz" -s "$script"
-	echo "   (saved: $out/profile.$PROFILE.pb.gz; go tool pprof -top -cum $CADDY $out/profile.$PROFILE.pb.gz for the cumulative view)"
-fi
-stop "$CADDY_PID"
+judge_pairs "${pairs[@]}"
 
 if [ -z "${SKIP_RSS:-}" ]; then
 	echo
 	echo "== (7) peak RSS under $MEMCONNS connections, one fresh Caddy process per configuration"
-	peak_rss() { # name body path -> KiB
-		local cfg="$out/Caddyfile.$1"
-		{ caddy_global WARN; site_block 9320 "$2"; } >"$cfg"
-		start_caddy "$cfg" "$out/caddy.$1.log"
-		wait_port 9320
-		$LOAD_CPU wrk -t2 -c"$MEMCONNS" -d"$DURATION" -H "${json_h[0]}" "http://127.0.0.1:9320$3" >/dev/null 2>&1
-		$LOAD_CPU wrk -t2 -c"$MEMCONNS" -d"$DURATION" -H "${json_h[0]}" "http://127.0.0.1:9320/bad" >/dev/null 2>&1
-		awk '/VmHWM/ {print $2}' "/proc/$CADDY_PID/status"
-		stop "$CADDY_PID"
-	}
-	rss_plain=$(peak_rss plain "$proxy" /ok)
-	rss_pages=$(peak_rss pages "$pages" /ok)
+	rss_plain=$(peak_rss plain "$proxy" 9320 "$json" /ok /bad)
+	rss_pages=$(peak_rss pages "$pages" 9320 "$json" /ok /bad)
 	rss_ratio=$(awk -v a="$rss_plain" -v b="$rss_pages" 'BEGIN {printf "%.3f", b/a}')
 	rss_ok=$(awk -v r="$rss_ratio" 'BEGIN {print (r <= 1.10) ? "met" : "MISSED"}')
 	printf '%-68s %9s KiB %9s KiB %7s %5s %s\n' "(7) peak RSS: reverse_proxy vs reverse_proxy + error_pages" "$rss_plain" "$rss_pages" "$rss_ratio" "<=1.10" "$rss_ok"

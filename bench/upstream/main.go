@@ -1,8 +1,9 @@
 // Command upstream is the loopback API behind Caddy in the load harnesses:
-// /ok answers 200 with a small JSON body, /bad a 400: a JSON validation
-// error, or for a client whose Accept names text/html (a browser) the
-// framework-style HTML error page of page.go, as a web app that serves both
-// an API and pages answers (Express's res.format, Django, Rails).
+// /ok reads the request body and answers 200 with a small JSON body; /bad
+// answers a 400: a JSON validation error, or for a client whose Accept names
+// text/html (a browser) the framework-style HTML error page of page.go, as
+// a web app that serves both an API and pages answers (Express's
+// res.format, Django, Rails).
 // /bomb/* answer a 400 whose compressed body declares far more than it
 // holds (bench/bombs.sh):
 //
@@ -17,6 +18,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"flag"
+	"io"
 	"log"
 	"net/http"
 	"strings"
@@ -103,6 +105,10 @@ func main() {
 	})
 	mux := http.NewServeMux()
 	mux.HandleFunc("/ok", func(w http.ResponseWriter, r *http.Request) {
+		// Read the body as an API would: unread, a body over 256 KiB makes
+		// Go's server close the connection, and the proxy answers 502
+		// (bench/validation.sh posts 1 MiB bodies).
+		io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(okBody)
 	})
