@@ -61,7 +61,8 @@ func putBuf(p *[]byte) {
 // done with them, possibly after the handler returned.
 type pooledBody struct {
 	io.Reader
-	rest io.Closer // the original body when part of it was not read
+	br   bytes.Reader // the validated bytes (Reader, unless rest follows)
+	rest io.Closer    // the original body when part of it was not read
 	buf  *[]byte
 	once sync.Once
 }
@@ -79,12 +80,13 @@ func (b *pooledBody) Close() error {
 }
 
 func newPooledBody(buf *[]byte, n int, rest io.ReadCloser) *pooledBody {
-	var r io.Reader = bytes.NewReader((*buf)[:n])
-	var c io.Closer
+	b := &pooledBody{buf: buf}
+	b.br.Reset((*buf)[:n])
+	b.Reader = &b.br
 	if rest != nil {
-		r, c = io.MultiReader(r, rest), rest
+		b.Reader, b.rest = io.MultiReader(&b.br, rest), rest
 	}
-	return &pooledBody{Reader: r, rest: c, buf: buf}
+	return b
 }
 
 // readBody reads the body into a pooled buffer, up to MaxBody. A declared

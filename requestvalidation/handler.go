@@ -77,8 +77,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	report := h.report[op]
 	if repl != nil {
 		// The operation's placeholders are read lazily: nothing is
-		// formatted unless a later handler or log line asks.
-		repl.Map(opPlaceholders{op, report}.get)
+		// formatted unless a later handler or log line asks. The result
+		// reads "valid" unless a static value (set below for every other
+		// result) overrides it: Caddy asks static values first.
+		if ph := h.placeholders[op]; ph != nil {
+			repl.Map(ph)
+		} else {
+			repl.Map(opPlaceholders{op, report}.get)
+		}
 	}
 
 	vr := validation.Request{Method: r.Method, RawQuery: r.URL.RawQuery, Header: r.Header, ContentType: r.Header.Get("Content-Type")}
@@ -131,8 +137,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		}
 		if res == nil {
 			h.metrics.count(op.ID, resultValid)
-			setPlaceholder(repl, phResult, resultValid)
-			return next.ServeHTTP(w, r)
+			return next.ServeHTTP(w, r) // result: "valid" from the provider
 		}
 		setProblemPlaceholders(repl, res)
 		h.metrics.count(op.ID, resultReported)
@@ -221,6 +226,8 @@ func (p opPlaceholders) get(key string) (any, bool) {
 			return "report", true
 		}
 		return "enforce", true
+	case phResult:
+		return resultValid, true
 	}
 	return nil, false
 }

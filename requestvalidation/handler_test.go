@@ -416,6 +416,28 @@ func TestPlaceholders(t *testing.T) {
 	}
 }
 
+// The result placeholder of each outcome, valid ones included, in both
+// modes; the operation's placeholders with it.
+func TestResultPlaceholder(t *testing.T) {
+	invalid := strings.Replace(validOrder, `"qty":2`, `"qty":0`, 1)
+	for _, tt := range []struct {
+		mode, body, result, opMode string
+	}{
+		{"enforce", validOrder, "valid", "enforce"},
+		{"enforce", invalid, "invalid", "enforce"},
+		{"report", validOrder, "valid", "report"},
+		{"report", invalid, "reported", "report"},
+	} {
+		th := newTestHandler(t, Handler{OpenAPI: shopDoc, Mode: tt.mode})
+		e := th.do(t, "POST", "/api/orders", orderHeaders, strings.NewReader(tt.body))
+		for k, want := range map[string]string{phResult: tt.result, phMode: tt.opMode, phOperationID: "createOrder"} {
+			if got, _ := e.repl.GetString(k); got != want {
+				t.Errorf("%s mode, %s body: {%s} = %q, want %q", tt.mode, tt.result, k, got, want)
+			}
+		}
+	}
+}
+
 func TestBodyStatus422(t *testing.T) {
 	th := newTestHandler(t, Handler{OpenAPI: shopDoc, BodyStatus: 422})
 	e := th.do(t, "POST", "/api/orders", orderHeaders, strings.NewReader(strings.Replace(validOrder, `"qty":2`, `"qty":0`, 1)))

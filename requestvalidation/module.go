@@ -91,11 +91,14 @@ type Handler struct {
 	// body's schema violations: 400 or 422. Default: 400.
 	BodyStatus int `json:"body_status,omitempty"`
 
-	spec    *validation.Spec
-	jsonOp  *validation.Operation
-	report  map[*validation.Operation]bool
-	logger  *zap.Logger
-	metrics *metrics
+	spec   *validation.Spec
+	jsonOp *validation.Operation
+	report map[*validation.Operation]bool
+	// placeholders holds each operation's placeholder provider, made
+	// once: a valid request costs no closure and no map write.
+	placeholders map[*validation.Operation]caddy.ReplacerFunc
+	logger       *zap.Logger
+	metrics      *metrics
 }
 
 // CaddyModule returns the Caddy module information.
@@ -231,6 +234,7 @@ func (h *Handler) load() error {
 		}
 		h.jsonOp = op
 		h.report = map[*validation.Operation]bool{op: h.Mode == "report"}
+		h.makePlaceholders()
 		return nil
 	}
 	spec, err := validation.Load(h.OpenAPI, h.options())
@@ -260,7 +264,15 @@ func (h *Handler) load() error {
 		h.report[op] = h.Operations[id] == "report"
 	}
 	h.spec = spec
+	h.makePlaceholders()
 	return nil
+}
+
+func (h *Handler) makePlaceholders() {
+	h.placeholders = make(map[*validation.Operation]caddy.ReplacerFunc, len(h.report))
+	for op, report := range h.report {
+		h.placeholders[op] = opPlaceholders{op, report}.get
+	}
 }
 
 // Interface guards

@@ -34,6 +34,7 @@ func FuzzParams(f *testing.F) {
 				h := http.Header{"X-Tenant": {header}, "Cookie": {cookie}, "X-Trace": {header}, "Idempotency-Key": {header}}
 				res := m.Op.Validate(&m, &Request{Method: method, RawQuery: query, Header: h}, 0)
 				checkResult(t, res)
+				checkQuickParams(t, m.Op, h, res)
 			}
 		}
 	})
@@ -136,6 +137,22 @@ func checkPooledParse(t *testing.T, body []byte, want *jv, werr *jsonError) {
 		b, _ := json.Marshal(toEngine(want))
 		if string(a) != string(b) {
 			t.Fatalf("pooled parser read %s, parseJSON %s", a, b)
+		}
+	}
+}
+
+// checkQuickParams checks that a parameter the allocation-free path
+// accepts is one the general path finds no problem with.
+func checkQuickParams(t *testing.T, op *Operation, h http.Header, res *Result) {
+	t.Helper()
+	for _, p := range op.params {
+		if !p.quickValid(h) || res == nil {
+			continue
+		}
+		for _, f := range res.Fields {
+			if f.Pointer == p.ptr || strings.HasPrefix(f.Pointer, p.ptr+"/") {
+				t.Fatalf("%s: quick path accepts what the general path reports: %+v", p.ptr, f)
+			}
 		}
 	}
 }

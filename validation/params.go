@@ -402,6 +402,9 @@ func (op *Operation) checkParams(m *Match, req *Request, c *collector) {
 	var cookies []queryPair
 	cookiesParsed := false
 	for _, p := range op.params {
+		if p.quickValid(req.Header) {
+			continue
+		}
 		var v any
 		var present bool
 		before := len(c.fields)
@@ -460,6 +463,69 @@ func declaredList(m map[string]bool) []string {
 }
 
 func (p *param) fieldBase() string { return p.name }
+
+// quickValid reports whether a header or cookie parameter of a scalar
+// type is present once and valid by the fast validator, read without
+// allocating; false sends it down the general path, which finds the
+// same value (or the problem) and reports.
+func (p *param) quickValid(h http.Header) bool {
+	if p.fast == nil || p.contentJSON || p.types.shape() != 0 {
+		return false
+	}
+	var s string
+	switch p.in {
+	case inHeader:
+		vs := h.Values(p.name)
+		if len(vs) != 1 {
+			return false
+		}
+		s = strings.TrimSpace(vs[0])
+	case inCookie:
+		n := 0
+		for _, line := range h.Values("Cookie") {
+			for rest := line; rest != ""; {
+				var part string
+				part, rest, _ = strings.Cut(rest, ";")
+				k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
+				if strings.TrimSpace(k) == p.name {
+					s = strings.Trim(v, `"`)
+					n++
+				}
+			}
+		}
+		if n != 1 || strings.ContainsAny(s, "%+") {
+			return false // absent, repeated or escaped: the general path
+		}
+	default:
+		return false
+	}
+	j := coerceJ(s, p.types)
+	return p.fast.validJ(&j)
+}
+
+// coerceJ is coerce giving the fast validator's value (the same value,
+// without boxing it).
+func coerceJ(s string, t *typeInfo) jv {
+	str := jv{k: jString, s: s}
+	if t == nil || t.types == 0 || t.types == tString {
+		return str
+	}
+	if (t.is(tInteger) || t.is(tNumber)) && isJSONNumberText(s) {
+		return jv{k: jNumber, s: s}
+	}
+	if t.is(tBoolean) {
+		switch s {
+		case "true":
+			return jv{k: jTrue}
+		case "false":
+			return jv{k: jFalse}
+		}
+	}
+	if t.is(tNull) && s == "null" && !t.is(tString) {
+		return jv{k: jNull}
+	}
+	return str
+}
 
 // coerce turns a parameter's text into the JSON value its schema
 // expects: numbers, booleans; text that does not convert stays a string

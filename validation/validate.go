@@ -85,7 +85,7 @@ func (op *Operation) checkBody(req *Request, c *collector) bool {
 		c.add(errorpages.Field{Pointer: "/body", Code: "media_type", Message: "has no Content-Type", Hint: "send one of: " + rb.accept}, "")
 		return true
 	}
-	typ, params, err := mime.ParseMediaType(req.ContentType)
+	typ, params, err := parseMediaType(req.ContentType)
 	if err != nil {
 		c.add(errorpages.Field{Pointer: "/body", Code: "media_type", Message: "has a Content-Type that cannot be parsed", Hint: "send one of: " + rb.accept}, "")
 		return true
@@ -191,4 +191,32 @@ func splitPointer(p string) []string {
 		toks[i] = unescapeToken(t)
 	}
 	return toks
+}
+
+// parseMediaType is mime.ParseMediaType without its map for the common
+// Content-Type without parameters ("application/json").
+func parseMediaType(v string) (string, map[string]string, error) {
+	if strings.IndexByte(v, ';') >= 0 {
+		return mime.ParseMediaType(v)
+	}
+	typ := strings.TrimSpace(strings.ToLower(v))
+	t, sub, ok := strings.Cut(typ, "/")
+	if !ok || !isToken(t) || !isToken(sub) {
+		return mime.ParseMediaType(v) // its error
+	}
+	return typ, nil, nil
+}
+
+// isToken reports whether s is a non-empty RFC 2045 token, as mime reads it.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`()<>@,;:\"/[]?=`, c) >= 0 {
+			return false
+		}
+	}
+	return true
 }

@@ -1,6 +1,7 @@
 package validation
 
 import (
+	"mime"
 	"net/http"
 	"strings"
 	"sync"
@@ -619,7 +620,69 @@ func TestValidateTypicalBodyAllocations(t *testing.T) {
 	}
 	allocs := testing.AllocsPerRun(200, func() { m.Op.Validate(&m, r, 0) })
 	t.Logf("%.0f allocations per valid typical body", allocs)
-	if allocs > 12 {
-		t.Errorf("%.0f allocations per valid typical body, want at most 12", allocs)
+	if allocs > 6 {
+		t.Errorf("%.0f allocations per valid typical body, want at most 6", allocs)
+	}
+}
+
+// Header and cookie parameters are accepted without allocating when the
+// value is plain; every other shape (repeated, escaped, quoted, missing,
+// invalid) goes down the general path, which decides as before.
+func TestQuickParamsAgreeWithTheGeneralPath(t *testing.T) {
+	sh := spec(t, shop, Options{})
+	var m Match
+	sh.Route("POST", "/api/orders", &m)
+	base := http.Header{}
+	for k, v := range orderHeaders {
+		base.Set(k, v)
+	}
+	variants := []struct {
+		name  string
+		edit  func(h http.Header)
+		quick bool // every parameter takes the quick path
+	}{
+		{"plain", func(h http.Header) {}, true},
+		{"cookie among others", func(h http.Header) { h.Set("Cookie", "theme=dark; session=abcdefghijklmnopqrstuvwxyz; x=1") }, true},
+		{"quoted cookie", func(h http.Header) { h.Set("Cookie", `session="abcdefghijklmnopqrstuvwxyz"`) }, true},
+		{"escaped cookie", func(h http.Header) { h.Set("Cookie", "session=abcdefghijklmnop%20qrstu") }, false},
+		{"repeated cookie", func(h http.Header) {
+			h.Set("Cookie", "session=abcdefghijklmnopqrstuvwxyz; session=abcdefghijklmnopqrstuvwxyz")
+		}, false},
+		{"cookie in two lines", func(h http.Header) { h["Cookie"] = []string{"a=1", "session=abcdefghijklmnopqrstuvwxyz"} }, true},
+		{"short cookie", func(h http.Header) { h.Set("Cookie", "session=short") }, false},
+		{"no cookie", func(h http.Header) { h.Del("Cookie") }, false},
+		{"repeated header", func(h http.Header) { h.Add("X-Tenant", "other") }, false},
+		{"header with spaces", func(h http.Header) { h.Set("X-Tenant", "  acme  ") }, true},
+		{"bad uuid", func(h http.Header) { h.Set("Idempotency-Key", "1234") }, false},
+		{"bad tenant", func(h http.Header) { h.Set("X-Tenant", "A") }, false},
+	}
+	for _, v := range variants {
+		h := base.Clone()
+		v.edit(h)
+		res := m.Op.Validate(&m, &Request{Method: "POST", Header: h, ContentType: "application/json", Body: []byte(validOrder), HasBody: true}, 0)
+		checkQuickParams(t, m.Op, h, res)
+		all := true
+		for _, p := range m.Op.params {
+			all = all && p.quickValid(h)
+		}
+		if all != v.quick {
+			t.Errorf("%s: quick path for every parameter = %v, want %v", v.name, all, v.quick)
+		}
+		if v.quick && res != nil {
+			t.Errorf("%s: %q", v.name, problems(res))
+		}
+	}
+}
+
+// parseMediaType reads a Content-Type as mime.ParseMediaType does.
+func TestParseMediaTypeAsMime(t *testing.T) {
+	for _, ct := range []string{"application/json", " Application/JSON ", "text/plain", "application/problem+json", "a/b/c", "text/",
+		"/json", "json", "", "text/pla in", "text/pl\"ain", "tëxt/plain", "application/json; charset=utf-8", "multipart/form-data; boundary=x",
+		"application/json;", "text/plain\t", "x/y\x7f"} {
+		typ, params, err := parseMediaType(ct)
+		wtyp, wparams, werr := mime.ParseMediaType(ct)
+		if typ != wtyp || (err == nil) != (werr == nil) || len(params) != len(wparams) {
+			t.Errorf("%q: %q %v %v, mime: %q %v %v", ct, typ, params, err, wtyp, wparams, werr)
+		}
 	}
 }
