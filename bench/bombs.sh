@@ -40,7 +40,6 @@ wrk_script "$OUT/json.lua" GET "" "Accept: application/json"
 declare -A hwm rps cpu answer
 run_case() {
 	start_caddy "$OUT/Caddyfile" "$OUT/caddy.$1.log"
-	wait_port "$PORT" /ok
 	answer[$1]=$(curl -s -H 'Accept: application/json' -w ' -> %{http_code}' "http://127.0.0.1:$PORT$2" | head -c 300)
 	read -r rps[$1] cpu[$1] _ <<<"$(measure "$CADDY_PID" "http://127.0.0.1:$PORT$2" -s "$OUT/json.lua")"
 	hwm[$1]=$(awk '/VmHWM/ {print $2}' "/proc/$CADDY_PID/status")

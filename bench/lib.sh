@@ -9,7 +9,9 @@
 #   build OUT                caddy (cmd/caddy; CADDY_BIN=<binary> to measure
 #                            another build) and bench/upstream into OUT
 #   start_upstream ADDR      the loopback upstream, waited for
-#   start_caddy CFG LOG      validates CFG, runs Caddy on it (CADDY_PID)
+#   start_caddy CFG LOG      validates CFG, runs Caddy on it (CADDY_PID),
+#                            waits for its sites; both check their ports are
+#                            free first (need_free)
 #   stop PID                 ends one process started here
 #   wait_port PORT [PATH]    waits until 127.0.0.1:PORT answers
 #   probe LABEL PORT PATH STATUS TYPE [CURL OPTION...]   a checked request
@@ -27,6 +29,7 @@
 # PIN=1 pins Caddy to core 0 and wrk + the upstream to core 1 ($CADDY_CPU,
 # $LOAD_CPU); every process started here is ended on exit.
 set -euo pipefail
+shopt -s inherit_errexit # a failing step inside $(...) stops the harness too
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 CONNS="${CONNS:-50}"
@@ -91,20 +94,49 @@ wait_url() {
 }
 wait_port() { wait_url "http://127.0.0.1:$1${2:-/}"; }
 
-start_upstream() {
-	$LOAD_CPU "$UPSTREAM" -listen "$1" &
-	PIDS+=($!)
-	wait_url "http://$1/ok"
+# need_free ADDR...: exits when something already listens on one of the
+# addresses (host:port). Others share this machine, and Caddy binds with
+# SO_REUSEPORT: a second Caddy on a port would silently take half of the
+# connections while only ours is measured.
+need_free() {
+	local a
+	for a in "$@"; do
+		if (exec 3<>"/dev/tcp/${a%:*}/${a##*:}") 2>/dev/null; then
+			echo "$a is already in use, by: $(ss -Hltnp "sport = :${a##*:}" 2>/dev/null | grep -o 'users:.*' | sort -u | tr '\n' ' ')" >&2
+			echo "the harness needs its ports to itself: stop that process (or wait for its run to end)" >&2
+			exit 1
+		fi
+	done
 }
 
-# start_caddy CFG LOG: a Caddy process on the Caddyfile CFG; its pid in
-# CADDY_PID (taskset execs Caddy, so the pid is Caddy's own).
+# alive PID WHAT: exits unless the process still runs.
+alive() { kill -0 "$1" 2>/dev/null || { echo "$2 (pid $1) is gone; its log says: $(tail -3 "${3:-/dev/null}" 2>/dev/null)" >&2; exit 1; }; }
+
+start_upstream() {
+	need_free "$1"
+	local pid
+	$LOAD_CPU "$UPSTREAM" -listen "$1" &
+	pid=$!
+	PIDS+=($pid)
+	wait_url "http://$1/ok"
+	alive "$pid" "the upstream"
+}
+
+# start_caddy CFG LOG: a Caddy process on the Caddyfile CFG, its pid in
+# CADDY_PID (taskset execs Caddy, so the pid is Caddy's own); returns once
+# every site of CFG (http://127.0.0.1:PORT) answers, checking first that no
+# other process holds those ports or the admin address.
 start_caddy() {
+	local ports p
+	ports=$(sed -n -e 's|^http://127\.0\.0\.1:\([0-9]*\) {$|\1|p' -e 's|^\tadmin 127\.0\.0\.1:\([0-9]*\)$|\1|p' "$1")
+	for p in $ports; do need_free "127.0.0.1:$p"; done
 	"$CADDY" validate --config "$1" --adapter caddyfile >/dev/null 2>&1 ||
 		{ "$CADDY" validate --config "$1" --adapter caddyfile; exit 1; }
 	$CADDY_CPU "$CADDY" run --config "$1" --adapter caddyfile >"$2" 2>&1 &
 	CADDY_PID=$!
 	PIDS+=($CADDY_PID)
+	for p in $ports; do wait_port "$p"; done
+	alive "$CADDY_PID" "Caddy" "$2"
 }
 
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
@@ -155,8 +187,8 @@ wrk_script() {
 # tick is 10 ms of a window's 2-4 s, and it agrees with the ticks within
 # their resolution (the table's footer shows both). Its one blind spot,
 # threads that exit inside a window, does not arise: Go keeps its threads.
-cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f\n", s}'; }
-cpu_ticks() { sed 's/.*) //' /proc/"$1"/stat | awk '{print $12 + $13}'; }
+cpu_ns() { alive "$1" Caddy; cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f\n", s}'; }
+cpu_ticks() { alive "$1" Caddy; sed 's/.*) //' /proc/"$1"/stat | awk '{print $12 + $13}'; }
 
 # measure PID URL [WRK OPTION...]: wrk (one thread, CONNS connections,
 # DURATION) against URL while reading process PID's CPU time before and
@@ -175,6 +207,7 @@ measure() {
 		/Socket errors/ {err = $0}
 		END {
 			if (n + 0 <= 0) { print "measure: wrk completed no request against " url > "/dev/stderr"; exit 1 }
+			if (ns <= 0) { print "measure: Caddy used no CPU time while serving " url "?" > "/dev/stderr"; exit 1 }
 			if (err != "") print "measure: " url ":" err > "/dev/stderr"
 			us = ns / 1000 / n; ustk = tk / hz * 1e6 / n
 			if (clock == "ticks") us = ustk
@@ -298,7 +331,6 @@ peak_rss() {
 	shift 4
 	{ caddy_global; site "$port" "$body"; } >"$OUT/Caddyfile.$name"
 	start_caddy "$OUT/Caddyfile.$name" "$OUT/caddy.$name.log"
-	wait_port "$port"
 	for path in "$@"; do
 		$LOAD_CPU wrk -t2 -c"$MEMCONNS" -d"$DURATION" -s "$script" "http://127.0.0.1:$port$path" 2>&1 |
 			awk -v l="$name $path" '/Requests\/sec|Non-2xx|Socket errors/ {printf "   %s: %s\n", l, $0}' >&2

@@ -89,7 +89,6 @@ $stock_errors"
 	site 9316 "$stock_local"
 } >"$OUT/Caddyfile"
 start_caddy "$OUT/Caddyfile" "$OUT/caddy.log"
-for p in 9311 9312 9313 9314 9315 9316; do wait_port $p; done
 
 echo "== sanity: what each configuration answers (status, bytes, type)"
 jh=(-H "${json_h[0]}")

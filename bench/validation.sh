@@ -53,7 +53,6 @@ $proxy"
 $validated"
 } >"$OUT/Caddyfile"
 start_caddy "$OUT/Caddyfile" "$OUT/caddy.log"
-for p in 9331 9332 9333; do wait_port $p; done
 
 post=(-X POST -H "Accept: application/json")
 for h in "${headers[@]}"; do post+=(-H "$h"); done
