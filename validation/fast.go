@@ -33,6 +33,7 @@ type fnode struct {
 	minProps, maxProps int // -1: none
 	required           []string
 	props              map[string]*fnode
+	propList           []propEntry // props, when there are few: searched without hashing
 	patternProps       []patternProp
 	addFalse           bool
 	additional         *fnode
@@ -52,6 +53,29 @@ type fnode struct {
 	pattern        func(string) bool
 
 	minimum, maximum, exMin, exMax, multipleOf *bound
+}
+
+// smallProps is how many properties are looked up in a list rather than
+// the map.
+const smallProps = 12
+
+type propEntry struct {
+	name string
+	n    *fnode
+}
+
+// prop returns the schema of a declared property.
+func (n *fnode) prop(k string) (*fnode, bool) {
+	if n.propList != nil {
+		for i := range n.propList {
+			if n.propList[i].name == k {
+				return n.propList[i].n, true
+			}
+		}
+		return nil, false
+	}
+	s, ok := n.props[k]
+	return s, ok
 }
 
 type patternProp struct {
@@ -137,6 +161,11 @@ func (b *fastBuilder) build(s *jsonschema.Schema) *fnode {
 		n.props = make(map[string]*fnode, len(s.Properties))
 		for k, v := range s.Properties {
 			n.props[k] = b.build(v)
+		}
+		if len(s.Properties) <= smallProps {
+			for _, k := range sortedKeys(s.Properties) {
+				n.propList = append(n.propList, propEntry{k, n.props[k]})
+			}
 		}
 	}
 	for re, v := range s.PatternProperties {
@@ -254,11 +283,8 @@ func (n *fnode) check(v *jv, depth int) bool {
 			return false
 		}
 	case jString:
-		if n.minLen >= 0 || n.maxLen >= 0 {
-			l := utf8.RuneCountInString(v.s)
-			if n.minLen >= 0 && l < n.minLen || n.maxLen >= 0 && l > n.maxLen {
-				return false
-			}
+		if (n.minLen > 0 || n.maxLen >= 0) && !lengthWithin(v.s, n.minLen, n.maxLen) {
+			return false
 		}
 		if n.pattern != nil && !n.pattern(v.s) {
 			return false
@@ -349,7 +375,7 @@ func (n *fnode) checkMembers(o []jmember, depth int) bool {
 			}
 		}
 		matched := false
-		if s, ok := n.props[k]; ok {
+		if s, ok := n.prop(k); ok {
 			matched = true
 			if !s.check(v, depth+1) {
 				return false
@@ -447,6 +473,18 @@ func (n *fnode) checkNumber(s string) bool {
 // float64 is monotonic, so different floats decide; equal ones are
 // compared as exact rationals.
 func cmpNumber(s string, b *bound) int {
+	if i, ok := smallInt(s); ok {
+		// Exactly a float64; so is the bound when b.exact.
+		f := float64(i)
+		switch {
+		case f < b.f:
+			return -1
+		case f > b.f:
+			return 1
+		case b.exact:
+			return 0
+		}
+	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err == nil {
 		switch {
@@ -590,4 +628,43 @@ func isSmallInteger(s string) bool {
 		}
 	}
 	return true
+}
+
+// lengthWithin reports whether s has min to max characters (-1: no
+// bound), counting them only when the byte length does not decide: a
+// character is 1 to 4 bytes.
+func lengthWithin(s string, min, max int) bool {
+	b := len(s)
+	if min > 0 && b < min || max >= 0 && b > 4*max {
+		return false
+	}
+	if (min <= 0 || b >= 4*min) && (max < 0 || b <= max) {
+		return true
+	}
+	l := utf8.RuneCountInString(s)
+	return (min <= 0 || l >= min) && (max < 0 || l <= max)
+}
+
+// smallInt reads an integer literal of at most 15 digits (exactly a
+// float64) without strconv.
+func smallInt(s string) (int64, bool) {
+	neg := false
+	if s != "" && s[0] == '-' {
+		neg, s = true, s[1:]
+	}
+	if s == "" || len(s) > 15 {
+		return 0, false
+	}
+	var n int64
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
 }

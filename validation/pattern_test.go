@@ -1,8 +1,10 @@
 package validation
 
 import (
+	"math/big"
 	"regexp"
 	"testing"
+	"unicode/utf8"
 )
 
 var patternCases = []struct {
@@ -58,4 +60,36 @@ func FuzzSimplePattern(f *testing.F) {
 			}
 		}
 	})
+}
+
+// lengthWithin answers as counting the characters does, for ASCII and
+// multi-byte strings around every bound.
+func TestLengthWithinCountsLikeRuneCount(t *testing.T) {
+	for _, s := range []string{"", "a", "ab", "abcd", "é", "éé", "日本", "😀", "😀😀a", "aé日😀", "abcdefghijklmnop", "日本語テキスト日本語"} {
+		n := utf8.RuneCountInString(s)
+		for min := -1; min <= 18; min++ {
+			for max := -1; max <= 18; max++ {
+				want := (min <= 0 || n >= min) && (max < 0 || n <= max)
+				if got := lengthWithin(s, min, max); got != want {
+					t.Errorf("lengthWithin(%q, %d, %d) = %v, want %v", s, min, max, got, want)
+				}
+			}
+		}
+	}
+}
+
+// cmpNumber compares exactly, on the integer fast path as on the others.
+func TestCmpNumberIsExact(t *testing.T) {
+	nums := []string{"0", "-0", "1", "-1", "2", "10", "999999999999999", "-999999999999999", "1000000000000000", "9007199254740993",
+		"1.5", "0.1", "1e2", "100.0", "-2.5e-3", "12345678901234567890", "3", "4"}
+	for _, bs := range nums {
+		r, _ := new(big.Rat).SetString(bs)
+		b := newBound(r)
+		for _, s := range nums {
+			x, _ := new(big.Rat).SetString(s)
+			if got, want := cmpNumber(s, b), x.Cmp(r); got != want {
+				t.Errorf("cmpNumber(%s, %s) = %d, want %d", s, bs, got, want)
+			}
+		}
+	}
 }
