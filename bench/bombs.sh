@@ -22,8 +22,8 @@ DURATION="${DURATION:-10s}" # before lib.sh, whose default is 3s
 source "$(dirname "$0")/lib.sh"
 
 BOUND_MIB="${BOUND_MIB:-32}"
-UP=127.0.0.1:9331
-PORT=9332
+UP=127.0.0.1:$((${PORT_BASE:-9330} + 1))
+PORT=$((${PORT_BASE:-9330} + 2))
 OUT=bench/out/bombs
 
 prepare "standard modules + error_pages"

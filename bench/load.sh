@@ -13,6 +13,7 @@
 #   PROFILE=3 bash bench/load.sh       # + a CPU profile of side B of pair 3
 #                                      #   (PROFILE_SECONDS=10), top 30
 #   SKIP_GO=1                          # without the Go benchmarks
+#   PORT_BASE=9400                     # other ports (default 9300: 9301-9320)
 #
 # Pairs (targets from issue 12; A/B >= target, a ratio below 1 means B
 # costs more):
@@ -33,8 +34,12 @@
 source "$(dirname "$0")/lib.sh"
 
 ROUNDS="${ROUNDS:-9}"
-UP=127.0.0.1:9301
-ADMIN=127.0.0.1:9309
+# Ports: PORT_BASE (default 9300) + 1 the upstream, + 9 the admin endpoint
+# (PROFILE only), + 11..16 the sites, + 20 the RSS runs.
+base="${PORT_BASE:-9300}"
+UP=127.0.0.1:$((base + 1))
+ADMIN=127.0.0.1:$((base + 9))
+plain=$((base + 11)) pages=$((base + 12)) stock=$((base + 13)) static=$((base + 14)) localerr=$((base + 15)) stocklocal=$((base + 16))
 OUT=bench/out
 
 prepare "standard modules + error_pages"
@@ -50,7 +55,7 @@ wrk_script "$browser" GET "" "${browser_h[@]}"
 static_body='{"error":{"code":404,"type":"not_found","message":"Not Found","details":"The page you are looking for doesn'"'"'t exist or has moved. Check the address or go back to the home page.","request_id":"00000000-0000-0000-0000-000000000000"}}'
 
 proxy="	reverse_proxy $UP"
-pages="	error_pages
+pages_cfg="	error_pages
 	reverse_proxy $UP"
 # Stock Caddy's way to a JSON or text error: handle_errors, reached by
 # `error` (pairs 5 and 6) or by handle_response turning an upstream error
@@ -65,63 +70,63 @@ stock_errors="	handle_errors {
 			respond \"{err.status_code} {err.status_text}\"
 		}
 	}"
-stock="	reverse_proxy $UP {
+stock_cfg="	reverse_proxy $UP {
 		@e status 4xx 5xx
 		handle_response @e {
 			error \"{rp.status_text}\" {rp.status_code}
 		}
 	}
 $stock_errors"
-static="	header Content-Type application/json
+static_cfg="	header Content-Type application/json
 	respond \`$static_body\` 404"
-local="	error_pages
+local_cfg="	error_pages
 	error 404"
-stock_local="	error 404
+stocklocal_cfg="	error 404
 $stock_errors"
 
 {
 	caddy_global "$([ -n "$PROFILE" ] && echo "$ADMIN" || echo off)"
-	site 9311 "$proxy"
-	site 9312 "$pages"
-	site 9313 "$stock"
-	site 9314 "$static"
-	site 9315 "$local"
-	site 9316 "$stock_local"
+	site $plain "$proxy"
+	site $pages "$pages_cfg"
+	site $stock "$stock_cfg"
+	site $static "$static_cfg"
+	site $localerr "$local_cfg"
+	site $stocklocal "$stocklocal_cfg"
 } >"$OUT/Caddyfile"
 start_caddy "$OUT/Caddyfile" "$OUT/caddy.log"
 
 echo "== sanity: what each configuration answers (status, bytes, type)"
 jh=(-H "${json_h[0]}")
 bh=(-H "${browser_h[0]}" -H "${browser_h[1]}")
-probe json 9311 /ok 200 application/json "${jh[@]}"
-probe json 9312 /ok 200 application/json "${jh[@]}"
-probe json 9311 /bad 400 application/json "${jh[@]}"
-probe json 9312 /bad 400 application/json "${jh[@]}"
-probe browser 9311 /bad 400 text/html "${bh[@]}"
+probe json $plain /ok 200 application/json "${jh[@]}"
+probe json $pages /ok 200 application/json "${jh[@]}"
+probe json $plain /bad 400 application/json "${jh[@]}"
+probe json $pages /bad 400 application/json "${jh[@]}"
+probe browser $plain /bad 400 text/html "${bh[@]}"
 upstream_page=$PROBE_SIZE
-probe browser 9312 /bad 400 text/html "${bh[@]}"
+probe browser $pages /bad 400 text/html "${bh[@]}"
 # error_pages must have rendered its own page, not passed the upstream's on.
-[ "$PROBE_SIZE" != "$upstream_page" ] || { echo "   9312 passed the upstream's HTML page through" >&2; exit 1; }
-probe json 9313 /bad 400 application/json "${jh[@]}"
-probe json 9314 /x 404 application/json "${jh[@]}"
-probe json 9315 /x 404 application/json "${jh[@]}"
-probe json 9316 /x 404 application/json "${jh[@]}"
+[ "$PROBE_SIZE" != "$upstream_page" ] || { echo "   $pages passed the upstream's HTML page through" >&2; exit 1; }
+probe json $stock /bad 400 application/json "${jh[@]}"
+probe json $static /x 404 application/json "${jh[@]}"
+probe json $localerr /x 404 application/json "${jh[@]}"
+probe json $stocklocal /x 404 application/json "${jh[@]}"
 
 pairs=(
-	"1|200 pass-through: reverse_proxy vs reverse_proxy + error_pages|9311 /ok $json|9312 /ok $json|0.98"
-	"2|upstream 400 JSON: proxied untouched vs rewritten envelope|9311 /bad $json|9312 /bad $json|0.95/0.90"
-	"3|upstream 400, browser: upstream's HTML page proxied vs rendered page|9311 /bad $browser|9312 /bad $browser|0.90/0.85"
-	"4|local error JSON: respond of a static body vs error 404 + error_pages|9314 /x $json|9315 /x $json|0.90"
-	"5|local error JSON: error 404 + handle_errors { respond } vs error_pages|9316 /x $json|9315 /x $json|1.10"
-	"6|upstream 400 JSON: stock Caddy recipe vs error_pages|9313 /bad $json|9312 /bad $json|1.7"
+	"1|200 pass-through: reverse_proxy vs reverse_proxy + error_pages|$plain /ok $json|$pages /ok $json|0.98"
+	"2|upstream 400 JSON: proxied untouched vs rewritten envelope|$plain /bad $json|$pages /bad $json|0.95/0.90"
+	"3|upstream 400, browser: upstream's HTML page proxied vs rendered page|$plain /bad $browser|$pages /bad $browser|0.90/0.85"
+	"4|local error JSON: respond of a static body vs error 404 + error_pages|$static /x $json|$localerr /x $json|0.90"
+	"5|local error JSON: error 404 + handle_errors { respond } vs error_pages|$stocklocal /x $json|$localerr /x $json|1.10"
+	"6|upstream 400 JSON: stock Caddy recipe vs error_pages|$stock /bad $json|$pages /bad $json|1.7"
 )
 judge_pairs "${pairs[@]}"
 
 if [ -z "${SKIP_RSS:-}" ]; then
 	echo
 	echo "== (7) peak RSS under $MEMCONNS connections, one fresh Caddy process per configuration"
-	rss_plain=$(peak_rss plain "$proxy" 9320 "$json" /ok /bad)
-	rss_pages=$(peak_rss pages "$pages" 9320 "$json" /ok /bad)
+	rss_plain=$(peak_rss plain "$proxy" $((base + 20)) "$json" /ok /bad)
+	rss_pages=$(peak_rss pages "$pages_cfg" $((base + 20)) "$json" /ok /bad)
 	rss_ratio=$(awk -v a="$rss_plain" -v b="$rss_pages" 'BEGIN {printf "%.3f", b/a}')
 	rss_ok=$(awk -v r="$rss_ratio" 'BEGIN {print (r <= 1.10) ? "met" : "MISSED"}')
 	printf '%-68s %9s KiB %9s KiB %7s %5s %s\n' "(7) peak RSS: reverse_proxy vs reverse_proxy + error_pages" "$rss_plain" "$rss_pages" "$rss_ratio" "<=1.10" "$rss_ok"

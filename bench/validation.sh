@@ -10,6 +10,7 @@
 #   PAIRS=1 SKIP_RSS=1 bash bench/validation.sh
 #   PIN=1 bash bench/validation.sh    # caddy on core 0, load on core 1
 #   PROFILE=2 bash bench/validation.sh   # + a CPU profile of side B of pair 2
+#   PORT_BASE=9430                    # other ports (default 9330: 9331-9350)
 #
 # Pairs (A/B of CPU per request >= target):
 #   (1) a valid ~1 KiB JSON order: reverse_proxy alone vs
@@ -21,8 +22,12 @@
 source "$(dirname "$0")/lib.sh"
 
 ROUNDS="${ROUNDS:-7}"
-UP=127.0.0.1:9341
-ADMIN=127.0.0.1:9339
+# Ports: PORT_BASE (default 9330) + 1..3 the sites, + 9 the admin endpoint
+# (PROFILE only), + 11 the upstream, + 20 the RSS runs.
+base="${PORT_BASE:-9330}"
+UP=127.0.0.1:$((base + 11))
+ADMIN=127.0.0.1:$((base + 9))
+plain=$((base + 1)) validated=$((base + 2)) pages=$((base + 3))
 OUT=bench/out/validation
 LOG_LEVEL=ERROR
 
@@ -41,32 +46,32 @@ wrk_script "$OUT/invalid.lua" POST "$invalid" "${headers[@]}" "Accept: applicati
 proxy="	reverse_proxy $UP {
 		rewrite /ok
 	}"
-validated="	request_validation {
+validated_cfg="	request_validation {
 		openapi $doc
 	}
 $proxy"
 {
 	caddy_global "$([ -n "$PROFILE" ] && echo "$ADMIN" || echo off)"
-	site 9331 "$proxy"
-	site 9332 "$validated"
-	site 9333 "	error_pages
-$validated"
+	site $plain "$proxy"
+	site $validated "$validated_cfg"
+	site $pages "	error_pages
+$validated_cfg"
 } >"$OUT/Caddyfile"
 start_caddy "$OUT/Caddyfile" "$OUT/caddy.log"
 
 post=(-X POST -H "Accept: application/json")
 for h in "${headers[@]}"; do post+=(-H "$h"); done
 echo "== sanity: what each configuration answers (body ${#valid} bytes; status, bytes, type)"
-probe valid 9331 /api/orders 200 application/json "${post[@]}" --data-binary "$valid"
-probe valid 9332 /api/orders 200 application/json "${post[@]}" --data-binary "$valid"
-probe valid 9333 /api/orders 200 application/json "${post[@]}" --data-binary "$valid"
-probe invalid 9333 /api/orders 400 application/json "${post[@]}" --data-binary "$invalid"
-curl -s "${post[@]}" --data-binary "$invalid" "http://127.0.0.1:9333/api/orders" | head -c 600
+probe valid $plain /api/orders 200 application/json "${post[@]}" --data-binary "$valid"
+probe valid $validated /api/orders 200 application/json "${post[@]}" --data-binary "$valid"
+probe valid $pages /api/orders 200 application/json "${post[@]}" --data-binary "$valid"
+probe invalid $pages /api/orders 400 application/json "${post[@]}" --data-binary "$invalid"
+curl -s "${post[@]}" --data-binary "$invalid" "http://127.0.0.1:$pages/api/orders" | head -c 600
 echo
 
 pairs=(
-	"1|valid 1 KiB order: reverse_proxy vs request_validation + reverse_proxy|9331 /api/orders $OUT/valid.lua|9332 /api/orders $OUT/valid.lua|0.90"
-	"2|error_pages+request_validation: valid accepted vs 5 problems rejected|9333 /api/orders $OUT/valid.lua|9333 /api/orders $OUT/invalid.lua|1.0"
+	"1|valid 1 KiB order: reverse_proxy vs request_validation + reverse_proxy|$plain /api/orders $OUT/valid.lua|$validated /api/orders $OUT/valid.lua|0.90"
+	"2|error_pages+request_validation: valid accepted vs 5 problems rejected|$pages /api/orders $OUT/valid.lua|$pages /api/orders $OUT/invalid.lua|1.0"
 )
 judge_pairs "${pairs[@]}"
 
@@ -76,8 +81,8 @@ if [ -z "${SKIP_RSS:-}" ]; then
 	big="$OUT/big.lua"
 	wrk_script "$big" POST "" "${headers[@]}"
 	printf 'wrk.body = [==[%s]==] .. string.rep(" ", %d)\n' "$valid" $(((1 << 20) - ${#valid} - 64)) >>"$big"
-	rss_plain=$(peak_rss plain "$proxy" 9350 "$big" /api/orders)
-	rss_val=$(peak_rss validated "$validated" 9350 "$big" /api/orders)
+	rss_plain=$(peak_rss plain "$proxy" $((base + 20)) "$big" /api/orders)
+	rss_val=$(peak_rss validated "$validated_cfg" $((base + 20)) "$big" /api/orders)
 	printf '%-72s %9s KiB %9s KiB; bound: %d x 1 MiB = %d MiB over the plain proxy\n' "(3) peak RSS: reverse_proxy vs request_validation + reverse_proxy" \
 		"$rss_plain" "$rss_val" "$MEMCONNS" "$MEMCONNS"
 	awk -v a="$rss_plain" -v b="$rss_val" -v n="$MEMCONNS" 'BEGIN {d=(b-a)/1024; printf "   extra: %.0f MiB for %d bodies in flight (%s)\n", d, n, (d <= n * 1.5) ? "within the bound" : "OVER the bound"}'
