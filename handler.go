@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
@@ -74,13 +75,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 				return nil
 			}
 		}
-		return h.rewriteLocal(w, r, err)
+		return h.rewriteLocal(w, r, err, ew)
 	}
 	return err
 }
 
-// rewriteLocal renders an error returned by a handler.
-func (h *Handler) rewriteLocal(w http.ResponseWriter, r *http.Request, err error) error {
+// rewriteLocal renders an error returned by a handler; ew, which saw
+// nothing written, lends its storage for the error and the page data.
+func (h *Handler) rewriteLocal(w http.ResponseWriter, r *http.Request, err error, ew *errorWriter) error {
 	if h.noLocal {
 		return err // sources leaves local errors to Caddy's own handling
 	}
@@ -97,7 +99,7 @@ func (h *Handler) rewriteLocal(w http.ResponseWriter, r *http.Request, err error
 	}
 	f := h.negotiator.Negotiate(r.Header.Get("Accept"))
 	tr, vary := h.translator(r, f)
-	e := h.newError(code, tr)
+	e := h.newError(code, tr, &ew.err)
 	internal := ""
 	if he.Err != nil {
 		internal = he.Err.Error()
@@ -127,7 +129,7 @@ func (h *Handler) rewriteLocal(w http.ResponseWriter, r *http.Request, err error
 		}
 	}
 	rid := h.prepare(r, e)
-	err = h.write(w, r, e, f, nil, tr, vary)
+	err = h.write(w, r, e, f, ew, false, tr, vary)
 
 	level := zapcore.DebugLevel
 	if code >= 500 {
@@ -201,11 +203,11 @@ func (h *Handler) rewriteUpstream(w http.ResponseWriter, r *http.Request, ew *er
 		}
 	}
 	tr, vary := h.translator(r, f)
-	e := h.newError(code, tr)
+	e := h.newError(code, tr, &ew.err)
 	withheld := h.exposure.Apply(e, u) // upstream text stays as written: never translated
 	e.Source = sourceUpstream
 	rid := h.prepare(r, e)
-	err := h.write(w, r, e, f, ew, tr, vary)
+	err := h.write(w, r, e, f, ew, true, tr, vary)
 	var dropped []byte
 	if withheld || len(u.Dropped) > 0 {
 		dropped = body
@@ -344,9 +346,15 @@ func unreserved(c byte) bool {
 
 // write sends e in format f, its built-in texts in tr's language, with
 // the headers of contract §7 plus Content-Language (and Vary:
-// Accept-Language when vary: the language was negotiated). up is the
-// intercepted upstream response, nil for a local error.
-func (h *Handler) write(w http.ResponseWriter, r *http.Request, e *errorpages.Error, f errorpages.Format, up *errorWriter, tr errorpages.Translator, vary bool) error {
+// Accept-Language when vary: the language was negotiated). ew is the
+// request's writer, which lends the page data its storage; upstream says
+// whether it holds an intercepted upstream response (else the error is
+// local).
+func (h *Handler) write(w http.ResponseWriter, r *http.Request, e *errorpages.Error, f errorpages.Format, ew *errorWriter, upstream bool, tr errorpages.Translator, vary bool) error {
+	var up *errorWriter
+	if upstream {
+		up = ew
+	}
 	rep := reply{code: e.Code, rid: e.RequestID, remove: entityHeaders, ctype: contentTypeValues[f], upstream: up, lang: h.langValues[tr.Lang()], varyLang: vary}
 	e.RetryAfter = h.retryAfter(w.Header(), e.Code, up == nil)
 	switch f {
@@ -367,7 +375,8 @@ func (h *Handler) write(w http.ResponseWriter, r *http.Request, e *errorpages.Er
 	}
 	buf := getBuffer()
 	defer putBuffer(buf)
-	d := errorpages.PageData{Error: e, Method: r.Method, Host: r.Host}
+	d := &ew.page
+	*d = errorpages.PageData{Error: e, Method: r.Method, Host: r.Host}
 	d.SetTranslator(tr)
 	if f == errorpages.Problem && (len(h.problemExt) > 0 || h.localized[f]) {
 		d.Extensions = h.problemExtensions(r, tr)
@@ -387,7 +396,7 @@ func (h *Handler) write(w http.ResponseWriter, r *http.Request, e *errorpages.Er
 			})
 		}
 	}
-	if err := h.renderer.Render(buf, f, &d); err != nil {
+	if err := h.renderer.Render(buf, f, d); err != nil {
 		h.logger.Error("error page template failed; sent the built-in body instead",
 			zap.Int("status", e.Code), zap.String("format", f.String()),
 			zap.String("request_id", e.RequestID), zap.Error(err))
@@ -511,7 +520,7 @@ func (h *Handler) send(w http.ResponseWriter, r *http.Request, rep reply) error 
 		hdr["Content-Language"] = rep.lang
 	}
 	if rep.length || rep.body != nil {
-		hdr["Content-Length"] = []string{strconv.Itoa(len(rep.body))}
+		hdr["Content-Length"] = lengthValue(len(rep.body))
 	} else {
 		delete(hdr, "Content-Length")
 	}
@@ -589,6 +598,22 @@ var (
 		return v
 	}()
 )
+
+// lengthValues shares the Content-Length values of bodies up to 16 KiB,
+// made on first use: a site's error bodies come in few sizes.
+var lengthValues [16 << 10]atomic.Pointer[[]string]
+
+func lengthValue(n int) []string {
+	if n >= len(lengthValues) {
+		return []string{strconv.Itoa(n)}
+	}
+	if v := lengthValues[n].Load(); v != nil {
+		return *v
+	}
+	v := []string{strconv.Itoa(n)}
+	lengthValues[n].Store(&v)
+	return v
+}
 
 // varyLang: the response varies by Accept-Language too.
 func (h *Handler) setCommonHeaders(hdr http.Header, rid string, varyLang bool) {

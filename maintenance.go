@@ -403,7 +403,9 @@ func (h *Handler) serveMaintenance(w http.ResponseWriter, r *http.Request, m *Ma
 	e := errorpages.NewMaintenanceError(tr, st.message, st.until, wait)
 	rid := h.prepare(r, e)
 	w.Header()["Retry-After"] = []string{strconv.Itoa(wait)}
-	err := h.write(w, r, e, f, nil, tr, vary)
+	ew := h.getWriter(w)
+	defer putWriter(ew)
+	err := h.write(w, r, e, f, ew, false, tr, vary)
 	if m.counter != nil {
 		m.counter.Inc()
 	}

@@ -653,15 +653,16 @@ func (h *Handler) translator(r *http.Request, f errorpages.Format) (errorpages.T
 	return h.translators[lang], true
 }
 
-// newError returns the error for code in tr's language: the configured
-// message for that language (else the untagged one, else the catalogue's
-// title) and the catalogue's description.
-func (h *Handler) newError(code int, tr errorpages.Translator) *errorpages.Error {
+// newError returns the error for code in tr's language, written into e:
+// the configured message for that language (else the untagged one, else
+// the catalogue's title) and the catalogue's description.
+func (h *Handler) newError(code int, tr errorpages.Translator, e *errorpages.Error) *errorpages.Error {
 	msg := h.message(code, tr.Lang())
 	if msg == "" {
 		msg = tr.Title(code)
 	}
-	return &errorpages.Error{Code: code, Type: errorpages.TypeSlug(code), Message: msg, Details: tr.Description(code)}
+	*e = errorpages.Error{Code: code, Type: errorpages.TypeSlug(code), Message: msg, Details: tr.Description(code)}
+	return e
 }
 
 func contains(fs []errorpages.Format, f errorpages.Format) bool {

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+
+	"github.com/errorpages/caddy-errorpages/errorpages"
 )
 
 // errBodyLimit is returned to the handler writing an intercepted body once
@@ -38,6 +40,10 @@ type errorWriter struct {
 	// back: how many values each name had then. Values added later came
 	// from the trailer section, which belonged to the replaced body.
 	trailers []trailerMark
+	// err and page are the storage of a rewrite's error and page data,
+	// pooled with the writer.
+	err  errorpages.Error
+	page errorpages.PageData
 }
 
 type trailerMark struct {
