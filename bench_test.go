@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/caddyserver/caddy/v2"
@@ -117,34 +118,79 @@ func BenchmarkPassThrough(b *testing.B) {
 	})
 }
 
+// rewriteCases: an upstream 400 (a JSON validation error) and a local
+// 404, in every format, and the upstream 400 passed untouched for scale.
+var rewriteCases = func() (cs []struct {
+	name, accept string
+	next         caddyhttp.Handler
+}) {
+	formats := []struct{ name, accept string }{
+		{"json", "application/json"},
+		{"problem", "application/problem+json"},
+		{"html", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"},
+		{"text", "text/plain"},
+		{"xml", "application/xml"},
+	}
+	for _, src := range []struct {
+		name string
+		next caddyhttp.Handler
+	}{{"upstream_400", next400}, {"local_404", next404}} {
+		for _, f := range formats {
+			cs = append(cs, struct {
+				name, accept string
+				next         caddyhttp.Handler
+			}{src.name + "_" + f.name, f.accept, src.next})
+		}
+	}
+	return cs
+}()
+
 func BenchmarkRewrite(b *testing.B) {
 	h := provisioned(b, &Handler{})
-	for _, c := range []struct {
-		name, accept string
-		next         caddyhttp.Handler
-	}{
-		{"upstream_400_untouched", "", nil},
-		{"upstream_400_json", "application/json", next400},
-		{"upstream_400_problem", "application/problem+json", next400},
-		{"upstream_400_html", "text/html", next400},
-		{"local_404_json", "application/json", next404},
-		{"local_404_html", "text/html", next404},
-	} {
+	b.Run("upstream_400_untouched", func(b *testing.B) {
+		r, w := preparedRequest("application/json")
+		b.ReportAllocs()
+		for b.Loop() {
+			w.reset()
+			next400.ServeHTTP(w, r)
+		}
+	})
+	for _, c := range rewriteCases {
 		b.Run(c.name, func(b *testing.B) {
 			r, w := preparedRequest(c.accept)
 			b.ReportAllocs()
 			for b.Loop() {
 				w.reset()
-				if c.next == nil {
-					next400.ServeHTTP(w, r)
-				} else {
-					h.ServeHTTP(w, r, c.next)
-				}
+				h.ServeHTTP(w, r, c.next)
 			}
 			if w.status == 0 || w.n == 0 {
 				b.Fatalf("nothing written: %d", w.status)
 			}
 		})
+	}
+}
+
+// TestRewriteAllocations: issue 12's allocation budgets, per request
+// through the handler (the next handler's own allocations included): the
+// HTML page at most 30, the JSON envelope at most 15, every other format
+// within the HTML page's.
+func TestRewriteAllocations(t *testing.T) {
+	h := provisioned(t, &Handler{})
+	for _, c := range rewriteCases {
+		r, w := preparedRequest(c.accept)
+		h.ServeHTTP(w, r, c.next) // the language's page is prepared on first use
+		n := testing.AllocsPerRun(200, func() {
+			w.reset()
+			h.ServeHTTP(w, r, c.next)
+		})
+		limit := 30.0
+		if strings.HasSuffix(c.name, "_json") {
+			limit = 15
+		}
+		t.Logf("%s: %.0f allocations", c.name, n)
+		if n > limit {
+			t.Errorf("%s: %.0f allocations per request, want at most %.0f", c.name, n, limit)
+		}
 	}
 }
 
