@@ -101,6 +101,10 @@ type Renderer struct {
 	// pages[code-400] is the HTML template for a 4xx/5xx status.
 	pages [200]*template.Template
 	files map[*template.Template]string
+	// static marks the site's templates that read only static data
+	// (readsOnlyStatic); their output is kept in cache.
+	static map[*template.Template]bool
+	cache  pageCache
 	// preset is the shape of the json format's body.
 	preset Preset
 	// bodies[f] is the site's own template for format f (json, xml,
@@ -135,7 +139,7 @@ type RendererConfig struct {
 // NewRenderer validates the brand and parses every template, so that a
 // broken template is an error at configuration time, naming file and line.
 func NewRenderer(cfg RendererConfig) (*Renderer, error) {
-	r := &Renderer{brand: cfg.Brand, files: map[*template.Template]string{}, preset: cfg.Preset}
+	r := &Renderer{brand: cfg.Brand, files: map[*template.Template]string{}, static: map[*template.Template]bool{}, preset: cfg.Preset}
 	if int(cfg.Preset) >= len(presetNames) {
 		return nil, fmt.Errorf("preset: %s is not a preset", cfg.Preset)
 	}
@@ -194,6 +198,9 @@ func NewRenderer(cfg RendererConfig) (*Renderer, error) {
 		}
 		parsed[name] = t
 		r.files[t] = path
+		if readsOnlyStatic(t) {
+			r.static[t] = true
+		}
 	}
 	if len(parsed) == 0 {
 		return nil, fmt.Errorf("templates: %s has no error.html, 4xx.html, 5xx.html or <code>.html", cfg.TemplatesDir)
@@ -300,9 +307,20 @@ func (r *Renderer) Render(buf *bytes.Buffer, f Format, d *PageData) error {
 		}
 		t = lt
 	}
+	key := ""
+	if r.static[t] && d.Brand == r.brand {
+		key = pageKey(d)
+		if page, ok := r.cache.get(t, key); ok {
+			buf.Write(page)
+			return nil
+		}
+	}
 	start := buf.Len()
 	err := t.Execute(buf, d)
 	if err == nil {
+		if key != "" {
+			r.cache.put(t, key, buf.Bytes()[start:])
+		}
 		return nil
 	}
 	buf.Truncate(start)
