@@ -25,6 +25,7 @@
 #   profile ADMIN URL SECONDS FILE [WRK OPTION...]   a CPU profile under load
 #   profile_pair ID ADMIN OUT PAIR...   the same for side B of pair ID
 #   busy_note, machine_note  how busy the machine was, what it is
+#   gobench PKG PATTERN N    Go benchmark lines, or why they did not run
 #
 # PIN=1 pins Caddy to core 0 and wrk + the upstream to core 1 ($CADDY_CPU,
 # $LOAD_CPU); every process started here is ended on exit.
@@ -118,6 +119,7 @@ start_upstream() {
 	$LOAD_CPU "$UPSTREAM" -listen "$1" &
 	pid=$!
 	PIDS+=($pid)
+	UP_PID=$pid
 	wait_url "http://$1/ok"
 	alive "$pid" "the upstream"
 }
@@ -229,6 +231,7 @@ run_pairs() {
 	local all="" pair id a b side round order port path script r rps us n cpus ticks ustk
 	local -A cur
 	for pair in "$@"; do all+="${pair%%|*} "; done
+	OTHERS0=$(others_ticks)
 	for round in $(seq "$ROUNDS"); do
 		for pair in "$@"; do
 			IFS='|' read -r id _ a b _ <<<"$pair"
@@ -246,6 +249,7 @@ run_pairs() {
 		done
 		echo "   round $round done"
 	done
+	OTHERS1=$(others_ticks)
 }
 
 med() { tr ' ' '\n' <<<"$1" | grep . | median; }
@@ -282,6 +286,7 @@ print_pairs() {
 		echo "   ($id) A µs: ${S_US[${id}a]}| B µs: ${S_US[${id}b]}| A/B: ${S_RATIO[$id]}"
 	done
 	clock_note
+	others_note
 }
 
 # clock_note: the resolution of the CPU readings in this run.
@@ -353,6 +358,38 @@ profile_pair() {
 	echo "== CPU profile of Caddy, ${secs}s, side B of ($id) $title: $port $path"
 	profile "$admin" "http://127.0.0.1:$port$path" "$secs" "$out/profile.$id.pb.gz" -s "$script"
 	echo "   (saved: $out/profile.$id.pb.gz; go tool pprof -top -cum $CADDY $out/profile.$id.pb.gz for the cumulative view)"
+}
+
+# others_ticks: "machine-busy harness wall" in clock ticks: the CPU time
+# the whole machine spent busy (/proc/stat), the part of it that was this
+# harness's (Caddy, the upstream, and this shell's finished children: wrk,
+# curl, awk), and the time of day; others_note compares two readings.
+others_ticks() {
+	local mine
+	mine=$(($(cpu_ticks "$CADDY_PID") + $(sed 's/.*) //' "/proc/$UP_PID/stat" | awk '{print $12 + $13}') + $(sed 's/.*) //' "/proc/$$/stat" | awk '{print $14 + $15}')))
+	awk -v mine="$mine" -v now="$(date +%s.%N)" -v hz="$CLK_TCK" '/^cpu / {printf "%d %d %.0f\n", $2 + $3 + $4 + $7 + $8 + $9, mine, now * hz}' /proc/stat
+}
+
+# others_note: how much of the machine other processes took during the
+# rounds, so a run on a busy machine says so.
+others_note() {
+	[ -n "${OTHERS0:-}" ] || return 0
+	awk -v a="$OTHERS0" -v b="$OTHERS1" -v n="$(nproc)" -v hz="$CLK_TCK" 'BEGIN {split(a, x, " "); split(b, y, " ");
+		busy = y[1] - x[1]; mine = y[2] - x[2]; wall = y[3] - x[3]; other = busy - mine; if (other < 0) other = 0
+		printf "machine during the rounds: this harness %.0f%%, other processes %.0f%% of %d cores (%.0f s of CPU over %.0f s)\n", 100 * mine / (wall * n), 100 * other / (wall * n), n, other / hz, wall / hz}'
+}
+
+# gobench PACKAGE PATTERN N: the benchmarks matching PATTERN, N iterations
+# each, their result lines; when the package does not build (others edit
+# the tree meanwhile), what go test said, and the harness goes on.
+gobench() {
+	local res
+	if res=$(go test -run '^$' -bench "$2" -benchmem -benchtime "$3x" "$1" 2>&1); then
+		grep -E '^Benchmark' <<<"$res" || echo "   $1: no benchmark matches $2"
+	else
+		echo "   $1: go test failed:"
+		sed 's/^/      /' <<<"$res" | head -8
+	fi
 }
 
 # busy_note: how busy the machine is over a second, before the load starts

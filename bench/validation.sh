@@ -91,7 +91,7 @@ fi
 if [ -z "${SKIP_GO:-}" ]; then
 	echo
 	echo "== Go benchmarks"
-	go test -run '^$' -bench 'Validate|Route' -benchmem -benchtime 20000x ./validation | grep -E '^Benchmark'
+	gobench ./validation 'Validate|Route' 20000
 fi
 echo
 machine_note
