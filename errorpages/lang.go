@@ -24,6 +24,14 @@ type LanguageMatcher struct {
 	canon   []string       // canonical form of offered[i]
 	tags    []language.Tag // parsed offered[i]
 	m       language.Matcher
+	// memo keeps the answers for the Accept-Language values seen:
+	// browsers send few distinct ones, and matching one costs ~1 µs.
+	memo headerMemo[langAnswer]
+}
+
+type langAnswer struct {
+	i          int
+	negotiated bool
 }
 
 // NewLanguageMatcher returns a matcher over the offered BCP 47 tags
@@ -114,10 +122,20 @@ func (lm *LanguageMatcher) Match(acceptLanguage string) (lang string, negotiated
 	if acceptLanguage == "" {
 		return lm.offered[0], false
 	}
+	if a, ok := lm.memo.get(acceptLanguage); ok {
+		return lm.offered[a.i], a.negotiated
+	}
+	i, negotiated := lm.match(acceptLanguage)
+	lm.memo.put(acceptLanguage, langAnswer{i, negotiated})
+	return lm.offered[i], negotiated
+}
+
+// match is Match without the memo: the index of the offered language.
+func (lm *LanguageMatcher) match(acceptLanguage string) (int, bool) {
 	var buf [maxLanguageRanges]langRange
 	ranges := parseAcceptLanguage(acceptLanguage, buf[:0])
 	if len(ranges) == 0 {
-		return lm.offered[0], false
+		return 0, false
 	}
 	sortRanges(ranges)
 
@@ -140,21 +158,21 @@ func (lm *LanguageMatcher) Match(acceptLanguage string) (lang string, negotiated
 		}
 		if i, ok := lm.best(want); ok {
 			if !excl || !lm.excluded(i, ranges) {
-				return lm.offered[i], true
+				return i, true
 			}
 			if i, ok := lm.bestExcluding(want, ranges); ok {
-				return lm.offered[i], true
+				return i, true
 			}
 		}
 	}
 	if excl && lm.excluded(0, ranges) {
 		for i := range lm.offered {
 			if !lm.excluded(i, ranges) {
-				return lm.offered[i], false
+				return i, false
 			}
 		}
 	}
-	return lm.offered[0], false
+	return 0, false
 }
 
 // best asks the x/text matcher and returns the index of the offered

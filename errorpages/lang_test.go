@@ -259,5 +259,12 @@ func FuzzMatchLanguage(f *testing.F) {
 		if header == "" && (got != "en" || negotiated) {
 			t.Fatalf("Match(\"\") = %q, %v", got, negotiated)
 		}
+		// The memo answers as the matching does, the second time too.
+		if i, neg := m.match(header); header != "" && (m.offered[i] != got || neg != negotiated) {
+			t.Fatalf("Match(%q) = %q %v, the matching says %q %v", header, got, negotiated, m.offered[i], neg)
+		}
+		if again, neg := m.Match(header); again != got || neg != negotiated {
+			t.Fatalf("Match(%q) the second time = %q %v, first %q %v", header, again, neg, got, negotiated)
+		}
 	})
 }

@@ -66,6 +66,8 @@ const (
 type Negotiator struct {
 	offers []Format
 	def    Format
+	// memo keeps the answers for the Accept values seen (headerMemo).
+	memo headerMemo[Format]
 }
 
 // NewNegotiator returns a negotiator offering the given formats (in
@@ -103,6 +105,19 @@ type match struct {
 // nothing offered is acceptable the default format is returned.
 // It does not allocate.
 func (n *Negotiator) Negotiate(accept string) Format {
+	if len(accept) < 16 {
+		return n.negotiate(accept) // as cheap as the lookup
+	}
+	if f, ok := n.memo.get(accept); ok {
+		return f
+	}
+	f := n.negotiate(accept)
+	n.memo.put(accept, f)
+	return f
+}
+
+// negotiate is Negotiate without the memo.
+func (n *Negotiator) negotiate(accept string) Format {
 	var best [numFormats]match
 	for i := range best {
 		best[i] = match{spec: specNone}

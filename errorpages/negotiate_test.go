@@ -1,6 +1,7 @@
 package errorpages
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -109,7 +110,41 @@ func FuzzNegotiate(f *testing.F) {
 		if got != Text && got != XML && got != JSON {
 			t.Fatalf("Negotiate(%q) = %s, not an offered format", accept, got)
 		}
+		// The memo answers as the parsing does, the second time too.
+		if want := n.negotiate(accept); got != want || n.Negotiate(accept) != want {
+			t.Fatalf("Negotiate(%q) = %s, the parsing says %s", accept, got, want)
+		}
 	})
+}
+
+// TestHeaderMemoIsBounded: a client sending a new Accept and
+// Accept-Language per request fills the memos up to their bound and no
+// further, and every answer stays the parsing's.
+func TestHeaderMemoIsBounded(t *testing.T) {
+	n, _ := NewNegotiator(DefaultFormats, JSON)
+	m, _ := NewLanguageMatcher(nil, "en")
+	for i := range 3 * maxMemoEntries {
+		accept := fmt.Sprintf("text/html;q=0.%d, application/json;q=0.%d, */*;q=0.1", i%10, (i/10)%10)
+		if got, want := n.Negotiate(accept), n.negotiate(accept); got != want {
+			t.Fatalf("Negotiate(%q) = %s, want %s", accept, got, want)
+		}
+		al := fmt.Sprintf("x-%d, de;q=0.%d, fr;q=0.%d", i, i%10, (i/10)%10)
+		got, gotNeg := m.Match(al)
+		i, wantNeg := m.match(al)
+		if got != m.offered[i] || gotNeg != wantNeg {
+			t.Fatalf("Match(%q) = %s %v, want %s %v", al, got, gotNeg, m.offered[i], wantNeg)
+		}
+	}
+	long := strings.Repeat("a", maxMemoKey+1) + ", text/html"
+	n.Negotiate(long)
+	for name, c := range map[string]int32{"Accept": n.memo.n.Load(), "Accept-Language": m.memo.n.Load()} {
+		if c > maxMemoEntries {
+			t.Errorf("%s memo holds %d values, want at most %d", name, c, maxMemoEntries)
+		}
+	}
+	if _, ok := n.memo.get(long); ok {
+		t.Errorf("a value over %d bytes was kept", maxMemoKey)
+	}
 }
 
 func BenchmarkNegotiate(b *testing.B) {
