@@ -225,7 +225,8 @@ measure() {
 }
 
 # Pairs are "id|title|A|B|target": A and B are "port path wrk-script",
-# target "t" or "t/tpin" (tpin applies under PIN=1). run_pairs measures the
+# target "t" or "t/tpin" (tpin applies under PIN=1), or "-" for a reference
+# pair that has no target. run_pairs measures the
 # selected pairs (PAIRS, default all) for ROUNDS rounds, A and B back to
 # back, alternating which goes first so neither always runs warm; Caddy is
 # CADDY_PID. Within a round the two sides see the same machine, so the
@@ -281,8 +282,10 @@ print_pairs() {
 		ratio=$(med "${S_RATIO[$id]}")
 		# judged on the unrounded ratio; a fourth decimal when three would
 		# show a miss as equal to the target
-		read -r ok ratio <<<"$(awk -v r="$ratio" -v t="$t" 'BEGIN {s = sprintf("%.3f", r); if (r < t && s + 0 >= t) s = sprintf("%.4f", r); print ((r >= t) ? "met" : "MISSED"), s}')"
-		printf '%-76s %9.1f %9.1f %8.0f %8.0f %7s >=%s %s\n' "($id) $title" \
+		# target "-": a reference pair, shown to explain the others
+		read -r ok ratio <<<"$(awk -v r="$ratio" -v t="$t" 'BEGIN {s = sprintf("%.3f", r); if (t == "-") {print "(reference)", s; exit} if (r < t && s + 0 >= t) s = sprintf("%.4f", r); print ((r >= t) ? "met" : "MISSED"), s}')"
+		[ "$t" = - ] && t="" || t=">=$t"
+		printf '%-76s %9.1f %9.1f %8.0f %8.0f %7s %s %s\n' "($id) $title" \
 			"$(med "${S_US[${id}a]}")" "$(med "${S_US[${id}b]}")" \
 			"$(med "${S_RPS[${id}a]}")" "$(med "${S_RPS[${id}b]}")" "$ratio" "$t" "$ok"
 	done

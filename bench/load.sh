@@ -29,6 +29,10 @@
 #       Caddy) vs error_pages                                            1.10
 #   (6) upstream 400 (JSON): the stock recipe (handle_response + error +
 #       handle_errors) vs error_pages                                    1.7
+#   (8), (9) reference pairs without a target: (2) and (4) with side A
+#       sending the headers and request ID every error_pages answer
+#       carries (contract §7) through Caddy's header directive, so B/A
+#       shows what error_pages costs beyond them
 #
 # Needs wrk (Debian package "wrk"; installed if missing and running as root).
 source "$(dirname "$0")/lib.sh"
@@ -40,6 +44,7 @@ base="${PORT_BASE:-9300}"
 UP=127.0.0.1:$((base + 1))
 ADMIN=127.0.0.1:$((base + 9))
 plain=$((base + 11)) pages=$((base + 12)) stock=$((base + 13)) static=$((base + 14)) localerr=$((base + 15)) stocklocal=$((base + 16))
+plainhdr=$((base + 17)) statichdr=$((base + 18))
 OUT=bench/out
 
 prepare "standard modules + error_pages"
@@ -83,6 +88,20 @@ local_cfg="	error_pages
 	error 404"
 stocklocal_cfg="	error 404
 $stock_errors"
+# The reference pairs 8 and 9: the untouched proxy and the static respond
+# sending what every error_pages answer carries by contract (§7): nosniff,
+# Cache-Control, Vary, Content-Language and Caddy's request UUID as
+# X-Request-Id. error_pages vs these is what it costs beyond its headers.
+contract_headers="	header X-Content-Type-Options nosniff
+	header Cache-Control no-store
+	header Vary Accept
+	header Content-Language en
+	header X-Request-Id {http.request.uuid}"
+plainhdr_cfg="$contract_headers
+	reverse_proxy $UP"
+statichdr_cfg="$contract_headers
+	header Content-Type application/json
+	respond \`${static_body/00000000-0000-0000-0000-000000000000/\{http.request.uuid\}}\` 404"
 
 {
 	caddy_global "$([ -n "$PROFILE" ] && echo "$ADMIN" || echo off)"
@@ -92,6 +111,8 @@ $stock_errors"
 	site $static "$static_cfg"
 	site $localerr "$local_cfg"
 	site $stocklocal "$stocklocal_cfg"
+	site $plainhdr "$plainhdr_cfg"
+	site $statichdr "$statichdr_cfg"
 } >"$OUT/Caddyfile"
 start_caddy "$OUT/Caddyfile" "$OUT/caddy.log"
 
@@ -111,6 +132,8 @@ probe json $stock /bad 400 application/json "${jh[@]}"
 probe json $static /x 404 application/json "${jh[@]}"
 probe json $localerr /x 404 application/json "${jh[@]}"
 probe json $stocklocal /x 404 application/json "${jh[@]}"
+probe json $plainhdr /bad 400 application/json "${jh[@]}"
+probe json $statichdr /x 404 application/json "${jh[@]}"
 
 pairs=(
 	"1|200 pass-through: reverse_proxy vs reverse_proxy + error_pages|$plain /ok $json|$pages /ok $json|0.98"
@@ -119,6 +142,8 @@ pairs=(
 	"4|local error JSON: respond of a static body vs error 404 + error_pages|$static /x $json|$localerr /x $json|0.90"
 	"5|local error JSON: error 404 + handle_errors { respond } vs error_pages|$stocklocal /x $json|$localerr /x $json|1.10"
 	"6|upstream 400 JSON: stock Caddy recipe vs error_pages|$stock /bad $json|$pages /bad $json|1.7"
+	"8|upstream 400 JSON: untouched + contract headers, request ID vs error_pages|$plainhdr /bad $json|$pages /bad $json|-"
+	"9|local error JSON: respond + contract headers, request ID vs error_pages|$statichdr /x $json|$localerr /x $json|-"
 )
 judge_pairs "${pairs[@]}"
 
