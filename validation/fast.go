@@ -53,6 +53,8 @@ type fnode struct {
 	pattern        func(string) bool
 
 	minimum, maximum, exMin, exMax, multipleOf *bound
+
+	walk walkFlags
 }
 
 // smallProps is how many properties are looked up in a list rather than
@@ -196,6 +198,7 @@ func (b *fastBuilder) build(s *jsonschema.Schema) *fnode {
 	n.minimum, n.maximum = newBound(s.Minimum), newBound(s.Maximum)
 	n.exMin, n.exMax = newBound(s.ExclusiveMinimum), newBound(s.ExclusiveMaximum)
 	n.multipleOf = newBound(s.MultipleOf)
+	n.setWalkFlags()
 	return n
 }
 

@@ -70,6 +70,23 @@ func FuzzBody(f *testing.F) {
 		}
 		v, jerr := parseJSON(body, DefaultMaxDepth)
 		checkPooledParse(t, body, &v, jerr)
+		// The walker accepts exactly the bodies the parser accepts and
+		// the fast validator (so the engine) finds valid.
+		if got := walkValid(nil, body); got != (jerr == nil) {
+			t.Fatalf("walker without a schema says %v, parser error %v", got, jerr)
+		}
+		for _, rt := range routes {
+			var m Match
+			sh.Route(rt.method, rt.path, &m)
+			for _, mt := range m.Op.body.media {
+				if mt.fast == nil {
+					continue
+				}
+				if got, want := walkValid(mt.fast, body), jerr == nil && mt.fast.validJ(&v); got != want {
+					t.Fatalf("%s %s %s: walker says %v, parse + fast path %v for %s", rt.method, rt.path, mt.rng, got, want, body)
+				}
+			}
+		}
 		if jerr == nil {
 			// The fast validator decides exactly as the engine does.
 			for _, rt := range routes {

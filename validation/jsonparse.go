@@ -1,6 +1,7 @@
 package validation
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"strconv"
 	"sync"
@@ -43,6 +44,7 @@ type jsonParser struct {
 	// and copied out once, at their exact size.
 	mstack []jmember
 	astack []jmember
+	keys   []string // the walker's undeclared object keys (walk.go)
 	// arena holds the members and items of the parsed containers: each
 	// container's list is carved out of the current chunk, so a body
 	// costs a few chunk allocations (none once the parser is reused)
@@ -51,6 +53,7 @@ type jsonParser struct {
 	chunks [][]jmember // kept for reuse by a pooled parser
 	used   int         // chunks handed out in this parse
 	pooled bool        // from getParser: containers come from the arena
+	bad    bool        // a walk met text the parser rejects, or gave up
 }
 
 const (
@@ -120,8 +123,9 @@ func putParser(p *jsonParser) {
 	clear(p.path[:cap(p.path)])
 	clear(p.mstack)
 	clear(p.astack)
-	p.path, p.mstack, p.astack = p.path[:0], p.mstack[:0], p.astack[:0]
-	p.b = nil
+	clear(p.keys)
+	p.path, p.mstack, p.astack, p.keys = p.path[:0], p.mstack[:0], p.astack[:0], p.keys[:0]
+	p.b, p.bad = nil, false
 	parserPool.Put(p)
 }
 
@@ -356,6 +360,12 @@ func (p *jsonParser) str() (string, *jsonError) {
 	i := start
 	ascii := true
 	for i < len(p.b) {
+		// Eight plain bytes at a time: no quote, backslash, control
+		// character or non-ASCII byte among them.
+		if i+8 <= len(p.b) && !special8(binary.LittleEndian.Uint64(p.b[i:])) {
+			i += 8
+			continue
+		}
 		c := p.b[i]
 		switch {
 		case c == '"':
@@ -377,6 +387,20 @@ func (p *jsonParser) str() (string, *jsonError) {
 	}
 	p.i = i
 	return "", p.fail("ends inside a string")
+}
+
+// special8 reports whether one of the eight bytes in x is a quote, a
+// backslash, a control character (< 0x20) or not ASCII. (Bit tricks
+// from "Bit Twiddling Hacks": hasless(x, n) and haszero(x ^ c) are exact
+// about whether some byte matches, the only question asked here.)
+func special8(x uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	less := (x - ones*0x20) & ^x & highs
+	q := x ^ (ones * '"')
+	quote := (q - ones) & ^q & highs
+	b := x ^ (ones * '\\')
+	bslash := (b - ones) & ^b & highs
+	return less|quote|bslash|x&highs != 0
 }
 
 func (p *jsonParser) badUTF8(from, to int) *jsonError {

@@ -152,6 +152,14 @@ func (rb *requestBody) match(typ string, params map[string]string) *mediaType {
 func (op *Operation) checkJSON(mt *mediaType, body []byte, c *collector) {
 	p := getParser(body, op.opts.MaxDepth)
 	defer putParser(p)
+	// A body the walker shows valid is decided without building its
+	// value; any other is parsed, and its problems found, as below.
+	if mt.schema == nil || mt.fast != nil {
+		if p.walkBody(mt.fast) {
+			return
+		}
+		p.rewind()
+	}
 	v, jerr := p.parse()
 	if jerr != nil {
 		f := errorpages.Field{Pointer: "/body" + jerr.ptr, Code: jerr.code}

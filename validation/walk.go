@@ -1,0 +1,491 @@
+package validation
+
+// The walker decides a JSON body straight from its bytes: it reads the
+// text with the strict parser's own scanner (str, number, literal, the
+// duplicate-key and depth rules) and checks each value against the fast
+// validator's schema as it passes, without building the value. It only
+// ever answers "valid" or "not shown valid": on any syntax problem, any
+// failing keyword or any doubt it says false, and the caller parses the
+// body and explains (fast path, then the engine), exactly as before.
+//
+// Scalars are checked by fnode.check itself. Objects and arrays have
+// their own keywords (type, required, properties, items, bounds…)
+// checked while the walker passes their members; applicators ($ref,
+// allOf, anyOf, oneOf, not, if/then/else) and several schemas for one
+// member (properties + patternProperties) walk the same bytes again, once
+// per schema. Keywords that compare whole values (uniqueItems, an enum or
+// const holding an object or array, contains, dependentSchemas) parse
+// that value with the same parser and hand it to fnode.check.
+//
+// Keys: a key the schema declares (up to smallProps of them, looked up
+// in propList) is remembered as a bit of a mask, for the duplicate check
+// and required; any other key goes on p.keys for the object's lifetime.
+
+// walkFlags are set on each fnode at build time for the walker.
+type walkFlags struct {
+	own     bool   // keywords of its own on objects or arrays
+	apps    bool   // applicators: ref, allOf, anyOf, oneOf, not, if
+	hybrid  bool   // a composite value is parsed and checked as a tree
+	reqMask uint64 // the required properties, as propList bits
+	reqAll  bool   // every required property is in propList
+}
+
+func (n *fnode) setWalkFlags() {
+	n.walk.own = n.types != 0 || n.enum != nil || n.constV != nil ||
+		n.minProps >= 0 || n.maxProps >= 0 || len(n.required) > 0 || n.props != nil || len(n.patternProps) > 0 ||
+		n.addFalse || n.additional != nil || n.propertyNames != nil || len(n.dependentRequired) > 0 ||
+		n.minItems >= 0 || n.maxItems >= 0 || len(n.prefixItems) > 0 || n.items != nil
+	n.walk.apps = n.ref != nil || n.not != nil || len(n.allOf) > 0 || len(n.anyOf) > 0 || len(n.oneOf) > 0 || n.ifS != nil
+	n.walk.hybrid = n.unique || n.contains != nil || len(n.dependentSchemas) > 0 || composite(n.enum...)
+	if n.constV != nil && composite(*n.constV) {
+		n.walk.hybrid = true
+	}
+	n.walk.reqAll = n.propList != nil
+	for _, r := range n.required {
+		if i := n.propIndex(r); i >= 0 {
+			n.walk.reqMask |= 1 << i
+		} else {
+			n.walk.reqAll = false
+		}
+	}
+}
+
+// propIndex is the index of a declared property in propList, or -1.
+func (n *fnode) propIndex(k string) int {
+	for i := range n.propList {
+		if n.propList[i].name == k {
+			return i
+		}
+	}
+	return -1
+}
+
+// composite reports whether one of vs is an object or an array.
+func composite(vs ...any) bool {
+	for _, v := range vs {
+		switch v.(type) {
+		case map[string]any, []any:
+			return true
+		}
+	}
+	return false
+}
+
+// walkBody reports whether p.b is a JSON text the parser accepts whose
+// value n accepts (nil n: any value). After a false answer the parser
+// is rewound before it parses.
+func (p *jsonParser) walkBody(n *fnode) bool {
+	p.ws()
+	if p.i == len(p.b) || !p.walk(n, 0) || p.bad {
+		return false
+	}
+	p.ws()
+	return p.i == len(p.b)
+}
+
+// rewind readies the parser to parse p.b from the start after a walk.
+func (p *jsonParser) rewind() {
+	p.i, p.depth, p.bad = 0, 0, false
+	clear(p.mstack)
+	clear(p.astack)
+	clear(p.path)
+	clear(p.keys)
+	p.mstack, p.astack, p.path, p.keys = p.mstack[:0], p.astack[:0], p.path[:0], p.keys[:0]
+}
+
+// walk checks the value at p.i against n (nil: any value) and moves past
+// it. It returns false as soon as the value fails, leaving the parser
+// inside it; p.bad says the text itself was not acceptable (or the walk
+// gave up), which no applicator may turn into a success.
+func (p *jsonParser) walk(n *fnode, sd int) bool {
+	if p.i >= len(p.b) {
+		p.bad = true
+		return false
+	}
+	c := p.b[p.i]
+	if c != '{' && c != '[' {
+		v, err := p.value() // a scalar: nothing allocated
+		if err != nil {
+			p.bad = true
+			return false
+		}
+		return n.check(&v, sd)
+	}
+	if n == nil || n.always {
+		return p.walkNode(nil, c, sd)
+	}
+	if n.never {
+		return false
+	}
+	if sd > 256 {
+		p.bad = true // fnode.check gives up here too: the engine decides
+		return false
+	}
+	if n.walk.hybrid {
+		v, err := p.value()
+		if err != nil {
+			p.bad = true
+			return false
+		}
+		return n.check(&v, sd)
+	}
+	// n's own keywords are checked in one pass; each applicator walks
+	// the same bytes again. The first pass that succeeds proves the text
+	// well-formed and tells where the value ends.
+	start, depth, end := p.i, p.depth, -1
+	if n.walk.own {
+		if !p.walkNode(n, c, sd) {
+			return false
+		}
+		end = p.i
+	}
+	if n.walk.apps {
+		if n.ref != nil && !p.sub(n.ref, start, &end, depth, sd) {
+			return false
+		}
+		for _, s := range n.allOf {
+			if !p.sub(s, start, &end, depth, sd) {
+				return false
+			}
+		}
+		if n.not != nil && p.sub(n.not, start, &end, depth, sd) {
+			return false
+		}
+		if len(n.anyOf) > 0 {
+			found := false
+			for _, s := range n.anyOf {
+				if p.sub(s, start, &end, depth, sd) {
+					found = true
+					break
+				}
+			}
+			if !found {
+				return false
+			}
+		}
+		if len(n.oneOf) > 0 {
+			matched := 0
+			for _, s := range n.oneOf {
+				if p.sub(s, start, &end, depth, sd) {
+					if matched++; matched > 1 {
+						return false
+					}
+				}
+			}
+			if matched != 1 {
+				return false
+			}
+		}
+		if n.ifS != nil {
+			if p.sub(n.ifS, start, &end, depth, sd) {
+				if n.thenS != nil && !p.sub(n.thenS, start, &end, depth, sd) {
+					return false
+				}
+			} else if n.elseS != nil && !p.sub(n.elseS, start, &end, depth, sd) {
+				return false
+			}
+		}
+	}
+	if end < 0 {
+		// No pass went through the whole value (no keyword, only not,
+		// or a failed if): walk it for its syntax alone.
+		p.i, p.depth = start, depth
+		if !p.walkNode(nil, c, sd) {
+			return false
+		}
+		end = p.i
+	}
+	p.i, p.depth = end, depth
+	return !p.bad
+}
+
+// sub checks the value at start against s and, when it passes and *end
+// is not known yet, records where the value ends. The parser is left
+// anywhere inside the value: the caller moves it to *end once all the
+// value's schemas are checked.
+func (p *jsonParser) sub(s *fnode, start int, end *int, depth, sd int) bool {
+	mark := len(p.keys)
+	p.i, p.depth = start, depth
+	ok := p.walk(s, sd+1)
+	if ok && *end < 0 {
+		*end = p.i
+	}
+	clear(p.keys[mark:])
+	p.keys = p.keys[:mark]
+	p.depth = depth
+	return ok
+}
+
+func (p *jsonParser) walkNode(n *fnode, c byte, sd int) bool {
+	if c == '{' {
+		return p.walkObject(n, sd)
+	}
+	return p.walkArray(n, sd)
+}
+
+// walkObject walks an object, checking n's object keywords.
+func (p *jsonParser) walkObject(n *fnode, sd int) bool {
+	if n != nil && (n.types != 0 && n.types&tObject == 0 || n.enum != nil || n.constV != nil) {
+		return false // enum and const hold no object here (else hybrid)
+	}
+	if err := p.enter(); err != nil {
+		p.bad = true
+		return false
+	}
+	p.i++ // {
+	ok := p.walkMembers(n, sd)
+	if ok {
+		p.depth--
+	}
+	return ok
+}
+
+// walkMembers walks an object's members, after its '{', to its '}'.
+func (p *jsonParser) walkMembers(n *fnode, sd int) bool {
+	mark := len(p.keys)
+	var seen map[string]struct{} // the undeclared keys of a large object
+	var mask uint64              // the declared keys seen, as propList bits
+	listed := n != nil && n.propList != nil
+	count := 0
+	p.ws()
+	if p.i < len(p.b) && p.b[p.i] == '}' {
+		p.i++
+		return n.objectDone(0, 0, nil, nil)
+	}
+	for {
+		p.ws()
+		if p.i >= len(p.b) || p.b[p.i] != '"' {
+			p.bad = true
+			return false
+		}
+		key, err := p.str()
+		if err != nil {
+			p.bad = true
+			return false
+		}
+		p.ws()
+		if p.i >= len(p.b) || p.b[p.i] != ':' {
+			p.bad = true
+			return false
+		}
+		p.i++
+		p.ws()
+		count++
+		idx := -1
+		if listed {
+			idx = n.propIndex(key)
+		}
+		if idx >= 0 {
+			if mask&(1<<idx) != 0 {
+				p.bad = true // duplicate key
+				return false
+			}
+			mask |= 1 << idx
+		} else {
+			dup := false
+			if seen != nil {
+				_, dup = seen[key]
+				seen[key] = struct{}{}
+			} else {
+				ks := p.keys[mark:]
+				for _, k := range ks {
+					if k == key {
+						dup = true
+						break
+					}
+				}
+				if len(ks) == 16 {
+					seen = make(map[string]struct{}, 32)
+					for _, k := range ks {
+						seen[k] = struct{}{}
+					}
+					seen[key] = struct{}{}
+				}
+			}
+			if dup {
+				p.bad = true
+				return false
+			}
+			p.keys = append(p.keys, key)
+		}
+		if !p.walkMember(n, key, idx, sd) {
+			return false
+		}
+		p.ws()
+		if p.i >= len(p.b) {
+			p.bad = true
+			return false
+		}
+		switch p.b[p.i] {
+		case ',':
+			p.i++
+		case '}':
+			p.i++
+			ok := n.objectDone(count, mask, p.keys[mark:], seen)
+			clear(p.keys[mark:])
+			p.keys = p.keys[:mark]
+			return ok
+		default:
+			p.bad = true
+			return false
+		}
+	}
+}
+
+// walkMember walks a member's value against the schemas n gives it: its
+// property's (idx in propList, or looked up), each matching
+// patternProperties', else additionalProperties'.
+func (p *jsonParser) walkMember(n *fnode, key string, idx, sd int) bool {
+	if n == nil {
+		return p.walk(nil, sd+1)
+	}
+	if n.propertyNames != nil {
+		name := jv{k: jString, s: key}
+		if !n.propertyNames.check(&name, sd+1) {
+			return false
+		}
+	}
+	var s *fnode
+	matched := idx >= 0
+	if matched {
+		s = n.propList[idx].n
+	} else if n.propList == nil && n.props != nil {
+		s, matched = n.props[key]
+	}
+	if len(n.patternProps) == 0 {
+		if !matched {
+			if n.addFalse {
+				return false
+			}
+			s = n.additional
+		}
+		return p.walk(s, sd+1)
+	}
+	var buf [4]*fnode
+	ss := buf[:0]
+	if matched {
+		ss = append(ss, s)
+	}
+	for _, pp := range n.patternProps {
+		if pp.re.MatchString(key) {
+			matched = true
+			ss = append(ss, pp.n)
+		}
+	}
+	if !matched {
+		if n.addFalse {
+			return false
+		}
+		ss = append(ss, n.additional)
+	}
+	start, depth, end := p.i, p.depth, -1
+	for _, s := range ss {
+		if !p.sub(s, start, &end, depth, sd) {
+			return false
+		}
+	}
+	p.i = end
+	return true
+}
+
+// objectDone checks the keywords about an object's keys as a whole:
+// count members, mask the declared keys seen, keys (or seen, for a
+// large object) the others.
+func (n *fnode) objectDone(count int, mask uint64, keys []string, seen map[string]struct{}) bool {
+	if n == nil {
+		return true
+	}
+	if n.minProps >= 0 && count < n.minProps || n.maxProps >= 0 && count > n.maxProps {
+		return false
+	}
+	if n.walk.reqAll {
+		if mask&n.walk.reqMask != n.walk.reqMask {
+			return false
+		}
+	} else {
+		for _, r := range n.required {
+			if !n.hasKey(r, mask, keys, seen) {
+				return false
+			}
+		}
+	}
+	for k, dep := range n.dependentRequired {
+		if n.hasKey(k, mask, keys, seen) {
+			for _, d := range dep {
+				if !n.hasKey(d, mask, keys, seen) {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+func (n *fnode) hasKey(k string, mask uint64, keys []string, seen map[string]struct{}) bool {
+	if i := n.propIndex(k); i >= 0 {
+		return mask&(1<<i) != 0
+	}
+	if seen != nil {
+		_, ok := seen[k]
+		return ok
+	}
+	for _, s := range keys {
+		if s == k {
+			return true
+		}
+	}
+	return false
+}
+
+// walkArray walks an array, checking n's array keywords.
+func (p *jsonParser) walkArray(n *fnode, sd int) bool {
+	if n != nil && (n.types != 0 && n.types&tArray == 0 || n.enum != nil || n.constV != nil) {
+		return false // enum and const hold no array here (else hybrid)
+	}
+	if err := p.enter(); err != nil {
+		p.bad = true
+		return false
+	}
+	p.i++ // [
+	p.ws()
+	count := 0
+	if p.i < len(p.b) && p.b[p.i] == ']' {
+		p.i++
+		p.depth--
+		return n == nil || n.minItems <= 0
+	}
+	for {
+		p.ws()
+		var s *fnode
+		if n != nil {
+			if count < len(n.prefixItems) {
+				s = n.prefixItems[count]
+			} else {
+				s = n.items
+			}
+		}
+		if !p.walk(s, sd+1) {
+			return false
+		}
+		count++
+		if n != nil && n.maxItems >= 0 && count > n.maxItems {
+			return false
+		}
+		p.ws()
+		if p.i >= len(p.b) {
+			p.bad = true
+			return false
+		}
+		switch p.b[p.i] {
+		case ',':
+			p.i++
+		case ']':
+			p.i++
+			p.depth--
+			return n == nil || n.minItems < 0 || count >= n.minItems
+		default:
+			p.bad = true
+			return false
+		}
+	}
+}

@@ -1,0 +1,202 @@
+package validation
+
+import (
+	"math/rand"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// walkValid runs the walker on body with a pooled parser, as checkJSON
+// does.
+func walkValid(n *fnode, body []byte) bool {
+	p := getParser(body, DefaultMaxDepth)
+	defer putParser(p)
+	return p.walkBody(n)
+}
+
+// walkSchemas exercise every keyword the walker handles itself or hands
+// to the tree: declared and undeclared keys, patternProperties,
+// propertyNames, the map of a large object, bounds, dependent keywords,
+// applicators, recursion, boolean schemas, whole-value comparisons.
+var walkSchemas = []string{
+	`{"type":"object","additionalProperties":false,"required":["id","tags"],"minProperties":2,"maxProperties":5,
+	  "properties":{"id":{"type":"integer","minimum":1},"tags":{"type":"array","items":{"type":"string","pattern":"^[a-z]{1,8}$"},"maxItems":3},
+	    "meta":{"type":["object","null"]},"ok":true,"no":false},
+	  "patternProperties":{"^x-":{"type":"string"}},"propertyNames":{"maxLength":6},
+	  "dependentRequired":{"meta":["ok"]}}`,
+	`{"type":"object","required":["p1","p13"],"additionalProperties":{"type":"integer"},
+	  "properties":{"p1":{"type":"string"},"p2":{},"p3":{},"p4":{},"p5":{},"p6":{},"p7":{},"p8":{},"p9":{},"p10":{},"p11":{},"p12":{},"p13":{"enum":[1,"a",null]},"p14":{"const":[1,{"a":2}]}}}`,
+	`{"type":"array","prefixItems":[{"type":"integer"},{"type":"string"}],"items":{"type":"object","properties":{"k":{"type":"boolean"}}},
+	  "minItems":1,"maxItems":6}`,
+	`{"type":"array","uniqueItems":true,"contains":{"type":"number","multipleOf":0.5},"minContains":1,"maxContains":2}`,
+	`{"anyOf":[{"type":"object","required":["a"]},{"type":"array","minItems":2}],"not":{"type":"object","required":["z"]},
+	  "allOf":[{"$ref":"#/$defs/small"}],"$defs":{"small":{"maxProperties":3,"maxItems":3}}}`,
+	`{"oneOf":[{"type":"object","properties":{"kind":{"const":"a"},"n":{"type":"integer"}},"required":["kind"],"additionalProperties":false},
+	          {"type":"object","properties":{"kind":{"const":"b"}},"required":["kind"]},
+	          {"type":"object","properties":{"n":{"type":"integer"}},"required":["n"]}]}`,
+	`{"if":{"type":"object","required":["card"]},"then":{"required":["cvc"]},"else":{"not":{"type":"array"}}}`,
+	`{"$ref":"#/$defs/node","$defs":{"node":{"type":"object","required":["v"],"properties":{"v":{"type":"number","exclusiveMaximum":100},
+	   "kids":{"type":"array","items":{"$ref":"#/$defs/node"}}},"additionalProperties":false}}}`,
+	`{"enum":[{"a":1},[1,2],"x",3],"dependentSchemas":{"a":{"properties":{"a":{"minimum":1}}}}}`,
+	`{"type":"object","dependentSchemas":{"a":{"required":["b"]}},"properties":{"s":{"type":"string","minLength":2,"maxLength":4,"format":"email"}}}`,
+	`{"type":"object","patternProperties":{"^a":{"type":"integer"},"b$":{"minimum":3}},"additionalProperties":false}`,
+	`{"properties":{"a":{"properties":{"b":{"properties":{"c":{"type":"string"}}}}}},"items":{"items":{"type":"integer"}}}`,
+}
+
+var walkBodies = []string{
+	`{"id":1,"tags":["a","b"]}`, `{"id":1,"tags":["a","b"],"meta":null,"ok":1}`, `{"id":1,"tags":["a"],"meta":{}}`,
+	`{"id":0,"tags":[]}`, `{"id":1,"tags":[],"x-a":"s"}`, `{"id":1,"tags":[],"x-a":2}`, `{"id":1,"tags":[],"no":1}`,
+	`{"id":1,"tags":[],"longname":1}`, `{"id":1,"id":1,"tags":[]}`, `{"id":1,"tags":[],"\u0069d":2}`, `{"\u0069d":1,"tags":["abc"]}`,
+	`{"p1":"a","p13":1}`, `{"p1":"a","p13":2}`, `{"p1":"a","p13":null,"q":3}`, `{"p1":"a","p13":"a","q":"3"}`,
+	`{"p1":"a","p13":1,"p14":[1,{"a":2}]}`, `{"p1":"a","p13":1,"p14":[1,{"a":3}]}`, `{"p1":"a","p13":1,"q":1,"q":2}`,
+	`[1,"a",{"k":true}]`, `[1,2]`, `["a"]`, `[]`, `[1,"a",{"k":1}]`, `[1,"a",{},{},{},{},{}]`,
+	`[1.5,2,"a"]`, `[1.5,1.5]`, `[0.5,1.0,1.5]`, `[1,2,3]`, `[true,false,0.5]`,
+	`{"a":1}`, `{"a":1,"z":1}`, `[1,2]`, `[1,2,3,4]`, `{"a":1,"b":2,"c":3,"d":4}`, `[1]`, `"s"`,
+	`{"kind":"a","n":1}`, `{"kind":"b","n":1}`, `{"kind":"a","m":1}`, `{"n":1}`, `{"kind":"c"}`,
+	`{"card":1,"cvc":2}`, `{"card":1}`, `[1]`, `{"x":1}`, `null`,
+	`{"v":1,"kids":[{"v":2},{"v":3,"kids":[{"v":99.5}]}]}`, `{"v":1,"kids":[{"v":100}]}`, `{"v":1,"kids":[{"w":1}]}`,
+	`{"a":1}`, `{"a":0}`, `[1,2]`, `"x"`, `3`, `3.0`, `{"a":1,"b":2}`,
+	`{"s":"a@b.c"}`, `{"s":"nope"}`, `{"a":1,"b":1}`, `{"a":1}`, `{"s":"a@bcdef"}`,
+	`{"a1":1,"xb":5}`, `{"ab":5}`, `{"ab":2}`, `{"c":1}`, `{"a":"x"}`,
+	`{"a":{"b":{"c":1}}}`, `{"a":{"b":{"c":"1"}}}`, `[[1,2],[3,"4"]]`, `[[1],[2]]`,
+	`{"a":1,}`, `[1,]`, `{"a" 1}`, `{"a":1`, `[1 2]`, `"\ud800"`, "{\"a\":\"\xff\"}", `{"a":[[[[[[]]]]]]}`, ` `, ``,
+	`{"id":1,"tags":["a"]} x`, `{"id":1,"tags":["a","\u0062"]}`, "{\"id\":1,\"tags\":[\"a\tb\"]}",
+}
+
+func loadWalkSchemas(tb testing.TB) []*mediaType {
+	tb.Helper()
+	dir := tb.TempDir()
+	var out []*mediaType
+	for i, s := range walkSchemas {
+		path := filepath.Join(dir, "s"+itoa(i)+".json")
+		if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
+			tb.Fatal(err)
+		}
+		op, err := LoadJSONSchema(path, Options{})
+		if err != nil {
+			tb.Fatalf("schema %d: %v", i, err)
+		}
+		mt := op.body.media[0]
+		if mt.fast == nil {
+			tb.Fatalf("schema %d has no fast validator", i)
+		}
+		out = append(out, mt)
+	}
+	return out
+}
+
+// checkWalk fails unless the walker says valid exactly when the strict
+// parser accepts body and both the fast validator and jsonschema v6
+// accept its value.
+func checkWalk(t *testing.T, what string, mt *mediaType, body []byte) {
+	t.Helper()
+	got := walkValid(mt.fast, body)
+	v, jerr := parseJSON(body, DefaultMaxDepth)
+	want, engine := false, false
+	if jerr == nil {
+		want = mt.fast.validJ(&v)
+		engine = mt.schema.Validate(toEngine(&v)) == nil
+	}
+	if got != want || got != (jerr == nil && engine) {
+		t.Fatalf("%s: walker says %v; parser error %v, fast path %v, engine %v, for %q", what, got, jerr, want, engine, body)
+	}
+	if nilGot := walkValid(nil, body); nilGot != (jerr == nil) {
+		t.Fatalf("walker without a schema says %v, parser error %v, for %q", nilGot, jerr, body)
+	}
+}
+
+// TestWalkerDecidesLikeParserAndEngine: every schema against every body.
+func TestWalkerDecidesLikeParserAndEngine(t *testing.T) {
+	mts := loadWalkSchemas(t)
+	valid := 0
+	for i, mt := range mts {
+		for _, b := range walkBodies {
+			checkWalk(t, "schema "+itoa(i), mt, []byte(b))
+			if walkValid(mt.fast, []byte(b)) {
+				valid++
+			}
+		}
+	}
+	if valid < 20 {
+		t.Fatalf("only %d valid pairs: the table tests little", valid)
+	}
+}
+
+// FuzzWalk: arbitrary bodies against the walk schemas.
+func FuzzWalk(f *testing.F) {
+	for _, b := range walkBodies {
+		f.Add([]byte(b))
+	}
+	mts := loadWalkSchemas(f)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		for i, mt := range mts {
+			checkWalk(t, "schema "+itoa(i), mt, body)
+		}
+	})
+}
+
+// The typical order is decided by the walker, which builds nothing:
+// the parser's arena is untouched.
+func TestWalkerDecidesTheTypicalOrder(t *testing.T) {
+	s := spec(t, shop, Options{})
+	var m Match
+	s.Route("POST", "/api/orders", &m)
+	mt := m.Op.body.media[0]
+	p := getParser([]byte(typicalOrder), 0)
+	defer putParser(p)
+	if !p.walkBody(mt.fast) {
+		t.Fatal("the walker does not accept the typical order")
+	}
+	if p.used != 0 || len(p.mstack) != 0 || len(p.keys) != 0 {
+		t.Fatalf("the walk built values: %d chunks, %d members, %d keys left", p.used, len(p.mstack), len(p.keys))
+	}
+	// The invalid order is not: the parse and the engine explain it.
+	bad := strings.Replace(typicalOrder, `"qty":2`, `"qty":0`, 1)
+	if walkValid(mt.fast, []byte(bad)) {
+		t.Fatal("the walker accepts an order with qty 0")
+	}
+}
+
+// special8 finds a quote, backslash, control or non-ASCII byte at any
+// position of the word, and nothing else.
+func TestSpecial8(t *testing.T) {
+	ref := func(b []byte) bool {
+		for _, c := range b {
+			if c == '"' || c == '\\' || c < 0x20 || c >= 0x80 {
+				return true
+			}
+		}
+		return false
+	}
+	word := func(b []byte) uint64 {
+		var x uint64
+		for i := 7; i >= 0; i-- {
+			x = x<<8 | uint64(b[i])
+		}
+		return x
+	}
+	b := []byte("abcdefgh")
+	for pos := 0; pos < 8; pos++ {
+		for c := 0; c < 256; c++ {
+			w := []byte("abcdefgh")
+			w[pos] = byte(c)
+			if got := special8(word(w)); got != ref(w) {
+				t.Fatalf("byte %#x at %d: %v", c, pos, got)
+			}
+		}
+	}
+	r := rand.New(rand.NewSource(1))
+	for i := 0; i < 200000; i++ {
+		for j := range b {
+			b[j] = byte(r.Intn(256))
+			if r.Intn(2) == 0 {
+				b[j] = byte(0x20 + r.Intn(0x60)) // mostly plain
+			}
+		}
+		if got := special8(word(b)); got != ref(b) {
+			t.Fatalf("%q: %v", b, got)
+		}
+	}
+}
