@@ -1,6 +1,7 @@
 package validation
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"strconv"
@@ -357,15 +358,18 @@ func (p *jsonParser) pointer() string {
 
 func (p *jsonParser) str() (string, *jsonError) {
 	start := p.i + 1
+	// The common string: up to the next quote (found with the
+	// runtime's vector search), no escape, no control character, valid
+	// UTF-8. Anything else is read byte by byte below.
+	if q := bytes.IndexByte(p.b[start:], '"'); q >= 0 {
+		if s := p.b[start : start+q]; plainString(s) {
+			p.i = start + q + 1
+			return bytesString(s), nil
+		}
+	}
 	i := start
 	ascii := true
 	for i < len(p.b) {
-		// Eight plain bytes at a time: no quote, backslash, control
-		// character or non-ASCII byte among them.
-		if i+8 <= len(p.b) && !special8(binary.LittleEndian.Uint64(p.b[i:])) {
-			i += 8
-			continue
-		}
 		c := p.b[i]
 		switch {
 		case c == '"':
@@ -389,18 +393,32 @@ func (p *jsonParser) str() (string, *jsonError) {
 	return "", p.fail("ends inside a string")
 }
 
-// special8 reports whether one of the eight bytes in x is a quote, a
-// backslash, a control character (< 0x20) or not ASCII. (Bit tricks
-// from "Bit Twiddling Hacks": hasless(x, n) and haszero(x ^ c) are exact
-// about whether some byte matches, the only question asked here.)
-func special8(x uint64) bool {
+// plainString reports whether s, the bytes between two quotes, is a
+// string's text as it stands: no backslash, no control character (<
+// 0x20), valid UTF-8. Eight bytes are tested at a time with the bit
+// tricks of "Bit Twiddling Hacks": (x - 0x20…) & ^x & 0x80… is non-zero
+// exactly when some byte of x is below 0x20, and (y - 0x01…) & ^y &
+// 0x80… when some byte of y is zero (y = x ^ '\\'…: a backslash).
+func plainString(s []byte) bool {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	less := (x - ones*0x20) & ^x & highs
-	q := x ^ (ones * '"')
-	quote := (q - ones) & ^q & highs
-	b := x ^ (ones * '\\')
-	bslash := (b - ones) & ^b & highs
-	return less|quote|bslash|x&highs != 0
+	var hi uint64 // the high bits seen: non-ASCII bytes
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := binary.LittleEndian.Uint64(s[i:])
+		y := x ^ (ones * '\\')
+		if ((x-ones*0x20)&^x|(y-ones)&^y)&highs != 0 {
+			return false
+		}
+		hi |= x
+	}
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c == '\\' {
+			return false
+		}
+		hi |= uint64(c)
+	}
+	return hi&highs == 0 || utf8.Valid(s)
 }
 
 func (p *jsonParser) badUTF8(from, to int) *jsonError {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // walkValid runs the walker on body with a pooled parser, as checkJSON
@@ -159,44 +160,67 @@ func TestWalkerDecidesTheTypicalOrder(t *testing.T) {
 	}
 }
 
-// special8 finds a quote, backslash, control or non-ASCII byte at any
-// position of the word, and nothing else.
-func TestSpecial8(t *testing.T) {
+// plainString accepts exactly the byte strings without a backslash or a
+// control character that are valid UTF-8, wherever the bytes fall in
+// its 8-byte words.
+func TestPlainString(t *testing.T) {
 	ref := func(b []byte) bool {
 		for _, c := range b {
-			if c == '"' || c == '\\' || c < 0x20 || c >= 0x80 {
-				return true
+			if c == '\\' || c < 0x20 {
+				return false
 			}
 		}
-		return false
+		return utf8.Valid(b)
 	}
-	word := func(b []byte) uint64 {
-		var x uint64
-		for i := 7; i >= 0; i-- {
-			x = x<<8 | uint64(b[i])
-		}
-		return x
-	}
-	b := []byte("abcdefgh")
-	for pos := 0; pos < 8; pos++ {
-		for c := 0; c < 256; c++ {
-			w := []byte("abcdefgh")
-			w[pos] = byte(c)
-			if got := special8(word(w)); got != ref(w) {
-				t.Fatalf("byte %#x at %d: %v", c, pos, got)
+	for n := 0; n <= 20; n++ {
+		for pos := 0; pos < n; pos++ {
+			for c := 0; c < 256; c++ {
+				w := []byte(strings.Repeat("abcdefgh", 3)[:n])
+				w[pos] = byte(c)
+				if got := plainString(w); got != ref(w) {
+					t.Fatalf("byte %#x at %d of %d: %v", c, pos, n, got)
+				}
 			}
 		}
 	}
 	r := rand.New(rand.NewSource(1))
 	for i := 0; i < 200000; i++ {
+		b := make([]byte, r.Intn(40))
 		for j := range b {
-			b[j] = byte(r.Intn(256))
-			if r.Intn(2) == 0 {
-				b[j] = byte(0x20 + r.Intn(0x60)) // mostly plain
+			b[j] = byte(0x20 + r.Intn(0x60)) // mostly plain
+			if r.Intn(8) == 0 {
+				b[j] = byte(r.Intn(256))
 			}
 		}
-		if got := special8(word(b)); got != ref(b) {
+		if got := plainString(b); got != ref(b) {
 			t.Fatalf("%q: %v", b, got)
+		}
+	}
+	for _, s := range []string{"Straße", "日本語のテキスト、少し長め", "emoji 😀 here", "\xe6\x97", "ok\xffok", "\xed\xa0\x80 surrogate"} {
+		if got := plainString([]byte(s)); got != ref([]byte(s)) {
+			t.Errorf("%q: %v", s, got)
+		}
+	}
+}
+
+// BenchmarkWalk decides the typical order from its bytes (the valid
+// request's body path); BenchmarkWalkSyntax only reads it.
+func BenchmarkWalk(b *testing.B) {
+	s := spec(b, shop, Options{})
+	var m Match
+	s.Route("POST", "/api/orders", &m)
+	benchWalk(b, m.Op.body.media[0].fast)
+}
+
+func BenchmarkWalkSyntax(b *testing.B) { benchWalk(b, nil) }
+
+func benchWalk(b *testing.B, n *fnode) {
+	body := []byte(typicalOrder)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if !walkValid(n, body) {
+			b.Fatal("not valid")
 		}
 	}
 }
