@@ -36,8 +36,25 @@ func (n *fnode) setWalkFlags() {
 		n.addFalse || n.additional != nil || n.propertyNames != nil || len(n.dependentRequired) > 0 ||
 		n.minItems >= 0 || n.maxItems >= 0 || len(n.prefixItems) > 0 || n.items != nil
 	n.walk.apps = n.ref != nil || n.not != nil || len(n.allOf) > 0 || len(n.anyOf) > 0 || len(n.oneOf) > 0 || n.ifS != nil
-	n.walk.hybrid = n.unique || n.contains != nil || len(n.dependentSchemas) > 0 || composite(n.enum...)
-	if n.constV != nil && composite(*n.constV) {
+	n.walk.hybrid = n.unique || n.contains != nil || len(n.dependentSchemas) > 0 || composite(n.enum...) ||
+		n.constV != nil && composite(*n.constV)
+	// A value that several schemas look at (an OpenAPI discriminator
+	// compiles to allOf: [enum, if/then…]) is read once into a tree and
+	// checked there, rather than read again for each.
+	passes := len(n.allOf) + len(n.anyOf) + len(n.oneOf)
+	if n.walk.own {
+		passes++
+	}
+	if n.ref != nil {
+		passes++
+	}
+	if n.not != nil {
+		passes++
+	}
+	if n.ifS != nil {
+		passes += 2
+	}
+	if passes >= 3 {
 		n.walk.hybrid = true
 	}
 	n.walk.reqAll = n.propList != nil
