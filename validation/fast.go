@@ -29,6 +29,7 @@ type fnode struct {
 	ifS, thenS    *fnode
 	elseS         *fnode
 	format        func(any) error
+	fmtStr        func(string) (valid, sure bool) // nativeFormats' check of format
 
 	minProps, maxProps int // -1: none
 	required           []string
@@ -156,6 +157,7 @@ func (b *fastBuilder) build(s *jsonschema.Schema) *fnode {
 	n.ifS, n.thenS, n.elseS = b.build(s.If), b.build(s.Then), b.build(s.Else)
 	if s.Format != nil {
 		n.format = s.Format.Validate
+		n.fmtStr = nativeFormats[s.Format.Name]
 	}
 	n.minProps, n.maxProps = intOr(s.MinProperties), intOr(s.MaxProperties)
 	n.required = s.Required
@@ -267,7 +269,7 @@ func (n *fnode) check(v *jv, depth int) bool {
 	if n.format != nil {
 		switch v.k {
 		case jString:
-			if n.format(v.s) != nil {
+			if !n.stringFormat(v.s) {
 				return false
 			}
 		case jNumber:
@@ -338,6 +340,17 @@ func (n *fnode) check(v *jv, depth int) bool {
 		}
 	}
 	return true
+}
+
+// stringFormat checks a string's format: natively when nativeFormats
+// decides, else with the engine's check.
+func (n *fnode) stringFormat(s string) bool {
+	if n.fmtStr != nil {
+		if ok, sure := n.fmtStr(s); sure {
+			return ok
+		}
+	}
+	return n.format(s) == nil
 }
 
 func (n *fnode) checkMembers(o []jmember, depth int) bool {
