@@ -620,8 +620,9 @@ func TestValidateTypicalBodyAllocations(t *testing.T) {
 	}
 	allocs := testing.AllocsPerRun(200, func() { m.Op.Validate(&m, r, 0) })
 	t.Logf("%.0f allocations per valid typical body", allocs)
-	if allocs > 6 {
-		t.Errorf("%.0f allocations per valid typical body, want at most 6", allocs)
+	// Walked from its bytes, formats checked natively: nothing to allocate.
+	if allocs > 0 {
+		t.Errorf("%.0f allocations per valid typical body, want none", allocs)
 	}
 }
 
