@@ -358,9 +358,20 @@ func (p *jsonParser) pointer() string {
 
 func (p *jsonParser) str() (string, *jsonError) {
 	start := p.i + 1
-	// The common string: up to the next quote (found with the
-	// runtime's vector search), no escape, no control character, valid
-	// UTF-8. Anything else is read byte by byte below.
+	// Short plain ASCII strings (most keys and values) are read here.
+	for i, end := start, min(len(p.b), start+16); i < end; i++ {
+		c := p.b[i]
+		if c == '"' {
+			p.i = i + 1
+			return bytesString(p.b[start:i]), nil
+		}
+		if c < 0x20 || c == '\\' || c >= utf8.RuneSelf {
+			break
+		}
+	}
+	// A longer string: up to the next quote (found with the runtime's
+	// vector search), no escape, no control character, valid UTF-8.
+	// Anything else is read byte by byte below.
 	if q := bytes.IndexByte(p.b[start:], '"'); q >= 0 {
 		if s := p.b[start : start+q]; plainString(s) {
 			p.i = start + q + 1
