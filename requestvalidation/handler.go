@@ -74,17 +74,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		}
 		op = m.Op
 	}
-	report := h.report[op]
+	st := h.ops[op]
+	if st == nil {
+		st = &opState{report: h.report[op]} // not made at provision: cannot happen
+		st.placeholders = opPlaceholders{op, st.report}.get
+	}
+	report := st.report
 	if repl != nil {
 		// The operation's placeholders are read lazily: nothing is
 		// formatted unless a later handler or log line asks. The result
 		// reads "valid" unless a static value (set below for every other
 		// result) overrides it: Caddy asks static values first.
-		if ph := h.placeholders[op]; ph != nil {
-			repl.Map(ph)
-		} else {
-			repl.Map(opPlaceholders{op, report}.get)
-		}
+		repl.Map(st.placeholders)
 	}
 
 	vr := validation.Request{Method: r.Method, RawQuery: r.URL.RawQuery, Header: r.Header, ContentType: r.Header.Get("Content-Type")}
@@ -136,7 +137,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 			r.Body = newPooledBody(buf, len(vr.Body), nil)
 		}
 		if res == nil {
-			h.metrics.count(op.ID, resultValid)
+			st.countValid(h.metrics, op.ID)
 			return next.ServeHTTP(w, r) // result: "valid" from the provider
 		}
 		setProblemPlaceholders(repl, res)

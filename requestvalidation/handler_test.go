@@ -509,3 +509,21 @@ func TestBodyBufferNotReusedBeforeClose(t *testing.T) {
 		t.Errorf("third body = %s", got)
 	}
 }
+
+// Each operation counts its own valid requests, every one of them (the
+// counter is looked up once, then kept with the operation).
+func TestValidCounterPerOperation(t *testing.T) {
+	th := newTestHandler(t, Handler{OpenAPI: shopDoc})
+	for i := 0; i < 3; i++ {
+		th.do(t, "POST", "/api/orders", orderHeaders, strings.NewReader(validOrder))
+	}
+	th.do(t, "POST", "/api/customers", map[string]string{"Content-Type": "application/json"}, strings.NewReader(`{"name":"Ann","email":"ann@example.com"}`))
+	for _, c := range []struct {
+		op   string
+		want float64
+	}{{"createOrder", 3}, {"createCustomer", 1}} {
+		if got := counter(th.metrics, c.op, "valid"); got != c.want {
+			t.Errorf("caddy_request_validation_total{operation=%q,result=\"valid\"} = %v, want %v", c.op, got, c.want)
+		}
+	}
+}

@@ -3,7 +3,9 @@ package requestvalidation
 import (
 	"errors"
 	"sync"
+	"sync/atomic"
 
+	"github.com/caddyserver/caddy/v2"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -23,6 +25,26 @@ type metrics struct {
 	// children caches counters by operation and result: counting costs
 	// no label hashing or allocation.
 	children sync.Map // [2]string → prometheus.Counter
+}
+
+// opState is what a request needs of its operation (Handler.ops).
+type opState struct {
+	report       bool
+	placeholders caddy.ReplacerFunc
+	// valid is the operation's counter of valid requests, looked up
+	// once: a valid request pays no label hashing.
+	valid atomic.Pointer[prometheus.Counter]
+}
+
+// countValid counts a valid request of the operation id.
+func (s *opState) countValid(m *metrics, id string) {
+	if c := s.valid.Load(); c != nil {
+		(*c).Inc()
+		return
+	}
+	c := m.total.WithLabelValues(id, resultValid)
+	s.valid.Store(&c)
+	c.Inc()
 }
 
 func (m *metrics) count(operation, result string) {

@@ -94,11 +94,12 @@ type Handler struct {
 	spec   *validation.Spec
 	jsonOp *validation.Operation
 	report map[*validation.Operation]bool
-	// placeholders holds each operation's placeholder provider, made
-	// once: a valid request costs no closure and no map write.
-	placeholders map[*validation.Operation]caddy.ReplacerFunc
-	logger       *zap.Logger
-	metrics      *metrics
+	// ops holds what a request needs of its operation, made once: its
+	// mode, its placeholder provider (a valid request costs no closure
+	// and no map write) and its "valid" counter.
+	ops     map[*validation.Operation]*opState
+	logger  *zap.Logger
+	metrics *metrics
 }
 
 // CaddyModule returns the Caddy module information.
@@ -269,9 +270,9 @@ func (h *Handler) load() error {
 }
 
 func (h *Handler) makePlaceholders() {
-	h.placeholders = make(map[*validation.Operation]caddy.ReplacerFunc, len(h.report))
+	h.ops = make(map[*validation.Operation]*opState, len(h.report))
 	for op, report := range h.report {
-		h.placeholders[op] = opPlaceholders{op, report}.get
+		h.ops[op] = &opState{report: report, placeholders: opPlaceholders{op, report}.get}
 	}
 }
 
