@@ -14,13 +14,17 @@ var patternCases = []struct {
 	{`^[A-Z]{3}$`, true}, {`^[A-Z0-9-]{4,20}$`, true}, {`^[0-9]{12,19}$`, true}, {`^cus_[a-z0-9]{8}$`, true},
 	{`^[a-z][a-z0-9-]{2,31}$`, true}, {`^\d+$`, true}, {`^.*$`, true}, {`^x?$`, true}, {`^[^a-c]{2,}$`, true},
 	{`^(?i)[a-z]{2}$`, true}, {`^é[α-ω]{1,3}$`, true}, {`^\S{0,5}$`, true}, {`^(?s).{2}$`, true},
-	{`^(0[1-9]|1[0-2])/[0-9]{2}$`, false}, {`[A-Z]{3}`, false}, {`^[a-z]*[0-9]$`, false}, {`^(?i)abc$`, false},
+	{`^(0[1-9]|1[0-2])/[0-9]{2}$`, true}, {`^(?:ab|c|)[0-9]{2}$`, true}, {`^(a|bc)(d|cd)$`, true}, {`^(a|ab)(c|bcd)$`, false}, {`^x(ab|a)b?$`, false},
+	{`^(EUR|USD|GBP)$`, true}, {`^(a|b[0-9]{2})[a-z]+$`, true}, {`^(a+|b)$`, false}, {`^((a|b)c|d)$`, false}, {`^(?i)(ab|cd)$`, false},
+	{`[A-Z]{3}`, false}, {`^[a-z]*[0-9]$`, false}, {`^(?i)abc$`, false},
 	{`^[a-z]+`, false}, {`^$`, false}, {`^a|b$`, false}, {`(?m)^a$`, false},
 }
 
 var patternInputs = []string{"", "ABC", "AB", "ABCD", "abc", "ABC-123", "4111111111111111", "cus_abcd1234", "cus_ABCD1234",
 	"a-b", "ab", "a" + string(rune(0x0301)), "é", "éαβ", "éαβγδ", "12/29", "13/29", "\n", "a\nb", "\xff\xfe", "x", "xx",
-	"d", "Ab", "aB", "\u00a0\u00a0", "0", "0123456789", "a1", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}
+	"d", "Ab", "aB", "\u00a0\u00a0", "0", "0123456789", "a1", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	"01/29", "1/29", "10/2", "12/291", "00/29", "ab12", "c12", "12", "abc12", "ac", "abcd", "abbcd", "xab", "xabb", "xa", "xabbb",
+	"EUR", "USD", "GBP", "EURO", "ad", "acd", "bcd", "bccd", "bcc", "eur", "ab12x", "b12xyz", "ax"}
 
 // The class matcher answers exactly as regexp does, and is used for the
 // simple anchored patterns only.
