@@ -3,6 +3,7 @@ package validation
 import (
 	"encoding/json"
 	"net/http"
+	"net/textproto"
 	"net/url"
 	"strconv"
 	"strings"
@@ -29,6 +30,7 @@ func (in paramIn) String() string { return inNames[in] }
 // param is one compiled parameter.
 type param struct {
 	name     string
+	hkey     string // name as http.Header keys it (header parameters)
 	in       paramIn
 	required bool
 	style    string
@@ -266,7 +268,7 @@ var allowedStyles = [...][]string{
 }
 
 func (b *builder) param(pl loc, pm map[string]any, name string, in paramIn) (*param, error) {
-	p := &param{name: name, in: in, where: pl, ptr: "/" + in.String() + "/" + escapeToken(name)}
+	p := &param{name: name, hkey: textproto.CanonicalMIMEHeaderKey(name), in: in, where: pl, ptr: "/" + in.String() + "/" + escapeToken(name)}
 	p.required, _ = pm["required"].(bool)
 	if in == inPath && !p.required {
 		return nil, pl.child("required").errf("path parameter %q must have required: true", name)
@@ -475,14 +477,14 @@ func (p *param) quickValid(h http.Header) bool {
 	var s string
 	switch p.in {
 	case inHeader:
-		vs := h.Values(p.name)
+		vs := h[p.hkey] // h.Values(p.name), its key made once
 		if len(vs) != 1 {
 			return false
 		}
 		s = strings.TrimSpace(vs[0])
 	case inCookie:
 		n := 0
-		for _, line := range h.Values("Cookie") {
+		for _, line := range h["Cookie"] {
 			for rest := line; rest != ""; {
 				var part string
 				part, rest, _ = strings.Cut(rest, ";")

@@ -3,6 +3,7 @@ package validation
 import (
 	"mime"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -672,6 +673,32 @@ func TestQuickParamsAgreeWithTheGeneralPath(t *testing.T) {
 		if v.quick && res != nil {
 			t.Errorf("%s: %q", v.name, problems(res))
 		}
+	}
+}
+
+// A header parameter the document names in lower case is found under
+// the canonical key net/http stores it by, on the quick path too.
+func TestQuickHeaderParamByCanonicalName(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"api.yaml": docHead + `paths:
+  /v:
+    get:
+      parameters:
+        - {name: x-api-version, in: header, required: true, schema: {type: string, pattern: "^v[0-9]$"}}
+      responses: {'200': {description: ok}}
+`})
+	s, err := Load(filepath.Join(dir, "api.yaml"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m Match
+	s.Route("GET", "/v", &m)
+	h := http.Header{}
+	h.Set("x-api-version", "v2")
+	if p := m.Op.params[0]; !p.quickValid(h) {
+		t.Errorf("quick path does not find %s in %v", p.name, h)
+	}
+	if res := m.Op.Validate(&m, &Request{Method: "GET", Header: h}, 0); res != nil {
+		t.Errorf("problems %q", problems(res))
 	}
 }
 
