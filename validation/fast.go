@@ -182,7 +182,9 @@ func (b *fastBuilder) build(s *jsonschema.Schema) *fnode {
 		n.additional = b.build(a)
 	}
 	n.propertyNames = b.build(s.PropertyNames)
-	n.dependentRequired = s.DependentRequired
+	if len(s.DependentRequired) > 0 {
+		n.dependentRequired = s.DependentRequired // else nil: nothing to range over
+	}
 	if len(s.DependentSchemas) > 0 {
 		n.dependentSchemas = map[string]*fnode{}
 		for k, v := range s.DependentSchemas {

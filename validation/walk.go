@@ -23,6 +23,7 @@ package validation
 
 // walkFlags are set on each fnode at build time for the walker.
 type walkFlags struct {
+	alias   bool   // only a $ref: the walker goes straight to its target
 	own     bool   // keywords of its own on objects or arrays
 	apps    bool   // applicators: ref, allOf, anyOf, oneOf, not, if
 	hybrid  bool   // a composite value is parsed and checked as a tree
@@ -57,6 +58,9 @@ func (n *fnode) setWalkFlags() {
 	if passes >= 3 {
 		n.walk.hybrid = true
 	}
+	n.walk.alias = n.ref != nil && !n.walk.own && !n.walk.hybrid && passes == 1 && !n.always && !n.never && n.format == nil &&
+		n.minLen < 0 && n.maxLen < 0 && n.pattern == nil &&
+		n.minimum == nil && n.maximum == nil && n.exMin == nil && n.exMax == nil && n.multipleOf == nil
 	n.walk.reqAll = n.propList != nil
 	for _, r := range n.required {
 		if i := n.propIndex(r); i >= 0 {
@@ -115,6 +119,13 @@ func (p *jsonParser) rewind() {
 // inside it; p.bad says the text itself was not acceptable (or the walk
 // gave up), which no applicator may turn into a success.
 func (p *jsonParser) walk(n *fnode, sd int) bool {
+	for n != nil && n.walk.alias {
+		n, sd = n.ref, sd+1 // fnode.check's answer for an alias is its target's
+		if sd > 256 {
+			p.bad = true // a cycle of $refs: the engine decides
+			return false
+		}
+	}
 	if p.i >= len(p.b) {
 		p.bad = true
 		return false

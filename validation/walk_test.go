@@ -53,6 +53,13 @@ var walkSchemas = []string{
 	`{"$ref":"#/$defs/o","properties":{"a":{"type":"integer"}},"$defs":{"o":{"type":"object","maxProperties":2}}}`,
 	`{"allOf":[{"properties":{"kind":{"enum":["a","b"]}}},{"properties":{"n":{"type":"integer"}}}]}`,
 	`{"not":{"type":"object"}}`,
+	// $ref aliases, and a $ref beside keywords that are not an alias.
+	`{"$ref":"#/$defs/a","$defs":{"a":{"$ref":"#/$defs/b"},"b":{"type":"array","items":{"$ref":"#/$defs/c"}},"c":{"$ref":"#/$defs/d"},"d":{"type":"integer"}}}`,
+	`{"$ref":"#/$defs/arr","uniqueItems":true,"$defs":{"arr":{"type":"array"}}}`,
+	`{"$ref":"#/$defs/s","format":"email","$defs":{"s":{"type":["string","array"]}}}`,
+	`{"$ref":"#/$defs/s","maxLength":3,"$defs":{"s":{"type":["string","array"]}}}`,
+	`{"$ref":"#/$defs/s","pattern":"^a","$defs":{"s":{"type":["string","array"]}}}`,
+	`{"$ref":"#/$defs/n","maximum":5,"$defs":{"n":{"type":["number","array"]}}}`,
 }
 
 var walkBodies = []string{
@@ -72,6 +79,7 @@ var walkBodies = []string{
 	`{"a1":1,"xb":5}`, `{"ab":5}`, `{"ab":2}`, `{"c":1}`, `{"a":"x"}`,
 	`{"a":{"b":{"c":1}}}`, `{"a":{"b":{"c":"1"}}}`, `[[1,2],[3,"4"]]`, `[[1],[2]]`,
 	`{"a":1,}`, `[1,]`, `{"a" 1}`, `{"a":1`, `[1 2]`, `"\ud800"`, "{\"a\":\"\xff\"}", `{"a":[[[[[[]]]]]]}`, ` `, ``,
+	`[1,1]`, `[1,2,"a"]`, `"abcd"`, `"a@b.co"`, `"b@c.de"`, `4`, `6`, `[6]`,
 	`{"id":1,"tags":["a"]} x`, `{"id":1,"tags":["a","\u0062"]}`, "{\"id\":1,\"tags\":[\"a\tb\"]}",
 }
 
