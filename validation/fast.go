@@ -2,6 +2,7 @@ package validation
 
 import (
 	"encoding/json"
+	"math"
 	"math/big"
 	"strconv"
 	"strings"
@@ -504,6 +505,28 @@ func cmpNumber(s string, b *bound) int {
 		}
 	}
 	f, err := strconv.ParseFloat(s, 64)
+	if math.IsInf(f, 0) && !math.IsInf(b.f, 0) {
+		// Beyond float64's range, so beyond the bound's: no math/big.
+		if f > 0 {
+			return 1
+		}
+		return -1
+	}
+	if f == 0 && b.f == 0 && b.exact {
+		// Against a bound of exactly 0 (the common minimum), a number
+		// too small for float64 counts by its sign: no math/big.
+		mant := s
+		if i := strings.IndexAny(s, "eE"); i >= 0 {
+			mant = s[:i]
+		}
+		if strings.Trim(mant, "-0.") == "" {
+			return 0
+		}
+		if s[0] == '-' {
+			return -1
+		}
+		return 1
+	}
 	if err == nil {
 		switch {
 		case f < b.f:
@@ -542,12 +565,39 @@ func typeMatches(types uint8, v *jv) bool {
 	return false
 }
 
+// isInteger reports whether a JSON number text is an integer, without
+// math/big: digits D (integer and fraction part, f of them after the
+// point) times 10^e is an integer when D is zero or e - f plus D's
+// trailing zeros is at least 0.
 func isInteger(s string) bool {
 	if !strings.ContainsAny(s, ".eE") {
 		return true
 	}
-	r, ok := new(big.Rat).SetString(s)
-	return ok && r.IsInt()
+	mant, exp := strings.TrimPrefix(s, "-"), ""
+	if i := strings.IndexAny(mant, "eE"); i >= 0 {
+		mant, exp = mant[:i], mant[i+1:]
+	}
+	intPart, frac, _ := strings.Cut(mant, ".")
+	e := 0
+	if exp != "" {
+		neg := exp[0] == '-'
+		exp = strings.TrimLeft(exp, "+-")
+		for i := 0; i < len(exp); i++ {
+			if e = e*10 + int(exp[i]-'0'); e > 1<<20 {
+				r, ok := new(big.Rat).SetString(s) // beyond the parser's limit: exactly, slowly
+				return ok && r.IsInt()
+			}
+		}
+		if neg {
+			e = -e
+		}
+	}
+	digits := intPart + frac
+	tz := len(digits) - len(strings.TrimRight(digits, "0"))
+	if tz == len(digits) {
+		return true // zero
+	}
+	return e-len(frac)+tz >= 0
 }
 
 // equalJA is JSON equality between a parsed value and a schema value:

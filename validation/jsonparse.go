@@ -16,7 +16,7 @@ const DefaultMaxDepth = 64
 
 // jsonError is why a body is not acceptable JSON.
 type jsonError struct {
-	code   string // invalid_json, duplicate_key, too_deep, invalid_encoding
+	code   string // invalid_json, duplicate_key, too_deep, invalid_encoding, number_range
 	offset int    // byte offset of the problem
 	msg    string
 	ptr    string // instance pointer (duplicate_key), else ""
@@ -552,32 +552,57 @@ func (p *jsonParser) number() (jv, *jsonError) {
 		}
 		return n
 	}
+	mantissa := 1
 	if i < len(p.b) && p.b[i] == '0' {
 		i++
-	} else if digits() == 0 {
+	} else if mantissa = digits(); mantissa == 0 {
 		p.i = i
 		return jv{}, p.fail("invalid number")
 	}
 	if i < len(p.b) && p.b[i] == '.' {
 		i++
-		if digits() == 0 {
+		n := digits()
+		if n == 0 {
 			p.i = i
 			return jv{}, p.fail("invalid number")
 		}
+		mantissa += n
 	}
+	exp := 0
 	if i < len(p.b) && (p.b[i] == 'e' || p.b[i] == 'E') {
 		i++
 		if i < len(p.b) && (p.b[i] == '+' || p.b[i] == '-') {
 			i++
 		}
+		from := i
 		if digits() == 0 {
 			p.i = i
 			return jv{}, p.fail("invalid number")
 		}
+		for _, c := range p.b[from:i] {
+			if exp = exp*10 + int(c-'0'); exp > maxExponent {
+				break
+			}
+		}
+	}
+	if mantissa > maxDigits || exp > maxExponent {
+		// Checking such a number exactly (math/big) would cost
+		// milliseconds each, and the schema engine cannot read one
+		// beyond 1e1000000: a limit keeps every body's cost bounded.
+		p.i = start
+		return jv{}, &jsonError{code: "number_range", offset: start, msg: "has a number with more than " +
+			strconv.Itoa(maxDigits) + " digits or an exponent beyond ±" + strconv.Itoa(maxExponent)}
 	}
 	p.i = i
 	return jv{k: jNumber, s: bytesString(p.b[start:i])}, nil
 }
+
+// The largest numbers the parser reads: digits before the exponent, and
+// the exponent's magnitude.
+const (
+	maxDigits   = 1000
+	maxExponent = 999
+)
 
 // bytesString views b as a string without copying.
 func bytesString(b []byte) string {

@@ -85,7 +85,7 @@ func TestLengthWithinCountsLikeRuneCount(t *testing.T) {
 // cmpNumber compares exactly, on the integer fast path as on the others.
 func TestCmpNumberIsExact(t *testing.T) {
 	nums := []string{"0", "-0", "1", "-1", "2", "10", "999999999999999", "-999999999999999", "1000000000000000", "9007199254740993",
-		"1.5", "0.1", "1e2", "100.0", "-2.5e-3", "12345678901234567890", "3", "4"}
+		"1.5", "0.1", "1e2", "100.0", "-2.5e-3", "12345678901234567890", "3", "4", "1e400", "-1e400", "1e-400", "-1e-400", "1.7976931348623157e308"}
 	for _, bs := range nums {
 		r, _ := new(big.Rat).SetString(bs)
 		b := newBound(r)
@@ -94,6 +94,18 @@ func TestCmpNumberIsExact(t *testing.T) {
 			if got, want := cmpNumber(s, b), x.Cmp(r); got != want {
 				t.Errorf("cmpNumber(%s, %s) = %d, want %d", s, bs, got, want)
 			}
+		}
+	}
+}
+
+// isInteger answers as math/big does, without it.
+func TestIsIntegerLikeBigRat(t *testing.T) {
+	for _, s := range []string{"0", "-0", "0.0", "0e5", "0.000e-7", "1", "-12", "1.0", "1.5", "1.50", "10.00", "1e0", "1e1", "1E1", "1e+1",
+		"1e-1", "10e-1", "100e-2", "100e-3", "1.25e2", "1.25e1", "1.2500e2", "-1.25E+2", "123.456e3", "123.456e2", "5e-0", "0.5e1",
+		"1e999", "1e-999", "7000e-3", "7001e-3", "-0.0e-1", "2.0000000000000000000000001", "12345678901234567890.0e-20"} {
+		r, _ := new(big.Rat).SetString(s)
+		if got, want := isInteger(s), r.IsInt(); got != want {
+			t.Errorf("isInteger(%s) = %v, want %v", s, got, want)
 		}
 	}
 }

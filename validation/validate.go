@@ -171,6 +171,9 @@ func (op *Operation) checkJSON(mt *mediaType, body []byte, c *collector) {
 			return
 		case "too_deep":
 			f.Message = jerr.msg
+		case "number_range":
+			f.Message = jerr.msg + " (at byte " + strconv.Itoa(jerr.offset) + ")"
+			f.Hint = "send numbers of at most " + strconv.Itoa(maxDigits) + " digits, exponent within ±" + strconv.Itoa(maxExponent)
 		case "invalid_encoding":
 			f.Message = jerr.msg + " (at byte " + strconv.Itoa(jerr.offset) + ")"
 		default:

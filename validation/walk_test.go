@@ -2,6 +2,7 @@ package validation
 
 import (
 	"math/rand"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -267,5 +268,48 @@ func benchWalk(b *testing.B, n *fnode) {
 		if !walkValid(n, body) {
 			b.Fatal("not valid")
 		}
+	}
+}
+
+// Numbers too long or too large to check exactly are a clear 400; the
+// largest accepted ones are decided without math/big's slow paths, and
+// the schema engine (which panics on 1e1000001) never sees a bigger one.
+func TestHugeNumbers(t *testing.T) {
+	s := spec(t, shop, Options{})
+	var m Match
+	s.Route("POST", "/api/orders", &m)
+	h := http.Header{}
+	for k, v := range orderHeaders {
+		h.Set(k, v)
+	}
+	run := func(body string) *Result {
+		return m.Op.Validate(&m, &Request{Method: "POST", Header: h, ContentType: "application/json", Body: []byte(body), HasBody: true}, 0)
+	}
+	tests := []struct {
+		name, from, to string
+		want           []string
+	}{
+		{"exponent beyond 999, with another problem", `"amount":9.5`, `"amount":1e1000001,"sku":"x"`, []string{"/body number_range"}},
+		{"exponent beyond 999", `"amount":9.5`, `"amount":-2.5E-1000`, []string{"/body number_range"}},
+		{"too many digits", `"amount":9.5`, `"amount":1` + strings.Repeat("0", 1000), []string{"/body number_range"}},
+		{"exponent 999 is read", `"amount":9.5`, `"amount":1e999`, nil},
+		{"integer with exponent 999 is read", `"qty":2`, `"qty":2e999`, []string{"/body/items/0/qty maximum"}},
+		{"1000 digits are read", `"amount":9.5`, `"amount":` + strings.Repeat("1", 1000), nil},
+	}
+	for _, tt := range tests {
+		body := strings.Replace(typicalOrder, tt.from, tt.to, 1)
+		if got := problems(run(body)); strings.Join(got, ";") != strings.Join(tt.want, ";") {
+			t.Errorf("%s: problems %q, want %q", tt.name, got, tt.want)
+		}
+	}
+	// Many of the largest numbers cost no math/big conversion each.
+	many := `{"items":[` + strings.Repeat(`{"sku":"ABC-123","qty":1e1,"price":{"amount":1e-999,"currency":"EUR"}},{"sku":"ABC-123","qty":9e0,"price":{"amount":1e999,"currency":"EUR"}},`, 25)
+	many = many[:len(many)-1] + `],"shipping":{"line1":"a","city":"b","country":"DE"},"payment":{"method":"card","number":"4111111111111111","expiry":"12/29"}}`
+	if res := run(many); res != nil {
+		t.Fatalf("50 items of huge numbers: %q", problems(res))
+	}
+	// (strconv's range error is one allocation; math/big would be ten.)
+	if allocs := testing.AllocsPerRun(10, func() { run(many) }); allocs > 60 {
+		t.Errorf("%.0f allocations for 50 items of huge numbers: math/big per number?", allocs)
 	}
 }
