@@ -18,19 +18,28 @@ import (
 // engine, which explains every problem. Schemas using keywords it does
 // not implement are never given one, so the engine decides alone.
 type fnode struct {
-	always, never bool // boolean schemas
-	ref           *fnode
+	// The fields a scalar's check reads come first, in the first cache
+	// lines; walk.apps says whether any applicator is set.
+	always, never bool  // boolean schemas
 	types         uint8 // tString… bits; 0: any
-	enum          []any
-	constV        *any
-	not           *fnode
-	allOf         []*fnode
-	anyOf         []*fnode
-	oneOf         []*fnode
-	ifS, thenS    *fnode
-	elseS         *fnode
+	walk          walkFlags
+	minLen        int
+	maxLen        int
+	pattern       func(string) bool
 	format        func(any) error
 	fmtStr        func(string) (valid, sure bool) // nativeFormats' check of format
+	enum          []any
+	constV        *any
+
+	minimum, maximum, exMin, exMax, multipleOf *bound
+
+	ref        *fnode
+	not        *fnode
+	allOf      []*fnode
+	anyOf      []*fnode
+	oneOf      []*fnode
+	ifS, thenS *fnode
+	elseS      *fnode
 
 	minProps, maxProps int // -1: none
 	required           []string
@@ -50,13 +59,6 @@ type fnode struct {
 	contains           *fnode
 	minContains        int
 	maxContains        int
-
-	minLen, maxLen int
-	pattern        func(string) bool
-
-	minimum, maximum, exMin, exMax, multipleOf *bound
-
-	walk walkFlags
 }
 
 // smallProps is how many properties are looked up in a list rather than
@@ -248,9 +250,6 @@ func (n *fnode) check(v *jv, depth int) bool {
 	if n.never {
 		return false
 	}
-	if n.ref != nil && !n.ref.check(v, depth+1) {
-		return false
-	}
 	if n.types != 0 && !typeMatches(n.types, v) {
 		return false
 	}
@@ -301,6 +300,12 @@ func (n *fnode) check(v *jv, depth int) bool {
 		if !n.checkNumber(v.s) {
 			return false
 		}
+	}
+	if !n.walk.apps {
+		return true
+	}
+	if n.ref != nil && !n.ref.check(v, depth+1) {
+		return false
 	}
 	if n.not != nil && n.not.check(v, depth+1) {
 		return false
