@@ -59,6 +59,10 @@ type fnode struct {
 	contains           *fnode
 	minContains        int
 	maxContains        int
+
+	// src is the engine's schema this node was built from: explain runs
+	// the engine on it for one failing value.
+	src *jsonschema.Schema
 }
 
 // smallProps is how many properties are looked up in a list rather than
@@ -131,7 +135,7 @@ func (b *fastBuilder) build(s *jsonschema.Schema) *fnode {
 	if n, ok := b.done[s]; ok {
 		return n
 	}
-	n := &fnode{minProps: -1, maxProps: -1, minItems: -1, maxItems: -1, minLen: -1, maxLen: -1, minContains: -1, maxContains: -1}
+	n := &fnode{minProps: -1, maxProps: -1, minItems: -1, maxItems: -1, minLen: -1, maxLen: -1, minContains: -1, maxContains: -1, src: s}
 	b.done[s] = n
 	if s.Bool != nil {
 		n.always, n.never = *s.Bool, !*s.Bool

@@ -99,6 +99,7 @@ func FuzzBody(f *testing.F) {
 					if fast, engine := mt.fast.validJ(&v), mt.schema.Validate(toEngine(&v)) == nil; fast != engine {
 						t.Fatalf("%s %s: fast says %v, engine %v for %s", rt.method, rt.path, fast, engine, body)
 					}
+					checkExplain(t, rt.method+" "+rt.path, m.Op.schemas, mt, &v)
 				}
 			}
 			var std any

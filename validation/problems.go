@@ -50,12 +50,20 @@ type flattener struct {
 	prefix   string
 	base     string
 	brackets bool
+	// pre is where the validated value sits below prefix when the engine
+	// was given only a part of it (explain): instance locations are
+	// relative to that part.
+	pre []string
 }
 
 func (f *flattener) emit(loc []string, extra string, code, msg, hint string) {
 	toks := loc
-	if extra != "" {
-		toks = append(append([]string(nil), loc...), extra)
+	if extra != "" || len(f.pre) > 0 {
+		toks = make([]string, 0, len(f.pre)+len(loc)+1)
+		toks = append(append(toks, f.pre...), loc...)
+		if extra != "" {
+			toks = append(toks, extra)
+		}
 	}
 	var ptr strings.Builder
 	ptr.WriteString(f.prefix)
@@ -64,6 +72,14 @@ func (f *flattener) emit(loc []string, extra string, code, msg, hint string) {
 		ptr.WriteString(escapeToken(t))
 	}
 	f.c.add(errorpages.Field{Pointer: ptr.String(), Code: code, Message: msg, Hint: hint}, fieldName(f.base, toks, f.brackets))
+}
+
+// last is the last token of the full location of at.
+func (f *flattener) last(at []string) string {
+	if len(at) > 0 {
+		return at[len(at)-1]
+	}
+	return f.pre[len(f.pre)-1]
 }
 
 func (f *flattener) walk(ve *jsonschema.ValidationError) {
@@ -111,9 +127,9 @@ func (f *flattener) walk(ve *jsonschema.ValidationError) {
 		switch {
 		case f.c.ss.w.readOnly[u]:
 			f.emit(at, "", "read_only", "is read-only and cannot be set in a request", "")
-		case strings.HasSuffix(u, "/unevaluatedProperties") && len(at) > 0:
+		case strings.HasSuffix(u, "/unevaluatedProperties") && len(f.pre)+len(at) > 0:
 			parent := strings.TrimSuffix(ve.SchemaURL, "/unevaluatedProperties")
-			f.emit(at, "", "additional_property", "is not allowed here", didYouMean(at[len(at)-1], f.c.ss.propertyNames(parent)))
+			f.emit(at, "", "additional_property", "is not allowed here", didYouMean(f.last(at), f.c.ss.propertyNames(parent)))
 		case strings.HasSuffix(u, "/unevaluatedItems"):
 			f.emit(at, "", "additional_item", "is more items than allowed", "")
 		default:

@@ -118,6 +118,10 @@ func runSuiteFile(t *testing.T, file string, opts Options, skips map[string]stri
 					t.Errorf("%s: fast path says valid = %v, want %v", key, got, tc.Valid)
 					ok = false
 				}
+				if jerr == nil {
+					// explain finds what the engine finds on the whole body.
+					checkExplain(t, key, op.schemas, mt, &v)
+				}
 				// The walker decides from the bytes: the same answer.
 				if got := walkValid(mt.fast, tc.Data); got != tc.Valid {
 					t.Errorf("%s: walker says valid = %v, want %v", key, got, tc.Valid)

@@ -185,6 +185,11 @@ func (op *Operation) checkJSON(mt *mediaType, body []byte, c *collector) {
 	if mt.schema == nil || mt.fast != nil && mt.fast.validJ(&v) {
 		return
 	}
+	// The engine explains only the values that fail (explain.go); if
+	// that finds nothing, it explains the whole body as before.
+	if mt.fast != nil && c.explain(mt.fast, &v) {
+		return
+	}
 	ev := toEngine(&v)
 	if err := mt.schema.Validate(ev); err != nil {
 		before := len(c.fields)

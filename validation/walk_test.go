@@ -149,9 +149,14 @@ func FuzzWalk(f *testing.F) {
 		f.Add([]byte(b))
 	}
 	mts := loadWalkSchemas(f)
+	ops := loadSchemas(f, walkSchemas)
 	f.Fuzz(func(t *testing.T, body []byte) {
+		v, jerr := parseJSON(body, DefaultMaxDepth)
 		for i, mt := range mts {
 			checkWalk(t, "schema "+itoa(i), mt, body)
+			if jerr == nil {
+				checkExplain(t, "schema "+itoa(i), ops[i].schemas, ops[i].body.media[0], &v)
+			}
 		}
 	})
 }
