@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"golang.org/x/text/language"
@@ -29,6 +30,32 @@ type schemaSet struct {
 	w       *schemaWalker
 	opts    Options
 	pending []pendingSchema
+
+	// What explaining a rejection looks up by schema URL, kept after its
+	// first use (the keys are the compiled schemas' locations: bounded).
+	canonURLs sync.Map // schema URL → canonURL(URL)
+	propNames sync.Map // schema URL → propertyNames(URL)
+	enumHints sync.Map // schema URL → valueList of its enum
+}
+
+// canon is canonURL(u), cached.
+func (ss *schemaSet) canon(u string) string {
+	if c, ok := ss.canonURLs.Load(u); ok {
+		return c.(string)
+	}
+	c := canonURL(u)
+	ss.canonURLs.Store(u, c)
+	return c
+}
+
+// enumHint is valueList(want) for the enum of the schema at u, cached.
+func (ss *schemaSet) enumHint(u string, want []any) string {
+	if h, ok := ss.enumHints.Load(u); ok {
+		return h.(string)
+	}
+	h := valueList(want)
+	ss.enumHints.Store(u, h)
+	return h
 }
 
 type pendingSchema struct {
@@ -200,6 +227,15 @@ func (ss *schemaSet) raw(u string) map[string]any {
 // propertyNames lists the property names a schema object declares,
 // through $ref and allOf/anyOf/oneOf, for "did you mean" hints.
 func (ss *schemaSet) propertyNames(u string) []string {
+	if names, ok := ss.propNames.Load(u); ok {
+		return names.([]string) // read only
+	}
+	names := ss.findPropertyNames(u)
+	ss.propNames.Store(u, names)
+	return names
+}
+
+func (ss *schemaSet) findPropertyNames(u string) []string {
 	l, ok := ss.locOf(u)
 	if !ok {
 		return nil

@@ -64,7 +64,7 @@ func (c *collector) explainValue(n *fnode, v *jv, path []string, depth int) {
 
 func (c *collector) explainObject(n *fnode, o []jmember, path []string, depth int) {
 	f := flattener{c: c, prefix: "/body", pre: path}
-	loc := canonURL(n.src.Location)
+	loc := c.ss.canon(n.src.Location)
 	for _, r := range n.required {
 		if _, ok := getMember(o, r); !ok {
 			hint := ""

@@ -98,7 +98,7 @@ func (f *flattener) walk(ve *jsonschema.ValidationError) {
 	case *kind.AnyOf:
 		f.narrow(ve, "anyOf")
 	case *kind.Required:
-		d := f.c.ss.w.disc[canonURL(ve.SchemaURL)]
+		d := f.c.ss.w.disc[f.c.ss.canon(ve.SchemaURL)]
 		for _, p := range k.Missing {
 			hint := ""
 			if d != nil && p == d.prop {
@@ -123,7 +123,7 @@ func (f *flattener) walk(ve *jsonschema.ValidationError) {
 			f.emit(at, p, "additional_property", "is not allowed here", didYouMean(p, names))
 		}
 	case *kind.FalseSchema:
-		u := canonURL(ve.SchemaURL)
+		u := f.c.ss.canon(ve.SchemaURL)
 		switch {
 		case f.c.ss.w.readOnly[u]:
 			f.emit(at, "", "read_only", "is read-only and cannot be set in a request", "")
@@ -138,11 +138,11 @@ func (f *flattener) walk(ve *jsonschema.ValidationError) {
 	case *kind.Type:
 		f.emit(at, "", "type", "must be "+typeList(k.Want), "")
 	case *kind.Enum:
-		if d := f.c.ss.w.disc[canonURL(ve.SchemaURL)]; d != nil {
+		if d := f.c.ss.w.disc[f.c.ss.canon(ve.SchemaURL)]; d != nil {
 			f.emit(at, "", "enum", "must be one of the allowed values", "expected one of: "+strings.Join(d.values, ", "))
 			return
 		}
-		f.emit(at, "", "enum", "must be one of the allowed values", "allowed: "+valueList(k.Want))
+		f.emit(at, "", "enum", "must be one of the allowed values", "allowed: "+f.c.ss.enumHint(ve.SchemaURL, k.Want))
 	case *kind.Const:
 		if s, ok := shortValue(k.Want); ok {
 			f.emit(at, "", "const", "must be "+s, "")
@@ -433,8 +433,8 @@ func levenshtein(a, b string) int {
 	if len(a) > 64 || len(b) > 64 {
 		return 1 << 20
 	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
+	var rows [2][65]int
+	prev, cur := rows[0][:len(b)+1], rows[1][:len(b)+1]
 	for j := range prev {
 		prev[j] = j
 	}
@@ -464,20 +464,25 @@ func locationRank(ptr string) int {
 
 // comparePointers orders pointers token by token, numbers numerically.
 func comparePointers(a, b string) int {
-	ta, tb := strings.Split(a, "/"), strings.Split(b, "/")
-	for i := 0; i < len(ta) && i < len(tb); i++ {
-		x, y := ta[i], tb[i]
-		if x == y {
-			continue
-		}
-		if isIndex(x) && isIndex(y) {
-			if len(x) != len(y) {
+	for {
+		x, restA, moreA := strings.Cut(a, "/")
+		y, restB, moreB := strings.Cut(b, "/")
+		if x != y {
+			if isIndex(x) && isIndex(y) && len(x) != len(y) {
 				return len(x) - len(y)
 			}
+			return strings.Compare(x, y)
 		}
-		return strings.Compare(x, y)
+		switch {
+		case !moreA && !moreB:
+			return 0
+		case !moreA:
+			return -1
+		case !moreB:
+			return 1
+		}
+		a, b = restA, restB
 	}
-	return len(ta) - len(tb)
 }
 
 // finish sorts by location, removes duplicates and caps the list.
