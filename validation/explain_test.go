@@ -249,3 +249,15 @@ func FuzzComparePointers(f *testing.F) {
 		}
 	})
 }
+
+// TestLocationRank: each location, its members, and what only looks like one.
+func TestLocationRank(t *testing.T) {
+	for ptr, want := range map[string]int{
+		"/path": 0, "/path/id": 0, "/pathx": 5, "/query/a": 1, "/query": 1, "/header/X-A": 2, "/cookie/s": 3,
+		"/body": 4, "/body/a/0": 4, "/bodyx": 5, "/bod": 5, "": 5, "/": 5, "body": 5, "/body//": 4,
+	} {
+		if got := locationRank(ptr); got != want {
+			t.Errorf("locationRank(%q) = %d, want %d", ptr, got, want)
+		}
+	}
+}

@@ -454,8 +454,8 @@ func levenshtein(a, b string) int {
 
 // locationRank orders problems: path, query, header, cookie, body.
 func locationRank(ptr string) int {
-	for i, p := range []string{"/path", "/query", "/header", "/cookie", "/body"} {
-		if ptr == p || strings.HasPrefix(ptr, p+"/") {
+	for i, p := range [...]string{"/path", "/query", "/header", "/cookie", "/body"} {
+		if strings.HasPrefix(ptr, p) && (len(ptr) == len(p) || ptr[len(p)] == '/') {
 			return i
 		}
 	}
