@@ -60,7 +60,7 @@ func writeEnvelope(buf *bytes.Buffer, e *Error) {
 // A field problem's pointer is its own, else the one its field name
 // gives (FieldPointer); the field name is then listed only beside a
 // pointer of its own.
-func writeProblem(buf *bytes.Buffer, e *Error, ext []Member) error {
+func writeProblem(buf *bytes.Buffer, e *Error, ext []Member) {
 	buf.WriteString(`{"type":`)
 	if e.Docs != "" {
 		writeJSONString(buf, e.Docs)
@@ -114,7 +114,6 @@ func writeProblem(buf *bytes.Buffer, e *Error, ext []Member) error {
 		writeJSONString(buf, m.Value)
 	}
 	buf.WriteByte('}')
-	return nil
 }
 
 // jsonMember writes the member (name is `,"name":`) unless value is

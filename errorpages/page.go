@@ -46,7 +46,14 @@ type builtinPage struct {
 // pageText is the fixed text key in tr's language as localizeSource puts
 // it in the template: HTML-escaped, braces as character references.
 func pageText(tr Translator, key string) string {
-	return braceEscaper.Replace(html.EscapeString(tr.T(key)))
+	return escapePageText(tr.T(key))
+}
+
+// escapePageText escapes a fixed text of the page: HTML-escaped, and
+// braces as character references, so that in the template a text can
+// never be read as an action.
+func escapePageText(s string) string {
+	return braceEscaper.Replace(html.EscapeString(s))
 }
 
 var braceEscaper = strings.NewReplacer("{", "&#123;", "}", "&#125;")
@@ -54,7 +61,7 @@ var braceEscaper = strings.NewReplacer("{", "&#123;", "}", "&#125;")
 // pageTextParts is pageText for a text with a {name} placeholder, split
 // around its occurrences: the value goes between the parts.
 func pageTextParts(tr Translator, key, name string) []string {
-	return strings.Split(braceEscaper.Replace(html.EscapeString(Fill(tr.T(key), name, "\x00"))), "\x00")
+	return strings.Split(escapePageText(Fill(tr.T(key), name, "\x00")), "\x00")
 }
 
 func newBuiltinPage(b *Brand, tr Translator) *builtinPage {
@@ -127,14 +134,14 @@ func newBuiltinPage(b *Brand, tr Translator) *builtinPage {
 
 // write appends the page for d, whose fill has run, to buf.
 func (p *builtinPage) write(buf *bytes.Buffer, d *PageData) {
-	var num, n [20]byte
+	var num [20]byte
 	code := strconv.AppendInt(num[:0], int64(d.Code), 10)
 	buf.WriteString(p.head)
 	escapeHTML(buf, d.Lang)
 	buf.WriteString(p.dir)
 	if d.Refresh != 0 {
 		buf.WriteString(`<meta http-equiv="refresh" content="`)
-		buf.Write(strconv.AppendInt(n[:0], int64(d.Refresh), 10))
+		writeInt(buf, d.Refresh)
 		buf.WriteString("\">\n")
 	}
 	buf.WriteString(p.title)
@@ -185,6 +192,7 @@ func (p *builtinPage) write(buf *bytes.Buffer, d *PageData) {
 		buf.WriteString("</ul>\n")
 		if d.More != 0 {
 			buf.WriteString(`<p class="more">`)
+			var n [20]byte
 			writeParts(buf, p.moreProblems, strconv.AppendInt(n[:0], int64(d.More), 10))
 			buf.WriteString("</p>")
 		}

@@ -49,7 +49,7 @@ func localizeSource(src string, tr Translator) string {
 		if sub[2] != "" {
 			text = Fill(text, sub[2], "\x00")
 		}
-		text = strings.NewReplacer("{", "&#123;", "}", "&#125;").Replace(html.EscapeString(text))
+		text = escapePageText(text)
 		if sub[2] != "" {
 			text = strings.ReplaceAll(text, "\x00", "{{"+sub[3]+"}}")
 		}
@@ -344,12 +344,14 @@ func (r *Renderer) writeBuiltin(buf *bytes.Buffer, f Format, d *PageData) error 
 		writeEnvelope(buf, e)
 		return nil
 	case Problem:
-		return writeProblem(buf, e, d.Extensions)
+		writeProblem(buf, e, d.Extensions)
+		return nil
 	case Text:
 		writeText(buf, e, d.translator())
 		return nil
 	case XML:
-		return writeXML(buf, e)
+		writeXML(buf, e)
+		return nil
 	}
 	return fmt.Errorf("unknown format %s", f)
 }
@@ -472,11 +474,10 @@ func oneLineSlow(s string) string {
 // hint as attributes and its message as text. The bytes are those
 // encoding/xml marshals for the same document (TestXMLMatchesEncoder),
 // written without its reflection.
-func writeXML(buf *bytes.Buffer, e *Error) error {
-	var num [20]byte
+func writeXML(buf *bytes.Buffer, e *Error) {
 	buf.WriteString(xml.Header)
 	buf.WriteString("<error><code>")
-	buf.Write(strconv.AppendInt(num[:0], int64(e.Code), 10))
+	writeInt(buf, e.Code)
 	buf.WriteString("</code>")
 	xmlElement(buf, "type", e.Type)
 	xmlElement(buf, "message", e.Message)
@@ -485,7 +486,7 @@ func writeXML(buf *bytes.Buffer, e *Error) error {
 		buf.WriteString("<fields")
 		if e.More != 0 {
 			buf.WriteString(` more="`)
-			buf.Write(strconv.AppendInt(num[:0], int64(e.More), 10))
+			writeInt(buf, e.More)
 			buf.WriteByte('"')
 		}
 		buf.WriteByte('>')
@@ -512,11 +513,10 @@ func writeXML(buf *bytes.Buffer, e *Error) error {
 	}
 	if e.RetryAfter != 0 {
 		buf.WriteString("<retry_after>")
-		buf.Write(strconv.AppendInt(num[:0], int64(e.RetryAfter), 10))
+		writeInt(buf, e.RetryAfter)
 		buf.WriteString("</retry_after>")
 	}
 	buf.WriteString("</error>")
-	return nil
 }
 
 func xmlElement(buf *bytes.Buffer, name, text string) {
