@@ -404,3 +404,23 @@ func TestParseFieldMapMessageAfterFullFields(t *testing.T) {
 		t.Errorf("%d fields, message %q", len(u.Fields), u.Message)
 	}
 }
+
+// TestIsCode: the byte loop gives what the rune loop plus ContainsAny gave.
+func TestIsCode(t *testing.T) {
+	ref := func(s string) bool {
+		if s == "" || len(s) > maxTypeLen {
+			return false
+		}
+		for _, r := range s {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.') {
+				return false
+			}
+		}
+		return strings.ContainsAny(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+	}
+	for _, s := range []string{"", "validation_failed", "E_1", "123", "1.2-3", "a", "über", "x y", "FST_ERR_VALIDATION", "a\x00", "\xff", strings.Repeat("a", maxTypeLen), strings.Repeat("a", maxTypeLen+1)} {
+		if got, want := isCode(s), ref(s); got != want {
+			t.Errorf("isCode(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
