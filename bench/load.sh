@@ -14,6 +14,9 @@
 #                                      #   (PROFILE_SECONDS=10), top 30
 #   SKIP_GO=1                          # without the Go benchmarks
 #   PORT_BASE=9400                     # other ports (default 9300: 9301-9320)
+#   ABLATE=1 bash bench/load.sh        # what each part of a rewrite costs:
+#                                      # pairs (2) and (4) with parts left out
+#                                      # (see "Ablation" below)
 #
 # Pairs (targets from issue 12; A/B >= target, a ratio below 1 means B
 # costs more):
@@ -34,6 +37,18 @@
 #       carries (contract §7) through Caddy's header directive, so B/A
 #       shows what error_pages costs beyond them
 #
+# Ablation (ABLATE=1): Caddy is built with the errorpages_ablate tag, in
+# which a request's X-Errorpages-Ablate header names parts of the rewrite to
+# leave out (ablation.go): rid (a constant request ID instead of Caddy's
+# UUID), headers (none of the headers error_pages sets: nosniff,
+# Cache-Control, Vary, Content-Language, the request ID), render (a
+# constant body), parse (the upstream body is not read), floor (nothing but
+# the interception: the held-back response, or a constant body, written
+# back). Pairs (2) and (4) are then run with side B leaving out each set in
+# turn, in one run: (2.0)/(4.0) leave out nothing (the ablation build's
+# header lookups, a few dozen ns, are in every B), and how far a row's
+# ratio rises above them is what the parts left out cost.
+#
 # Needs wrk (Debian package "wrk"; installed if missing and running as root).
 source "$(dirname "$0")/lib.sh"
 
@@ -47,7 +62,11 @@ plain=$((base + 11)) pages=$((base + 12)) stock=$((base + 13)) static=$((base + 
 plainhdr=$((base + 17)) statichdr=$((base + 18))
 OUT=bench/out
 
-prepare "standard modules + error_pages"
+if [ -n "${ABLATE:-}" ]; then
+	BUILD_TAGS=errorpages_ablate
+	SKIP_RSS=1 SKIP_GO=1
+fi
+prepare "standard modules + error_pages${BUILD_TAGS:+, tags $BUILD_TAGS}"
 
 json_h=("Accept: application/json")
 browser_h=("Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8" "Accept-Language: en-US,en;q=0.9")
@@ -145,6 +164,22 @@ pairs=(
 	"8|upstream 400 JSON: untouched + contract headers, request ID vs error_pages|$plainhdr /bad $json|$pages /bad $json|-"
 	"9|local error JSON: respond + contract headers, request ID vs error_pages|$statichdr /x $json|$localerr /x $json|-"
 )
+if [ -n "${ABLATE:-}" ]; then
+	# The build must ablate: floor passes the upstream's body on untouched.
+	probe json $plain /bad 400 application/json "${jh[@]}"
+	untouched=$PROBE_SIZE
+	probe "floor" $pages /bad 400 application/json "${jh[@]}" -H "X-Errorpages-Ablate: floor"
+	[ "$PROBE_SIZE" = "$untouched" ] || { echo "   the ablation build did not leave the rewrite out" >&2; exit 1; }
+	ablations=("" rid headers rid,headers render,parse rid,headers,render,parse floor)
+	pairs=()
+	for i in "${!ablations[@]}"; do
+		a=${ablations[$i]}
+		script=$OUT/json-ablate-$i.lua
+		wrk_script "$script" GET "" "${json_h[@]}" "X-Errorpages-Ablate: $a"
+		pairs+=("2.$i|(2) B without: ${a:-nothing}|$plain /bad $json|$pages /bad $script|-")
+		pairs+=("4.$i|(4) B without: ${a:-nothing}|$static /x $json|$localerr /x $script|-")
+	done
+fi
 judge_pairs "${pairs[@]}"
 
 if [ -z "${SKIP_RSS:-}" ]; then
