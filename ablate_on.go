@@ -10,6 +10,10 @@ import "net/http"
 const ablating = true
 
 func ablationOf(r *http.Request) ablation {
-	a, _ := parseAblation(r.Header.Get(ablateHeader))
+	v := r.Header[ablateHeader]
+	if len(v) == 0 || v[0] == "" {
+		return ablation{}
+	}
+	a, _ := parseAblation(v[0])
 	return a
 }
