@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math"
 	"net/url"
@@ -15,11 +16,15 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// Limits on the documents themselves (not on requests).
+// Limits on the documents themselves (not on requests). A document is
+// the file named in the configuration and every file its $refs reach;
+// the totals are across all of them.
 const (
-	maxDocSize  = 32 << 20 // bytes per file
-	maxDocNodes = 2000000  // YAML nodes after alias expansion, per file
-	maxFiles    = 1000     // files reachable through $refs
+	maxDocSize    = 32 << 20 // bytes per file
+	maxTotalSize  = 64 << 20 // bytes, all files together
+	maxDocNodes   = 4000000  // values (objects, arrays, scalars), all files together
+	maxAliasNodes = 1000000  // values reached through YAML aliases, all files together
+	maxFiles      = 1000     // files reachable through $refs
 )
 
 // LoadError is a problem with a document: the file, the place in it and
@@ -72,6 +77,8 @@ type file struct {
 type docSet struct {
 	files   map[string]*file  // by absolute path
 	remotes map[string]string // URL prefix → directory (Options.remotes)
+	// What the files read so far used of the document's budgets.
+	size, nodes, aliasNodes int
 }
 
 // baseURI is the URI a file's references resolve against when no $id
@@ -214,25 +221,11 @@ func (ds *docSet) load(path string) (*file, error) {
 			name = rel
 		}
 	}
-	st, err := os.Stat(abs)
+	data, err := ds.read(abs, name)
 	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			return nil, &LoadError{File: name, Msg: "cannot read: " + pe.Err.Error()}
-		}
-		return nil, &LoadError{File: name, Msg: err.Error()}
+		return nil, err
 	}
-	if st.IsDir() {
-		return nil, &LoadError{File: name, Msg: "is a directory, not a document"}
-	}
-	if st.Size() > maxDocSize {
-		return nil, &LoadError{File: name, Msg: fmt.Sprintf("is larger than %d MiB", maxDocSize>>20)}
-	}
-	data, err := os.ReadFile(abs)
-	if err != nil {
-		return nil, &LoadError{File: name, Msg: err.Error()}
-	}
-	f, err := parseDoc(name, data)
+	f, err := parseDoc(name, data, ds)
 	if err != nil {
 		return nil, err
 	}
@@ -241,8 +234,92 @@ func (ds *docSet) load(path string) (*file, error) {
 	return f, nil
 }
 
+// read reads the regular file at abs within the size limits. Only a
+// regular file is read: a device (/dev/zero), a named pipe or a socket,
+// or a symlink to one, is refused before it is opened, and checked again
+// on the open file (opened without blocking, so a pipe put in its place
+// meanwhile cannot stall the load). The read itself stops at the limit
+// whatever the file says its size is.
+func (ds *docSet) read(abs, name string) ([]byte, error) {
+	st, err := os.Stat(abs)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return nil, &LoadError{File: name, Msg: "cannot read: " + pe.Err.Error()}
+		}
+		return nil, &LoadError{File: name, Msg: err.Error()}
+	}
+	if err := ds.checkFile(abs, name, st); err != nil {
+		return nil, err
+	}
+	fh, err := os.OpenFile(abs, os.O_RDONLY|openNonBlock, 0)
+	if err != nil {
+		return nil, &LoadError{File: name, Msg: "cannot read: " + err.Error()}
+	}
+	defer fh.Close()
+	if st, err = fh.Stat(); err != nil {
+		return nil, &LoadError{File: name, Msg: "cannot read: " + err.Error()}
+	}
+	if err := ds.checkFile(abs, name, st); err != nil {
+		return nil, err
+	}
+	limit := int64(min(maxDocSize, maxTotalSize-ds.size))
+	data, err := io.ReadAll(io.LimitReader(fh, limit+1))
+	if err != nil {
+		return nil, &LoadError{File: name, Msg: "cannot read: " + err.Error()}
+	}
+	if err := ds.checkSize(name, int64(len(data))); err != nil {
+		return nil, err
+	}
+	ds.size += len(data)
+	return data, nil
+}
+
+// checkFile refuses what is not a regular file, or one too large for
+// the budgets, naming it.
+func (ds *docSet) checkFile(abs, name string, st fs.FileInfo) error {
+	if st.IsDir() {
+		return &LoadError{File: name, Msg: "is a directory, not a document"}
+	}
+	if !st.Mode().IsRegular() {
+		what := fileKind(st.Mode())
+		if target, err := filepath.EvalSymlinks(abs); err == nil && target != abs {
+			return &LoadError{File: name, Msg: fmt.Sprintf("leads to %s, %s, not a regular file: only regular files are read", target, what)}
+		}
+		return &LoadError{File: name, Msg: fmt.Sprintf("is %s, not a regular file: only regular files are read", what)}
+	}
+	return ds.checkSize(name, st.Size())
+}
+
+func (ds *docSet) checkSize(name string, size int64) error {
+	if size > maxDocSize {
+		return &LoadError{File: name, Msg: fmt.Sprintf("is larger than %d MiB (the limit per file)", maxDocSize>>20)}
+	}
+	if int64(ds.size)+size > maxTotalSize {
+		return &LoadError{File: name, Msg: fmt.Sprintf("brings the files of the document past %d MiB (the limit for all files together: %d files read, %d MiB)",
+			maxTotalSize>>20, len(ds.files), ds.size>>20)}
+	}
+	return nil
+}
+
+// fileKind names what a file that is not regular is.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "a special file"
+}
+
 // parseDoc parses YAML or JSON (YAML is a superset) keeping line numbers.
-func parseDoc(name string, data []byte) (*file, error) {
+// ds (nil: none) holds the budgets of the document the file belongs to.
+func parseDoc(name string, data []byte, ds *docSet) (*file, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		msg := strings.TrimPrefix(err.Error(), "yaml: ")
@@ -257,7 +334,10 @@ func parseDoc(name string, data []byte) (*file, error) {
 	if root.Kind == 0 || len(root.Content) == 0 {
 		return nil, &LoadError{File: name, Msg: "is empty"}
 	}
-	c := converter{f: f}
+	if ds == nil {
+		ds = newDocSet()
+	}
+	c := converter{f: f, ds: ds}
 	v, err := c.convert(root.Content[0], "", 0)
 	if err != nil {
 		return nil, err
@@ -267,8 +347,10 @@ func parseDoc(name string, data []byte) (*file, error) {
 }
 
 type converter struct {
-	f     *file
-	nodes int
+	f  *file
+	ds *docSet // the budgets
+	// aliased is the depth of aliases the node being converted is under.
+	aliased int
 }
 
 func (c *converter) fail(n *yaml.Node, ptr, msg string) error {
@@ -276,9 +358,15 @@ func (c *converter) fail(n *yaml.Node, ptr, msg string) error {
 }
 
 func (c *converter) convert(n *yaml.Node, ptr string, depth int) (any, error) {
-	c.nodes++
-	if c.nodes > maxDocNodes {
-		return nil, c.fail(n, ptr, "too many nodes (alias expansion?)")
+	c.ds.nodes++
+	if c.ds.nodes > maxDocNodes {
+		return nil, c.fail(n, ptr, fmt.Sprintf("the document holds more than %d values (objects, arrays and scalars; the limit for all its files together)", maxDocNodes))
+	}
+	if c.aliased > 0 {
+		c.ds.aliasNodes++
+		if c.ds.aliasNodes > maxAliasNodes {
+			return nil, c.fail(n, ptr, fmt.Sprintf("YAML aliases expand to more than %d values (the limit on alias expansion)", maxAliasNodes))
+		}
 	}
 	if depth > 512 {
 		return nil, c.fail(n, ptr, "nested too deeply")
@@ -288,6 +376,8 @@ func (c *converter) convert(n *yaml.Node, ptr string, depth int) (any, error) {
 	}
 	switch n.Kind {
 	case yaml.AliasNode:
+		c.aliased++
+		defer func() { c.aliased-- }()
 		return c.convert(n.Alias, ptr, depth+1)
 	case yaml.DocumentNode:
 		if len(n.Content) == 0 {
