@@ -45,6 +45,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	}
 	ew := h.getWriter(w)
 	defer putWriter(ew)
+	defer leave(r, ew.enter(r))
 	defer func() {
 		// reverse_proxy aborts with http.ErrAbortHandler when its body copy
 		// fails: because errBodyLimit cut the body at max_body, or because
@@ -534,6 +535,7 @@ func (h *Handler) send(w http.ResponseWriter, r *http.Request, rep reply) error 
 	} else {
 		delete(hdr, "Content-Length")
 	}
+	markRendered(r)
 	w.WriteHeader(rep.code)
 	if r.Method == http.MethodHead {
 		return nil

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
 	"github.com/errorpages/caddy-errorpages/errorpages"
 )
 
@@ -44,6 +46,62 @@ type errorWriter struct {
 	// pooled with the writer.
 	err  errorpages.Error
 	page errorpages.PageData
+	// mark announces this writer's handler to the handlers it wraps.
+	mark wrapMark
+}
+
+// wrapMark is what an error_pages handler puts in the request's vars
+// (errorpages.RendererVar) while the handlers after it run: the nested
+// error_pages handlers and request_validation read it.
+type wrapMark struct {
+	h *Handler
+	// parent is the mark of the error_pages handler around this one.
+	parent *wrapMark
+	// rendered: an error_pages handler inside this one rendered the
+	// response, which then passes through untouched (the innermost that
+	// renders an error owns it).
+	rendered bool
+}
+
+// RendersLocal reports whether an error of status code returned by a
+// wrapped handler will be rendered by this error_pages or one around it.
+func (m *wrapMark) RendersLocal(code int) bool {
+	for ; m != nil; m = m.parent {
+		if !m.h.noLocal && m.h.statuses.Has(code) {
+			return true
+		}
+	}
+	return false
+}
+
+// String keeps the mark short in a {http.vars.error_pages} placeholder.
+func (m *wrapMark) String() string { return "error_pages" }
+
+// enter puts ew's mark in r's vars, its parent the mark found there, and
+// returns the parent for leave.
+func (ew *errorWriter) enter(r *http.Request) *wrapMark {
+	parent, _ := caddyhttp.GetVar(r.Context(), errorpages.RendererVar).(*wrapMark)
+	ew.mark = wrapMark{h: ew.h, parent: parent}
+	caddyhttp.SetVar(r.Context(), errorpages.RendererVar, &ew.mark)
+	return parent
+}
+
+// leave restores the mark enter found.
+func leave(r *http.Request, parent *wrapMark) {
+	if parent == nil {
+		caddyhttp.SetVar(r.Context(), errorpages.RendererVar, nil)
+		return
+	}
+	caddyhttp.SetVar(r.Context(), errorpages.RendererVar, parent)
+}
+
+// markRendered tells the writers of every error_pages handler around the
+// one rendering r's response to pass it through.
+func markRendered(r *http.Request) {
+	m, _ := caddyhttp.GetVar(r.Context(), errorpages.RendererVar).(*wrapMark)
+	for ; m != nil; m = m.parent {
+		m.rendered = true
+	}
 }
 
 type trailerMark struct {
@@ -92,6 +150,12 @@ func (ew *errorWriter) WriteHeader(code int) {
 		if code == http.StatusSwitchingProtocols {
 			ew.state = stateStream
 		}
+		return
+	}
+	if ew.mark.rendered {
+		// An error_pages handler inside this one rendered it.
+		ew.state = stateStream
+		ew.ResponseWriter.WriteHeader(code)
 		return
 	}
 	hdr := ew.ResponseWriter.Header()

@@ -306,6 +306,13 @@ func (b *Brand) Prepare() error {
 	return nil
 }
 
+// RendererVar is the name of the request variable (Caddy's vars) under
+// which an error_pages handler announces itself to the handlers it wraps.
+// Its value has a method RendersLocal(code int) bool that says whether an
+// error of that status, returned by a wrapped handler, will be rendered;
+// a handler that finds none (request_validation) renders its own.
+const RendererVar = "error_pages"
+
 // Problems is an error whose field problems are written for the client:
 // the request_validation handler returns it (inside a Caddy HandlerError)
 // and error_pages renders its members instead of the status's defaults.
