@@ -1,6 +1,9 @@
 package caddyerrorpages
 
 import (
+	"encoding/json"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 )
@@ -90,4 +93,89 @@ http://localhost:9080 {
 	if e := decodeEnvelope(t, r.body); e.Error.Code != 404 || e.Error.Message != "Not Found" {
 		t.Errorf("envelope = %+v", e)
 	}
+}
+
+// request_validation without error_pages around it answers a rejected
+// request by itself, with error_pages' defaults; with handle_errors the
+// error routes decide, as before.
+func TestRequestValidationAloneAnswersWithABody(t *testing.T) {
+	tester := startCaddy(t, globalOptions+`
+http://alone.localhost:9080 {
+	request_validation {
+		openapi testdata/presets/shop.openapi.yaml
+	}
+	respond "created" 201
+}
+
+http://narrow.localhost:9080 {
+	error_pages {
+		status 5xx
+	}
+	request_validation {
+		openapi testdata/presets/shop.openapi.yaml
+	}
+	respond "created" 201
+}
+
+http://errors.localhost:9080 {
+	request_validation {
+		openapi testdata/presets/shop.openapi.yaml
+	}
+	respond "created" 201
+	handle_errors {
+		respond "handled {err.status_code}"
+	}
+}
+`)
+	send := func(t *testing.T, host, accept string) resp {
+		t.Helper()
+		req, _ := http.NewRequest("POST", "http://"+host+":9080/orders?limit=abc", strings.NewReader(`{"email":"not-an-email","role":"owner","items":[{"qty":0}]}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", accept)
+		req.Header.Set("X-Request-ID", "rv-alone")
+		res, err := tester.Client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		return resp{res, body}
+	}
+	for _, host := range []string{"alone.localhost", "narrow.localhost"} {
+		t.Run(host+" json", func(t *testing.T) {
+			r := send(t, host, "application/json")
+			if r.StatusCode != 400 || r.Header.Get("Content-Type") != "application/json" || r.Header.Get("X-Request-ID") != "rv-alone" {
+				t.Fatalf("%d %v\n%s", r.StatusCode, r.Header, r.body)
+			}
+			e := decodeEnvelope(t, r.body)
+			if e.Error.Code != 400 || e.Error.Type != "validation_failed" || len(e.Error.Fields) == 0 || e.Error.RequestID != "rv-alone" || !strings.HasPrefix(e.Error.Details, "The request has ") {
+				t.Errorf("envelope = %+v", e)
+			}
+		})
+		t.Run(host+" problem", func(t *testing.T) {
+			r := send(t, host, "application/problem+json")
+			if r.StatusCode != 400 || r.Header.Get("Content-Type") != "application/problem+json" {
+				t.Fatalf("%d %v\n%s", r.StatusCode, r.Header, r.body)
+			}
+			var p struct {
+				Status int
+				Errors []struct{ Detail, Pointer string }
+			}
+			if err := json.Unmarshal(r.body, &p); err != nil || p.Status != 400 || len(p.Errors) == 0 {
+				t.Errorf("problem = %+v (%v)\n%s", p, err, r.body)
+			}
+		})
+	}
+	t.Run("unknown path", func(t *testing.T) {
+		r := get(t, tester, "GET", "http://alone.localhost:9080/nowhere", "Accept", "application/json")
+		if e := decodeEnvelope(t, r.body); r.StatusCode != 404 || e.Error.Code != 404 {
+			t.Errorf("%d %s", r.StatusCode, r.body)
+		}
+	})
+	t.Run("handle_errors still decides", func(t *testing.T) {
+		r := send(t, "errors.localhost", "application/json")
+		if r.StatusCode != 400 || string(r.body) != "handled 400" {
+			t.Errorf("%d %q", r.StatusCode, r.body)
+		}
+	})
 }

@@ -30,9 +30,10 @@ const (
 
 var matchPool = sync.Pool{New: func() any { return new(validation.Match) }}
 
-// ServeHTTP validates the request and passes it on, or answers with the
-// problems as an error for error_pages (or handle_errors) to render.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+// serve validates the request and passes it on, or answers with the
+// problems as an error for error_pages (or handle_errors) to render
+// (ServeHTTP renders it when neither will).
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
 	repl, _ := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer)
 	m := matchPool.Get().(*validation.Match)
 	defer matchPool.Put(m)

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
 	"github.com/errorpages/caddy-errorpages/validation"
@@ -100,6 +101,9 @@ type Handler struct {
 	ops     map[*validation.Operation]*opState
 	logger  *zap.Logger
 	metrics *metrics
+	// fallback is a default error_pages that renders rejections when
+	// no error_pages around this handler (and no handle_errors) will.
+	fallback caddyhttp.MiddlewareHandler
 }
 
 // CaddyModule returns the Caddy module information.
@@ -125,7 +129,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		return fmt.Errorf("request_validation: metrics: %w", err)
 	}
 	h.metrics = m
-	return nil
+	return h.provisionFallback(ctx)
 }
 
 func (h *Handler) setDefaults() error {
