@@ -205,6 +205,9 @@ func summary(res *validation.Result) string {
 	if res.Status == http.StatusUnsupportedMediaType {
 		return "The request body's media type is not accepted here."
 	}
+	if res.Partial {
+		return "The request has more than " + strconv.Itoa(n) + " problems."
+	}
 	if n == 1 {
 		return "The request has 1 problem."
 	}

@@ -42,6 +42,9 @@ func (c *collector) explainValue(n *fnode, v *jv, path []string, depth int) {
 		case jArray:
 			if (n.minItems < 0 || len(v.kids) >= n.minItems) && (n.maxItems < 0 || len(v.kids) <= n.maxItems) {
 				for i := range v.kids {
+					if c.full() {
+						return
+					}
 					if !n.items.check(&v.kids[i].v, 0) {
 						c.explainValue(n.items, &v.kids[i].v, with(path, strconv.Itoa(i)), depth+1)
 					}
@@ -77,6 +80,9 @@ func (c *collector) explainObject(n *fnode, o []jmember, path []string, depth in
 	var names []string
 	namesDone := false
 	for i := range o {
+		if c.full() {
+			return
+		}
 		k, val := o[i].k, &o[i].v
 		if s, ok := n.prop(k); ok {
 			if !s.check(val, 0) {

@@ -25,8 +25,9 @@ func engineWhole(ss *schemaSet, mt *mediaType, v *jv) ([]errorpages.Field, int, 
 
 // checkExplain fails unless explain finds exactly the problems (pointer,
 // field, code, message, hint, order, count) the engine finds on the whole
-// body, for a value the fast validator rejects.
-func checkExplain(t *testing.T, what string, ss *schemaSet, mt *mediaType, v *jv) {
+// body, for a value the fast validator rejects; and explainBody, reading
+// the same value from its bytes (body), exactly those too.
+func checkExplain(t *testing.T, what string, ss *schemaSet, mt *mediaType, v *jv, body []byte) {
 	t.Helper()
 	if mt.fast == nil || mt.schema == nil || mt.fast.validJ(v) {
 		return
@@ -38,6 +39,19 @@ func checkExplain(t *testing.T, what string, ss *schemaSet, mt *mediaType, v *jv
 	if !found || !reflect.DeepEqual(got, want) || gotMore != wantMore || c.body != wantBody {
 		t.Fatalf("%s: explain found %v, %d more, %d body problems:\n%s\nthe engine on the whole body, %d more, %d body problems:\n%s",
 			what, found, gotMore, c.body, fieldLines(got), wantMore, wantBody, fieldLines(want))
+	}
+	p := getParser(body, DefaultMaxDepth)
+	defer putParser(p)
+	if jerr := p.skim(); jerr != nil {
+		t.Fatalf("%s: skim refuses a body parse accepts: %s", what, jerr.msg)
+	}
+	p.rewind()
+	cb := collector{ss: ss}
+	found = cb.explainBody(p, mt.fast)
+	got, gotMore = finish(cb.fields, 0)
+	if !found || !reflect.DeepEqual(got, want) || gotMore != wantMore || cb.body != wantBody {
+		t.Fatalf("%s: explainBody found %v, %d more, %d body problems:\n%s\nthe engine on the whole body, %d more, %d body problems:\n%s",
+			what, found, gotMore, cb.body, fieldLines(got), wantMore, wantBody, fieldLines(want))
 	}
 }
 
@@ -125,7 +139,7 @@ func TestExplainFindsWhatTheEngineFinds(t *testing.T) {
 			if !mt.fast.validJ(&v) {
 				rejected++
 			}
-			checkExplain(t, "schema "+itoa(i)+" body "+b, op.schemas, mt, &v)
+			checkExplain(t, "schema "+itoa(i)+" body "+b, op.schemas, mt, &v, []byte(b))
 		}
 	}
 	if rejected < 100 {
@@ -167,7 +181,7 @@ func TestExplainShopBodies(t *testing.T) {
 				if mt.fast != nil && !mt.fast.validJ(&v) {
 					rejected++
 				}
-				checkExplain(t, rt.method+" "+rt.path+" "+b, m.Op.schemas, mt, &v)
+				checkExplain(t, rt.method+" "+rt.path+" "+b, m.Op.schemas, mt, &v, []byte(b))
 			}
 		}
 	}

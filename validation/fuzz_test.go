@@ -70,6 +70,7 @@ func FuzzBody(f *testing.F) {
 		}
 		v, jerr := parseJSON(body, DefaultMaxDepth)
 		checkPooledParse(t, body, &v, jerr)
+		checkSkim(t, body, jerr)
 		// The walker accepts exactly the bodies the parser accepts and
 		// the fast validator (so the engine) finds valid.
 		if got := walkValid(nil, body); got != (jerr == nil) {
@@ -99,7 +100,7 @@ func FuzzBody(f *testing.F) {
 					if fast, engine := mt.fast.validJ(&v), mt.schema.Validate(toEngine(&v)) == nil; fast != engine {
 						t.Fatalf("%s %s: fast says %v, engine %v for %s", rt.method, rt.path, fast, engine, body)
 					}
-					checkExplain(t, rt.method+" "+rt.path, m.Op.schemas, mt, &v)
+					checkExplain(t, rt.method+" "+rt.path, m.Op.schemas, mt, &v, body)
 				}
 			}
 			var std any
@@ -172,5 +173,17 @@ func checkQuickParams(t *testing.T, op *Operation, h http.Header, res *Result) {
 				t.Fatalf("%s: quick path accepts what the general path reports: %+v", p.ptr, f)
 			}
 		}
+	}
+}
+
+// checkSkim fails unless skim, which reads a body's syntax without
+// building its value, gives parse's answer: the same error, or none.
+func checkSkim(t *testing.T, body []byte, want *jsonError) {
+	t.Helper()
+	p := getParser(body, DefaultMaxDepth)
+	defer putParser(p)
+	got := p.skim()
+	if (got == nil) != (want == nil) || got != nil && *got != *want {
+		t.Fatalf("skim says %+v, parse %+v for %q", got, want, body)
 	}
 }

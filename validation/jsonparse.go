@@ -55,6 +55,10 @@ type jsonParser struct {
 	used   int         // chunks handed out in this parse
 	pooled bool        // from getParser: containers come from the arena
 	bad    bool        // a walk met text the parser rejects, or gave up
+	// discard makes parse check the text without keeping any value
+	// (skim): containers come back empty, so a body's syntax costs no
+	// more memory than its widest object's keys.
+	discard bool
 }
 
 const (
@@ -126,8 +130,55 @@ func putParser(p *jsonParser) {
 	clear(p.astack)
 	clear(p.keys)
 	p.path, p.mstack, p.astack, p.keys = p.path[:0], p.mstack[:0], p.astack[:0], p.keys[:0]
-	p.b, p.bad = nil, false
+	// A huge body's stacks are not kept either: a pooled parser holds
+	// at most a few hundred KiB whatever it parsed.
+	if cap(p.mstack) > keptStack {
+		p.mstack = nil
+	}
+	if cap(p.astack) > keptStack {
+		p.astack = nil
+	}
+	if cap(p.keys) > keptStack {
+		p.keys = nil
+	}
+	if cap(p.path) > keptStack {
+		p.path = nil
+	}
+	p.b, p.bad, p.discard = nil, false, false
 	parserPool.Put(p)
+}
+
+// keptStack is the most entries a pooled parser keeps in each stack.
+const keptStack = 4096
+
+// releaseValues makes the arena's chunks free for the next values: the
+// values parsed so far must no longer be used. explainAt parses failing
+// members one at a time and drops each once explained, so a rejection
+// holds one member's tree at a time, not the body's.
+func (p *jsonParser) releaseValues() {
+	if !p.pooled || p.used == 0 {
+		return
+	}
+	p.chunks[p.used-1] = p.arena
+	for i := 0; i < p.used; i++ {
+		clear(p.chunks[i])
+		p.chunks[i] = p.chunks[i][:0]
+	}
+	if len(p.chunks) > keptChunks {
+		clear(p.chunks[keptChunks:])
+		p.chunks = p.chunks[:keptChunks]
+	}
+	p.used, p.arena = 0, nil
+}
+
+// skim checks that p.b is a JSON text parse accepts, without building
+// its value, and returns parse's error for it: the same code, offset,
+// message and pointer.
+func (p *jsonParser) skim() *jsonError {
+	p.discard = true
+	_, err := p.parse()
+	p.discard = false
+	return err
 }
 
 type pathTok struct {
@@ -290,6 +341,11 @@ func (p *jsonParser) object() (jv, *jsonError) {
 		case '}':
 			p.i++
 			p.depth--
+			if p.discard {
+				clear(p.mstack[mark:])
+				p.mstack = p.mstack[:mark]
+				return jv{k: jObject}, nil
+			}
 			m := p.alloc(len(p.mstack) - mark)
 			copy(m, p.mstack[mark:])
 			clear(p.mstack[mark:])
@@ -314,14 +370,16 @@ func (p *jsonParser) array() (jv, *jsonError) {
 	}
 	mark := len(p.astack)
 	p.path = append(p.path, pathTok{idx: 0})
-	for {
+	for n := 0; ; n++ {
 		p.ws()
-		p.path[len(p.path)-1].idx = len(p.astack) - mark
+		p.path[len(p.path)-1].idx = n
 		v, err := p.value()
 		if err != nil {
 			return jv{}, err
 		}
-		p.astack = append(p.astack, jmember{v: v})
+		if !p.discard {
+			p.astack = append(p.astack, jmember{v: v})
+		}
 		p.ws()
 		if p.i >= len(p.b) {
 			return jv{}, p.fail("ends inside an array")
@@ -333,6 +391,9 @@ func (p *jsonParser) array() (jv, *jsonError) {
 			p.i++
 			p.depth--
 			p.path = p.path[:len(p.path)-1]
+			if p.discard {
+				return jv{k: jArray}, nil
+			}
 			a := p.alloc(len(p.astack) - mark)
 			copy(a, p.astack[mark:])
 			clear(p.astack[mark:])

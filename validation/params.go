@@ -398,8 +398,14 @@ func unescapeQuery(s string) (string, bool) {
 // checkParams validates every parameter; problems are appended.
 func (op *Operation) checkParams(m *Match, req *Request, c *collector) {
 	var query []queryPair
+	queryRefused := false
 	if req.RawQuery != "" {
-		query = parseQuery(req.RawQuery, &c.fields)
+		if strings.Count(req.RawQuery, "&")+1 > MaxFields {
+			c.add(tooManyFields("/query"), "")
+			queryRefused = true // its parameters are not looked at
+		} else {
+			query = parseQuery(req.RawQuery, &c.fields)
+		}
 	}
 	var cookies []queryPair
 	cookiesParsed := false
@@ -414,6 +420,9 @@ func (op *Operation) checkParams(m *Match, req *Request, c *collector) {
 		case inPath:
 			v, present = op.pathValue(p, m, c)
 		case inQuery:
+			if queryRefused {
+				continue
+			}
 			v, present = p.queryValue(query, c)
 		case inHeader:
 			v, present = p.headerValue(req.Header, c)

@@ -17,6 +17,13 @@ import (
 // DefaultMaxProblems caps the problems listed in one answer.
 const DefaultMaxProblems = 50
 
+// MaxCounted is how many problems a request's validation finds before it
+// stops looking: past it the answer lists the first problems of those
+// found and says "more than" (Result.Partial). A rejection's work is
+// bounded by this count, not by the size of the body: a body with
+// 500,000 wrong items is explained no further than its first MaxCounted.
+const MaxCounted = 1000
+
 // collector gathers the problems of one request.
 type collector struct {
 	ss     *schemaSet
@@ -24,12 +31,23 @@ type collector struct {
 	// body counts the problems found by the body's schema (as opposed
 	// to its syntax, its media type or the parameters).
 	body int
+	// over says problems were dropped: MaxCounted were found already.
+	over bool
 }
 
 func (c *collector) add(f errorpages.Field, field string) {
+	if len(c.fields) >= MaxCounted {
+		c.over = true
+		return
+	}
 	f.Field = field
 	c.fields = append(c.fields, f)
 }
+
+// full reports whether a problem was dropped: the explainers stop as
+// soon as one is (not at MaxCounted itself, so that exactly MaxCounted
+// problems are counted as such).
+func (c *collector) full() bool { return c.over }
 
 // schemaErrors flattens a schema engine error into problems. prefix is
 // the location-qualified pointer of the validated value ("/body",

@@ -120,7 +120,7 @@ func runSuiteFile(t *testing.T, file string, opts Options, skips map[string]stri
 				}
 				if jerr == nil {
 					// explain finds what the engine finds on the whole body.
-					checkExplain(t, key, op.schemas, mt, &v)
+					checkExplain(t, key, op.schemas, mt, &v, tc.Data)
 				}
 				// The walker decides from the bytes: the same answer.
 				if got := walkValid(mt.fast, tc.Data); got != tc.Valid {

@@ -19,6 +19,9 @@ type Result struct {
 	Fields []errorpages.Field
 	// More counts the problems beyond Fields.
 	More int
+	// Partial reports that validation stopped after MaxCounted problems:
+	// the request has more than len(Fields)+More.
+	Partial bool
 	// BodySchemaOnly reports that every problem was found by the body's
 	// schema (a well-formed body with wrong content): the 422 case.
 	BodySchemaOnly bool
@@ -67,6 +70,7 @@ func (op *Operation) Validate(m *Match, req *Request, maxProblems int) *Result {
 		r.Kind = "unsupported_media_type"
 	}
 	r.BodySchemaOnly = c.body == len(c.fields)
+	r.Partial = c.over
 	r.Fields, r.More = finish(c.fields, maxProblems)
 	return r
 }
@@ -153,41 +157,46 @@ func (op *Operation) checkJSON(mt *mediaType, body []byte, c *collector) {
 	p := getParser(body, op.opts.MaxDepth)
 	defer putParser(p)
 	// A body the walker shows valid is decided without building its
-	// value; any other is parsed, and its problems found, as below.
+	// value.
 	if mt.schema == nil || mt.fast != nil {
 		if p.walkBody(mt.fast) {
 			return
 		}
 		p.rewind()
 	}
+	// Any other is read for its syntax, still without building it, then
+	// explained from its bytes: only the members that fail are parsed,
+	// one at a time (explainbytes.go). A rejection's memory is the
+	// body's widest object's keys plus one failing member, not a tree of
+	// the whole body.
+	if mt.schema == nil || mt.fast != nil {
+		// The walker without a schema is the quickest syntax check; skim
+		// says why it failed.
+		if !p.walkBody(nil) {
+			p.rewind()
+			if jerr := p.skim(); jerr != nil {
+				c.jsonProblem(jerr)
+				return
+			}
+		}
+		if mt.schema == nil {
+			return
+		}
+		p.rewind()
+		if c.explainBody(p, mt.fast) {
+			return
+		}
+		p.rewind()
+	}
+	// Nothing found that way (the walker gave up where the fast
+	// validator decides), or the schema has no fast form: the tree, the
+	// fast validator, then the engine on the whole body.
 	v, jerr := p.parse()
 	if jerr != nil {
-		f := errorpages.Field{Pointer: "/body" + jerr.ptr, Code: jerr.code}
-		switch jerr.code {
-		case "duplicate_key":
-			f.Message = "appears more than once in its object"
-			f.Hint = "send each property once: parsers disagree on which value wins"
-			c.add(f, fieldName("", splitPointer(jerr.ptr), false))
-			return
-		case "too_deep":
-			f.Message = jerr.msg
-		case "number_range":
-			f.Message = jerr.msg + " (at byte " + strconv.Itoa(jerr.offset) + ")"
-			f.Hint = "send numbers of at most " + strconv.Itoa(maxDigits) + " digits, exponent within ±" + strconv.Itoa(maxExponent)
-		case "invalid_encoding":
-			f.Message = jerr.msg + " (at byte " + strconv.Itoa(jerr.offset) + ")"
-		default:
-			f.Message = "is not valid JSON: " + jerr.msg + " at byte " + strconv.Itoa(jerr.offset)
-		}
-		c.add(f, "")
+		c.jsonProblem(jerr)
 		return
 	}
-	if mt.schema == nil || mt.fast != nil && mt.fast.validJ(&v) {
-		return
-	}
-	// The engine explains only the values that fail (explain.go); if
-	// that finds nothing, it explains the whole body as before.
-	if mt.fast != nil && c.explain(mt.fast, &v) {
+	if mt.fast != nil && mt.fast.validJ(&v) {
 		return
 	}
 	ev := toEngine(&v)
@@ -196,6 +205,28 @@ func (op *Operation) checkJSON(mt *mediaType, body []byte, c *collector) {
 		c.schemaErrors(err, ev, "/body", "", false)
 		c.body += len(c.fields) - before
 	}
+}
+
+// jsonProblem reports why a body is not acceptable JSON.
+func (c *collector) jsonProblem(jerr *jsonError) {
+	f := errorpages.Field{Pointer: "/body" + jerr.ptr, Code: jerr.code}
+	switch jerr.code {
+	case "duplicate_key":
+		f.Message = "appears more than once in its object"
+		f.Hint = "send each property once: parsers disagree on which value wins"
+		c.add(f, fieldName("", splitPointer(jerr.ptr), false))
+		return
+	case "too_deep":
+		f.Message = jerr.msg
+	case "number_range":
+		f.Message = jerr.msg + " (at byte " + strconv.Itoa(jerr.offset) + ")"
+		f.Hint = "send numbers of at most " + strconv.Itoa(maxDigits) + " digits, exponent within ±" + strconv.Itoa(maxExponent)
+	case "invalid_encoding":
+		f.Message = jerr.msg + " (at byte " + strconv.Itoa(jerr.offset) + ")"
+	default:
+		f.Message = "is not valid JSON: " + jerr.msg + " at byte " + strconv.Itoa(jerr.offset)
+	}
+	c.add(f, "")
 }
 
 func splitPointer(p string) []string {

@@ -155,7 +155,7 @@ func FuzzWalk(f *testing.F) {
 		for i, mt := range mts {
 			checkWalk(t, "schema "+itoa(i), mt, body)
 			if jerr == nil {
-				checkExplain(t, "schema "+itoa(i), ops[i].schemas, ops[i].body.media[0], &v)
+				checkExplain(t, "schema "+itoa(i), ops[i].schemas, ops[i].body.media[0], &v, body)
 			}
 		}
 	})
