@@ -134,8 +134,117 @@ func (ss *schemaSet) compileAll() error {
 		}
 		*p.dst = sch
 	}
+	cc := cycleCheck{ss: ss, state: map[*jsonschema.Schema]uint8{}}
+	for _, p := range ss.pending {
+		cc.todo = append(cc.todo, *p.dst)
+	}
+	for len(cc.todo) > 0 {
+		next := cc.todo[len(cc.todo)-1]
+		cc.todo = cc.todo[:len(cc.todo)-1]
+		if err := cc.visit(next); err != nil {
+			return err
+		}
+	}
 	ss.pending = nil
 	return nil
+}
+
+// cycleCheck finds schemas that refer to themselves at the same place in
+// the value: A → B → A through $ref, allOf, anyOf, oneOf, not,
+// if/then/else or dependentSchemas, never through properties or items.
+// JSON Schema leaves their meaning undefined and the engine rejects
+// every value with them, so they are refused at load, naming the cycle.
+// A cycle through properties or items (a tree, a linked list) is fine.
+type cycleCheck struct {
+	ss    *schemaSet
+	state map[*jsonschema.Schema]uint8 // 1: on the path, 2: done
+	path  []*jsonschema.Schema
+	// todo holds the schemas of properties and items, which check
+	// other values: each starts a path of its own.
+	todo []*jsonschema.Schema
+}
+
+// visit follows the schemas s applies to its own value, depth first.
+func (cc *cycleCheck) visit(s *jsonschema.Schema) error {
+	if s == nil {
+		return nil
+	}
+	switch cc.state[s] {
+	case 2:
+		return nil
+	case 1:
+		return cc.cycleError(s)
+	}
+	cc.state[s] = 1
+	cc.path = append(cc.path, s)
+	for _, next := range sameInstance(s) {
+		if err := cc.visit(next); err != nil {
+			return err
+		}
+	}
+	cc.path = cc.path[:len(cc.path)-1]
+	cc.state[s] = 2
+	for _, next := range s.Properties {
+		cc.todo = append(cc.todo, next)
+	}
+	for _, next := range s.PatternProperties {
+		cc.todo = append(cc.todo, next)
+	}
+	cc.todo = append(cc.todo, s.PrefixItems...)
+	for _, next := range []*jsonschema.Schema{s.Items2020, s.Contains, s.PropertyNames, s.UnevaluatedItems, s.UnevaluatedProperties} {
+		if next != nil {
+			cc.todo = append(cc.todo, next)
+		}
+	}
+	if a, ok := s.AdditionalProperties.(*jsonschema.Schema); ok {
+		cc.todo = append(cc.todo, a)
+	}
+	switch it := s.Items.(type) { // drafts before 2020-12
+	case *jsonschema.Schema:
+		cc.todo = append(cc.todo, it)
+	case []*jsonschema.Schema:
+		cc.todo = append(cc.todo, it...)
+	}
+	if a, ok := s.AdditionalItems.(*jsonschema.Schema); ok {
+		cc.todo = append(cc.todo, a)
+	}
+	return nil
+}
+
+// sameInstance lists the schemas s applies to the value s checks.
+func sameInstance(s *jsonschema.Schema) []*jsonschema.Schema {
+	var out []*jsonschema.Schema
+	for _, n := range []*jsonschema.Schema{s.Ref, s.Not, s.If, s.Then, s.Else} {
+		if n != nil {
+			out = append(out, n)
+		}
+	}
+	out = append(out, s.AllOf...)
+	out = append(out, s.AnyOf...)
+	out = append(out, s.OneOf...)
+	for _, k := range sortedKeys(s.DependentSchemas) {
+		out = append(out, s.DependentSchemas[k])
+	}
+	return out
+}
+
+// cycleError names the cycle that reached s again, from s.
+func (cc *cycleCheck) cycleError(s *jsonschema.Schema) error {
+	i := len(cc.path) - 1
+	for i > 0 && cc.path[i] != s {
+		i--
+	}
+	cycle := append(cc.path[i:len(cc.path):len(cc.path)], s)
+	names := make([]string, len(cycle))
+	for j, c := range cycle {
+		names[j] = cc.ss.displayURL(c.Location)
+	}
+	msg := "this schema only refers to itself (" + strings.Join(names, " → ") +
+		"): the cycle never reaches a property or an item, so no value can be checked against it"
+	if l, ok := cc.ss.locOf(s.Location); ok {
+		return l.errf("%s", msg)
+	}
+	return fmt.Errorf("%s", msg)
 }
 
 // compileError turns a schema engine error into a LoadError that names

@@ -125,7 +125,34 @@ func fastFor(s *jsonschema.Schema) *fnode {
 	if !b.ok {
 		return nil
 	}
+	b.collapseAliases()
 	return n
+}
+
+// collapseAliases points every schema that is only a $ref (an alias)
+// at the end of its chain of aliases, so a value costs the same however
+// many references lead to its schema: check, the walker and explain
+// each take one step instead of one per link (and a chain longer than
+// their depth limits is no longer handed to the engine). A cycle of
+// aliases, which Load refuses, is left as it is.
+func (b *fastBuilder) collapseAliases() {
+	for _, n := range b.done {
+		if !n.walk.alias || !n.ref.walk.alias {
+			continue
+		}
+		end, steps := n.ref, 0
+		for end.walk.alias && steps <= len(b.done) {
+			end, steps = end.ref, steps+1
+		}
+		if end.walk.alias {
+			continue // a cycle
+		}
+		for m := n; m.ref != end; { // every link of this chain
+			next := m.ref
+			m.ref = end
+			m = next
+		}
+	}
 }
 
 func (b *fastBuilder) build(s *jsonschema.Schema) *fnode {

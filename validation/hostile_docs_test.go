@@ -212,3 +212,115 @@ func must(t testing.TB, err error) {
 		t.Fatal(err)
 	}
 }
+
+// A schema that only refers to itself (a cycle that never reaches a
+// property or an item) is refused at load, naming the cycle; a cycle
+// through properties or items (a tree) is a schema like any other.
+func TestSelfReferringSchemasAreRefusedNamingTheCycle(t *testing.T) {
+	tests := []struct {
+		name  string
+		files map[string]string
+		want  []string // substrings of the error; nil: loads
+	}{
+		{"A → B → A in one file", map[string]string{"api.yaml": opWithBody("#/components/schemas/A") +
+			"components:\n  schemas:\n    A: {$ref: '#/components/schemas/B'}\n    B: {$ref: '#/components/schemas/A'}\n"},
+			[]string{"api.yaml:13 (#/components/schemas/A)", "only refers to itself", "api.yaml:13 (#/components/schemas/A) → api.yaml:14 (#/components/schemas/B) → api.yaml:13 (#/components/schemas/A)"}},
+		{"A → A", map[string]string{"api.yaml": opWithBody("#/components/schemas/A") +
+			"components:\n  schemas:\n    A: {$ref: '#/components/schemas/A'}\n"},
+			[]string{"only refers to itself", "(#/components/schemas/A) → api.yaml:13 (#/components/schemas/A)"}},
+		{"across files", map[string]string{"api.yaml": opWithBody("a.yaml#/A"), "a.yaml": "A: {$ref: 'b.yaml#/B'}\n", "b.yaml": "B: {$ref: 'a.yaml#/A'}\n"},
+			[]string{"only refers to itself", "a.yaml:1 (#/A) → b.yaml:1 (#/B) → a.yaml:1 (#/A)"}},
+		{"through allOf", map[string]string{"api.yaml": opWithBody("#/components/schemas/A") +
+			"components:\n  schemas:\n    A: {type: object, allOf: [{$ref: '#/components/schemas/B'}]}\n    B: {allOf: [{required: [x]}, {$ref: '#/components/schemas/A'}]}\n"},
+			[]string{"only refers to itself", "(#/components/schemas/A) → ", "(#/components/schemas/B/allOf/1) → "}},
+		{"through anyOf and not", map[string]string{"api.yaml": opWithBody("#/components/schemas/A") +
+			"components:\n  schemas:\n    A: {anyOf: [{type: string}, {not: {$ref: '#/components/schemas/A'}}]}\n"},
+			[]string{"only refers to itself", "(#/components/schemas/A/anyOf/1/not)"}},
+		{"in an OpenAPI 3.0 document", map[string]string{"api.yaml": strings.Replace(opWithBody("#/components/schemas/A"), "3.1.0", "3.0.3", 1) +
+			"components:\n  schemas:\n    A: {$ref: '#/components/schemas/B'}\n    B: {$ref: '#/components/schemas/A'}\n"},
+			[]string{"only refers to itself"}},
+		{"a tree through properties and items loads", map[string]string{"api.yaml": opWithBody("#/components/schemas/Node") +
+			"components:\n  schemas:\n    Node: {allOf: [{$ref: '#/components/schemas/Base'}], properties: {kids: {type: array, items: {$ref: '#/components/schemas/Node'}}, next: {$ref: '#/components/schemas/Node'}}}\n    Base: {type: object, properties: {parent: {$ref: '#/components/schemas/Node'}}}\n"},
+			nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := writeFiles(t, tt.files)
+			wd, _ := os.Getwd()
+			must(t, os.Chdir(dir))
+			defer os.Chdir(wd)
+			s, err := Load("api.yaml", Options{})
+			if tt.want == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				o := run(t, s, req{method: "POST", target: "/a", ct: "application/json", body: `{"next":{"kids":[{}]},"parent":{}}`})
+				if o.status != 0 {
+					t.Errorf("a tree: status %d %q", o.status, problems(o.res))
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("Load succeeded")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+	t.Run("a JSON Schema document", func(t *testing.T) {
+		dir := writeFiles(t, map[string]string{"s.json": `{"$defs":{"A":{"$ref":"#/$defs/B"},"B":{"allOf":[{"$ref":"#/$defs/A"}]}},"$ref":"#/$defs/A"}`})
+		_, err := LoadJSONSchema(filepath.Join(dir, "s.json"), Options{})
+		if err == nil || !strings.Contains(err.Error(), "only refers to itself") {
+			t.Errorf("error = %v", err)
+		}
+	})
+}
+
+// chainDoc is a document whose body schema is reached through depth
+// $refs (depth 0: the schema itself).
+func chainDoc(t testing.TB, dir string, depth int) string {
+	var b strings.Builder
+	b.WriteString(opWithBody("#/components/schemas/S0") + "components:\n  schemas:\n")
+	for i := 0; i < depth; i++ {
+		fmt.Fprintf(&b, "    S%d: {$ref: '#/components/schemas/S%d'}\n", i, i+1)
+	}
+	fmt.Fprintf(&b, "    S%d: {type: object, required: [name], properties: {name: {type: string, maxLength: 20}, tags: {type: array, items: {$ref: '#/components/schemas/Tag0'}}}}\n", depth)
+	b.WriteString("    Tag0: {$ref: '#/components/schemas/Tag1'}\n    Tag1: {$ref: '#/components/schemas/Tag2'}\n    Tag2: {type: string, minLength: 1}\n")
+	return write(t, dir, fmt.Sprintf("chain%d.yaml", depth), b.String())
+}
+
+// A schema reached through 10,000 $refs loads, and a request to it is
+// decided as one to the schema itself: by the walker, with the same
+// allocations, valid or not, with the same problems.
+func TestRefChainCostsNothingPerLink(t *testing.T) {
+	dir := t.TempDir()
+	direct, err := Load(chainDoc(t, dir, 0), Options{})
+	must(t, err)
+	chain, err := Load(chainDoc(t, dir, 10000), Options{})
+	must(t, err)
+	mt := chain.Operations()[0].body.media[0]
+	valid := `{"name":"a","tags":["x","y"]}`
+	if mt.fast == nil {
+		t.Fatal("no fast validator")
+	}
+	p := getParser([]byte(valid), DefaultMaxDepth)
+	if !p.walkBody(mt.fast) {
+		t.Error("the walker did not decide a valid body through the chain")
+	}
+	putParser(p)
+	for _, body := range []string{valid, `{"name":"a","tags":["x",""]}`, `{"tags":[1]}`} {
+		r := req{method: "POST", target: "/a", ct: "application/json", body: body}
+		od, oc := run(t, direct, r), run(t, chain, r)
+		if od.status != oc.status || strings.Join(problems(od.res), ",") != strings.Join(problems(oc.res), ",") {
+			t.Errorf("%s: direct %d %q, chain %d %q", body, od.status, problems(od.res), oc.status, problems(oc.res))
+		}
+		ad := testing.AllocsPerRun(20, func() { run(t, direct, r) })
+		ac := testing.AllocsPerRun(20, func() { run(t, chain, r) })
+		if ac > ad {
+			t.Errorf("%s: %v allocations through the chain, %v direct", body, ac, ad)
+		}
+	}
+}
