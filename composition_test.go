@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -178,4 +180,48 @@ http://errors.localhost:9080 {
 			t.Errorf("%d %q", r.StatusCode, r.body)
 		}
 	})
+}
+
+// An error_pages that can never see a response (after the handler that
+// answers, in a route) is reported at load with its route; one in its
+// right place is not.
+func TestErrorPagesAfterTheAnswerWarnsAtLoad(t *testing.T) {
+	logFile := filepath.Join(t.TempDir(), "caddy.log")
+	tester := startCaddy(t, strings.Replace(globalOptions, "metrics\n", "metrics\n\tlog {\n\t\toutput file "+logFile+"\n\t\tlevel WARN\n\t}\n", 1)+`
+http://localhost:9080 {
+	route /api/* {
+		reverse_proxy 127.0.0.1:1
+		error_pages
+	}
+	route /first/* {
+		error_pages
+		respond "no" 404
+	}
+	handle /docs/* {
+		respond "gone" 410
+	}
+}
+`)
+	r := get(t, tester, "GET", "http://localhost:9080/api/x", "Accept", "application/json")
+	if r.StatusCode != 502 || len(r.body) != 0 {
+		t.Fatalf("the config does not do what the test expects: %d %q", r.StatusCode, r.body)
+	}
+	b, err := os.ReadFile(logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var warns []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.Contains(line, "error_pages can never see a response") {
+			warns = append(warns, line)
+		}
+	}
+	if len(warns) != 1 {
+		t.Fatalf("%d warnings, want 1:\n%s", len(warns), b)
+	}
+	for _, want := range []string{`"level":"warn"`, "after reverse_proxy", "host localhost > path /api/*", "reverse_proxy; error_pages", "put error_pages first"} {
+		if !strings.Contains(warns[0], want) {
+			t.Errorf("warning lacks %q: %s", want, warns[0])
+		}
+	}
 }

@@ -286,6 +286,9 @@ func (Handler) CaddyModule() caddy.ModuleInfo {
 // template.
 func (h *Handler) Provision(ctx caddy.Context) error {
 	h.logger = ctx.Logger()
+	if p := placementProblem(ctx); p != "" {
+		h.logger.Warn("error_pages can never see a response: " + p)
+	}
 	if err := h.compile(); err != nil {
 		return err
 	}
