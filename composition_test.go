@@ -225,3 +225,38 @@ http://localhost:9080 {
 		}
 	}
 }
+
+// The author's own text of `error "<text>" <code>` shows the same at the
+// top level and inside handle_errors.
+func TestAuthorsTextInHandleErrors(t *testing.T) {
+	tester := startCaddy(t, globalOptions+`
+http://top.localhost:9080 {
+	error_pages
+	error "This product is no longer sold." 410
+}
+
+http://errors.localhost:9080 {
+	error "This product is no longer sold." 410
+	handle_errors {
+		error_pages
+	}
+}
+
+http://errors410.localhost:9080 {
+	error "This product is no longer sold." 410
+	handle_errors 410 {
+		error_pages
+	}
+}
+`)
+	for _, host := range []string{"top", "errors", "errors410"} {
+		for _, accept := range []string{"application/json", browserAccept} {
+			t.Run(host+" "+accept[:9], func(t *testing.T) {
+				r := get(t, tester, "GET", "http://"+host+".localhost:9080/old-product", "Accept", accept)
+				if r.StatusCode != 410 || !strings.Contains(string(r.body), "This product is no longer sold.") {
+					t.Errorf("%d, the author's text is missing:\n%s", r.StatusCode, r.body)
+				}
+			})
+		}
+	}
+}

@@ -64,6 +64,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 
 	switch ew.state {
 	case stateIntercept:
+		if e := emptyErrorRoute(r, ew); e != nil {
+			return h.rewriteLocal(w, r, e, ew)
+		}
 		// An error from next after it started an intercepted response
 		// (a cut body, a failed copy) doesn't change what we answer.
 		return h.rewriteUpstream(w, r, ew)
@@ -79,6 +82,32 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		return h.rewriteLocal(w, r, err, ew)
 	}
 	return err
+}
+
+// emptyErrorRoute returns the error being handled when r is in
+// handle_errors and the response held back is only its status, without
+// a body: what Caddy's error route writes at its end
+// (caddyhttp's errorEmptyHandler) when nothing after error_pages answers.
+// That error is rendered as the local error it is, so that it reads the
+// same as at the top level (the author's text of `error "<text>" <code>`
+// included). nil otherwise.
+func emptyErrorRoute(r *http.Request, ew *errorWriter) error {
+	if ew.buf != nil && ew.buf.Len() > 0 {
+		return nil
+	}
+	e, ok := r.Context().Value(caddyhttp.ErrorCtxKey).(error)
+	if !ok || e == nil {
+		return nil
+	}
+	code := http.StatusInternalServerError
+	var he caddyhttp.HandlerError
+	if errors.As(e, &he) && he.StatusCode != 0 {
+		code = he.StatusCode
+	}
+	if code != ew.status {
+		return nil
+	}
+	return e
 }
 
 // rewriteLocal renders an error returned by a handler; ew, which saw
