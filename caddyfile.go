@@ -1,6 +1,7 @@
 package caddyerrorpages
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -73,13 +74,17 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	if d.NextArg() {
 		return d.Errf("error_pages: unexpected argument %q; options go in a block", d.Val())
 	}
-	seen := map[string]bool{}
+	// lines remembers where each subdirective starts, so that what the
+	// final check finds is reported there, not at the block's end.
+	lines := map[string]int{}
 	for d.NextBlock(0) {
 		sub := d.Val()
-		if sub != "message" && sub != "problem_extension" && seen[sub] {
+		if _, seen := lines[sub]; seen && sub != "message" && sub != "problem_extension" {
 			return d.Errf("error_pages: %s is specified more than once", sub)
 		}
-		seen[sub] = true
+		if _, seen := lines[sub]; !seen {
+			lines[sub] = d.Line()
+		}
 		var err error
 		switch sub {
 		case "status":
@@ -306,9 +311,22 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	// writing its defaults into the adapted JSON.
 	check := *h
 	if err := check.compile(); err != nil {
+		if line, ok := lines[subdirectiveOf(err.Error())]; ok {
+			return fmt.Errorf("error_pages: %w, at %s:%d", err, d.File(), line)
+		}
 		return d.Errf("error_pages: %v", err)
 	}
 	return nil
+}
+
+// subdirectiveOf is the subdirective an error message of compile starts
+// with ("brand color: …" → brand).
+func subdirectiveOf(msg string) string {
+	end := strings.IndexFunc(msg, func(c rune) bool { return !(c >= 'a' && c <= 'z' || c == '_') })
+	if end < 0 {
+		return msg
+	}
+	return msg[:end]
 }
 
 func oneArg(d *caddyfile.Dispenser, sub string) (string, error) {
@@ -382,12 +400,32 @@ func (h *Handler) parseBrand(d *caddyfile.Dispenser) error {
 		}
 		seen[key] = true
 		args := d.RemainingArgs()
+		if len(args) == 0 && key == "color" {
+			return d.Errf(`brand color: needs a value; a bare # starts a comment: quote it, color "#0a66c2"`)
+		}
 		if len(args) == 0 {
 			return d.Errf("brand %s: needs a value", key)
 		}
 		val := strings.Join(args, " ")
 		if key != "name" && len(args) != 1 {
 			return d.Errf("brand %s: needs exactly one argument", key)
+		}
+		// Each value is checked on its own line, so an error points there.
+		var one errorpages.Brand
+		switch key {
+		case "logo":
+			one.Logo = val
+		case "color":
+			one.Color = val
+		case "home":
+			one.Home = val
+		case "support":
+			one.Support = val
+		case "status_page":
+			one.StatusPage = val
+		}
+		if err := one.Prepare(); err != nil {
+			return d.Errf("%v", err)
 		}
 		switch key {
 		case "name":

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/caddyserver/caddy/v2/caddyconfig"
 )
 
 // Issue 18: every config does what it says. Each test loads the config
@@ -258,5 +260,46 @@ http://errors410.localhost:9080 {
 				}
 			})
 		}
+	}
+}
+
+// A Caddyfile error points at the line of the option at fault, not at
+// the end of its block; an unquoted color says why it has no value.
+func TestCaddyfileErrorsPointAtTheirLine(t *testing.T) {
+	for _, row := range []struct {
+		name, block string
+		want        []string
+	}{
+		{"bad color in brand", `		brand {
+			name Shop
+			color "#12345"
+			home /
+		}`, []string{"brand color:", "Caddyfile:5"}},
+		{"unquoted color", `		brand {
+			name Shop
+			color #0a66c2
+		}`, []string{"brand color: needs a value", `a bare # starts a comment: quote it, color "#0a66c2"`, "Caddyfile:5"}},
+		{"bad logo URL", `		brand {
+			logo javascript:alert(1)
+			name Shop
+		}`, []string{"brand logo", "Caddyfile:4"}},
+		{"missing templates directory", `		templates /no/such/dir
+		details auto`, []string{"templates", "Caddyfile:3"}},
+		{"default language not offered", `		languages en de
+		default_language fr
+		details auto`, []string{`default language "fr"`, "Caddyfile:3"}},
+	} {
+		t.Run(row.name, func(t *testing.T) {
+			cfg := "http://localhost:9080 {\n\terror_pages {\n" + row.block + "\n\t}\n}\n"
+			_, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(cfg), map[string]any{"filename": "Caddyfile"})
+			if err == nil {
+				t.Fatalf("adapted without an error:\n%s", cfg)
+			}
+			for _, w := range row.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q: %v", w, err)
+				}
+			}
+		})
 	}
 }
