@@ -34,10 +34,11 @@ func (c *collector) explainValue(n *fnode, v *jv, path []string, depth int) {
 	for i := 0; n.isBareRef() && i < 32; i++ {
 		n = n.ref // the engine passes through a bare $ref: its target's errors, unchanged
 	}
-	if depth < maxExplainDepth && n.ref == nil && n.splittable() && (n.types == 0 || typeMatches(n.types, v)) {
+	if depth < maxExplainDepth && n.splittable() && (n.types == 0 || typeMatches(n.types, v)) {
 		switch v.k {
 		case jObject:
 			c.explainObject(n, v.kids, path, depth)
+			c.explainParts(n, v, path, depth)
 			return
 		case jArray:
 			if (n.minItems < 0 || len(v.kids) >= n.minItems) && (n.maxItems < 0 || len(v.kids) <= n.maxItems) {
@@ -49,6 +50,7 @@ func (c *collector) explainValue(n *fnode, v *jv, path []string, depth int) {
 						c.explainValue(n.items, &v.kids[i].v, with(path, strconv.Itoa(i)), depth+1)
 					}
 				}
+				c.explainParts(n, v, path, depth)
 				return
 			}
 		}
@@ -62,6 +64,24 @@ func (c *collector) explainValue(n *fnode, v *jv, path []string, depth int) {
 		}
 		f := flattener{c: c, instance: ev, prefix: "/body", pre: path}
 		f.walk(ve)
+	}
+}
+
+// explainParts explains v against the schemas n applies to the same
+// value besides its own keywords: its $ref and each allOf member. The
+// engine reports their errors as causes of n's, which the flattener
+// walks through: the union, as here.
+func (c *collector) explainParts(n *fnode, v *jv, path []string, depth int) {
+	if n.ref != nil && !c.full() && !n.ref.check(v, 0) {
+		c.explainValue(n.ref, v, path, depth+1)
+	}
+	for _, s := range n.allOf {
+		if c.full() {
+			return
+		}
+		if !s.check(v, 0) {
+			c.explainValue(s, v, path, depth+1)
+		}
 	}
 }
 
@@ -112,20 +132,21 @@ func with(path []string, tok string) []string {
 
 // isBareRef reports whether the schema is only a $ref.
 func (n *fnode) isBareRef() bool {
-	return n.ref != nil && n.src != nil && n.src.Bool == nil && n.types == 0 && n.splittable() &&
+	return n.ref != nil && n.src != nil && n.src.Bool == nil && n.types == 0 && n.splittable() && n.allOf == nil &&
 		n.required == nil && n.props == nil && !n.addFalse && n.additional == nil &&
 		n.minItems < 0 && n.maxItems < 0 && n.items == nil
 }
 
-// splittable reports whether the schema has no keyword but type, $ref,
+// splittable reports whether the schema has no keyword but type,
 // properties, required, additionalProperties, items, minItems and
-// maxItems: what explain checks itself. (Keywords the fast validator does
-// not implement never get an fnode.)
+// maxItems, which explain checks itself, and $ref and allOf, whose
+// schemas it explains in turn (explainParts). (Keywords the fast
+// validator does not implement never get an fnode.)
 func (n *fnode) splittable() bool {
 	return n.src != nil && n.src.Bool == nil && !n.always && !n.never &&
 		n.enum == nil && n.constV == nil && n.format == nil && n.pattern == nil && n.minLen < 0 && n.maxLen < 0 &&
 		n.minimum == nil && n.maximum == nil && n.exMin == nil && n.exMax == nil && n.multipleOf == nil &&
-		n.not == nil && n.allOf == nil && n.anyOf == nil && n.oneOf == nil && n.ifS == nil && n.thenS == nil && n.elseS == nil &&
+		n.not == nil && n.anyOf == nil && n.oneOf == nil && n.ifS == nil && n.thenS == nil && n.elseS == nil &&
 		n.minProps < 0 && n.maxProps < 0 && n.patternProps == nil && n.propertyNames == nil &&
 		n.dependentRequired == nil && n.dependentSchemas == nil &&
 		!n.unique && n.prefixItems == nil && n.contains == nil

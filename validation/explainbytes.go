@@ -33,10 +33,12 @@ func (c *collector) explainAt(p *jsonParser, n *fnode, path []string, depth int)
 		n = n.ref // as explainValue
 	}
 	ch := p.b[p.i]
-	if depth < maxExplainDepth && n.ref == nil && n.splittable() {
+	if depth < maxExplainDepth && n.splittable() {
+		start := p.i
 		switch {
 		case ch == '{' && (n.types == 0 || n.types&tObject != 0):
 			c.explainObjectAt(p, n, path, depth)
+			c.explainPartsAt(p, n, start, path, depth)
 			return
 		case ch == '[' && (n.types == 0 || n.types&tArray != 0):
 			count := 0
@@ -45,9 +47,21 @@ func (c *collector) explainAt(p *jsonParser, n *fnode, path []string, depth int)
 			}
 			if (n.minItems < 0 || count >= n.minItems) && (n.maxItems < 0 || count <= n.maxItems) {
 				c.explainArrayAt(p, n, path, depth)
+				c.explainPartsAt(p, n, start, path, depth)
 				return
 			}
 		}
+	}
+	// The engine explains this value whole. Its memory grows with the
+	// value's problems (a few hundred bytes each), which the collector
+	// cannot cap inside one call: a value of more than maxEngineValues
+	// values is reported as one problem instead.
+	if (ch == '{' || ch == '[') && p.countValues(maxEngineValues) > maxEngineValues {
+		f := flattener{c: c, prefix: "/body", pre: path}
+		f.emit(nil, "", "invalid", "is not valid; it holds more than "+strconv.Itoa(maxEngineValues)+
+			" values and its schema checks them together, so its problems are not listed one by one", "")
+		p.skip()
+		return
 	}
 	v, err := p.value()
 	if err != nil { // skim accepted the text: not expected
@@ -58,9 +72,44 @@ func (c *collector) explainAt(p *jsonParser, n *fnode, path []string, depth int)
 	p.releaseValues()
 }
 
+// explainPartsAt is explainParts on the value at start, which p.i has
+// just moved past: it is read again for each part that the walker does
+// not show valid, and p.i is left after it.
+func (c *collector) explainPartsAt(p *jsonParser, n *fnode, start int, path []string, depth int) {
+	if c.full() || n.ref == nil && n.allOf == nil {
+		return
+	}
+	end, d := p.i, p.depth
+	part := func(s *fnode) {
+		mark := len(p.keys)
+		p.i = start
+		if p.walk(s, 0) && !p.bad {
+			p.depth = d
+			return
+		}
+		clear(p.keys[mark:])
+		p.keys = p.keys[:mark]
+		p.i, p.depth, p.bad = start, d, false
+		c.explainAt(p, s, path, depth+1)
+		p.depth = d
+	}
+	if n.ref != nil {
+		part(n.ref)
+	}
+	for _, s := range n.allOf {
+		if c.full() {
+			break
+		}
+		part(s)
+	}
+	p.i = end
+}
+
 // explainMember explains the value at p.i against s when the walker does
-// not show it valid, and moves past it either way.
-func (c *collector) explainMember(p *jsonParser, s *fnode, path []string, tok string, depth int) {
+// not show it valid, and moves past it either way. The value is the
+// member key of an object, or the item idx (>= 0) of an array: its
+// token is only written for a value that fails.
+func (c *collector) explainMember(p *jsonParser, s *fnode, path []string, key string, idx int, depth int) {
 	if s == nil {
 		p.skip()
 		return
@@ -72,7 +121,10 @@ func (c *collector) explainMember(p *jsonParser, s *fnode, path []string, tok st
 	clear(p.keys[mark:])
 	p.keys = p.keys[:mark]
 	p.i, p.depth, p.bad = start, d, false
-	c.explainAt(p, s, with(path, tok), depth+1)
+	if idx >= 0 {
+		key = strconv.Itoa(idx)
+	}
+	c.explainAt(p, s, with(path, key), depth+1)
 }
 
 // explainObjectAt is explainObject on the object at p.i.
@@ -102,7 +154,7 @@ func (c *collector) explainObjectAt(p *jsonParser, n *fnode, path []string, dept
 		p.i++ // :
 		p.ws()
 		if s, ok := n.prop(k); ok {
-			c.explainMember(p, s, path, k, depth)
+			c.explainMember(p, s, path, k, -1, depth)
 		} else if n.addFalse {
 			if !namesDone {
 				names, namesDone = c.ss.propertyNames(n.src.Location), true
@@ -110,7 +162,7 @@ func (c *collector) explainObjectAt(p *jsonParser, n *fnode, path []string, dept
 			f.emit(nil, k, "additional_property", "is not allowed here", didYouMean(k, names))
 			p.skip()
 		} else {
-			c.explainMember(p, n.additional, path, k, depth)
+			c.explainMember(p, n.additional, path, k, -1, depth)
 		}
 		p.next()
 	}
@@ -127,7 +179,7 @@ func (c *collector) explainArrayAt(p *jsonParser, n *fnode, path []string, depth
 		if c.full() {
 			return
 		}
-		c.explainMember(p, n.items, path, strconv.Itoa(i), depth)
+		c.explainMember(p, n.items, path, "", i, depth)
 		p.next()
 	}
 	p.i++ // ]
@@ -190,6 +242,39 @@ func (p *jsonParser) missingKeys(required []string) []string {
 		}
 	}
 	return out
+}
+
+// maxEngineValues is the most values (objects, arrays, scalars) a value
+// the engine explains whole may hold: about 2.5 MiB of engine errors at
+// worst.
+const maxEngineValues = 4096
+
+// countValues counts the values in the container at p.i (each member or
+// item, and each container, is one), up to just past limit, leaving p.i
+// where it is.
+func (p *jsonParser) countValues(limit int) int {
+	start := p.i
+	n, depth := 1, 0
+	for p.i < len(p.b) && n <= limit {
+		switch p.b[p.i] {
+		case '"':
+			p.skipString()
+			continue
+		case '{', '[':
+			depth++
+			n++
+		case '}', ']':
+			depth--
+		case ',':
+			n++
+		}
+		p.i++
+		if depth == 0 {
+			break
+		}
+	}
+	p.i = start
+	return n
 }
 
 // countItems counts the items of the array at p.i, leaving p.i where it

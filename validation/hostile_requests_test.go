@@ -297,3 +297,42 @@ func BenchmarkHostile(b *testing.B) {
 		}
 	}
 }
+
+// Schemas the explainer does not take apart at their own level: a large
+// value under them is one problem, not an engine call that builds an
+// error per wrong item; allOf and $ref beside own keywords are taken
+// apart (each part explained in turn), so their items are listed.
+func TestLargeValuesUnderCombinedSchemas(t *testing.T) {
+	body := []byte(`[` + repeatJoin("1", 500000, ",") + `]`)
+	for _, tc := range []struct {
+		schema  string
+		partial bool   // the items are listed, up to MaxCounted
+		code    string // else: one problem with this code
+	}{
+		{`{"allOf":[{"type":"array"}],"items":{"type":"string"}}`, true, ""},
+		{`{"allOf":[{"type":"array","items":{"type":"string"}},{"maxItems":1000000}]}`, true, ""},
+		{`{"$ref":"#/$defs/a","maxItems":1000000,"$defs":{"a":{"items":{"type":"string"}}}}`, true, ""},
+		{`{"type":"array","uniqueItems":true,"items":{"type":"string"}}`, false, "invalid"},
+		{`{"anyOf":[{"type":"array","items":{"type":"string"}},{"type":"object"}]}`, false, "invalid"},
+	} {
+		op := loadSchemas(t, []string{tc.schema})[0]
+		validate := func() *Result {
+			return op.Validate(&Match{}, &Request{Method: "POST", ContentType: "application/json", Body: body, HasBody: true}, 0)
+		}
+		res := validate()
+		if tc.partial {
+			if res == nil || !res.Partial || res.Fields[0].Pointer != "/body/0" || res.Fields[0].Code != "type" {
+				t.Errorf("%s: %+v", tc.schema, res)
+			}
+		} else if res == nil || res.Partial || len(res.Fields) != 1 || res.Fields[0].Code != tc.code || res.Fields[0].Pointer != "/body" {
+			t.Errorf("%s: %+v", tc.schema, res)
+		}
+		// Beyond what deciding the body costs (the walker reads a
+		// uniqueItems array into a tree to compare its items, valid or
+		// not), explaining it costs at most the allowance.
+		decide := allocated(1, func() { walkValid(op.body.media[0].fast, body) })
+		if got := allocated(1, func() { validate() }); got > decide+rejectionAllowance {
+			t.Errorf("%s: a rejection allocates %d bytes, deciding it %d", tc.schema, got, decide)
+		}
+	}
+}
