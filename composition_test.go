@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/caddyserver/caddy/v2/caddyconfig"
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 )
 
 // Issue 18: every config does what it says. Each test loads the config
@@ -301,5 +302,17 @@ func TestCaddyfileErrorsPointAtTheirLine(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Caddyfile.example is caddy fmt-clean: caddy run logs no "Caddyfile
+// input is not formatted" for it.
+func TestExampleCaddyfileIsFormatted(t *testing.T) {
+	b, err := os.ReadFile("Caddyfile.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w, diff := caddyfile.FormattingDifference("Caddyfile.example", b); diff {
+		t.Errorf("Caddyfile.example:%d is not formatted as caddy fmt would (caddy fmt --diff Caddyfile.example)", w.Line)
 	}
 }
