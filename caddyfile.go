@@ -45,7 +45,8 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //			status_page <url>
 //		}
 //		docs           <url>
-//		message        <code> <text> [<language>]
+//		message        <code> <text>
+//		message        <code> "<text>" <language>
 //		details        auto|always|never
 //		upstream_json  normalize|keep
 //		max_body       <size>
@@ -352,8 +353,21 @@ func (h *Handler) parseStatus(d *caddyfile.Dispenser) error {
 	return nil
 }
 
+// parseMessage reads message <code> <text> and message <code> "<text>"
+// <language>. A language follows only a quoted text: an unquoted word
+// after the text could be either (message 404 Nicht da), so that form is
+// refused with both readings spelled out. An unquoted text of several
+// words whose last word is no language tag (message 404 Nothing here)
+// is one text, as it always was.
 func (h *Handler) parseMessage(d *caddyfile.Dispenser) error {
-	args := d.RemainingArgs()
+	var args []string
+	textQuoted := false
+	for d.NextArg() {
+		if len(args) == 1 {
+			textQuoted = d.ValRaw() != d.Val()
+		}
+		args = append(args, d.Val())
+	}
 	if len(args) < 2 {
 		return d.Errf("message: needs a status code and a text")
 	}
@@ -361,21 +375,18 @@ func (h *Handler) parseMessage(d *caddyfile.Dispenser) error {
 	if err != nil || code < 400 || code > 599 {
 		return d.Errf("message: %q is not a 4xx or 5xx status code", args[0])
 	}
-	// message <code> <text> <language>: a third argument that is a
-	// language tag names the language. Quote a text of several words; an
-	// unquoted one (message 404 Nothing here) is still read as one text.
-	if lang, err := errorpages.ParseLanguage(args[len(args)-1]); len(args) == 3 && err == nil {
-		if _, dup := h.LanguageMessages[lang][code]; dup {
-			return d.Errf("message: %d is given more than once for %s", code, lang)
+	last := args[len(args)-1]
+	_, tagErr := errorpages.ParseLanguage(last)
+	switch {
+	case len(args) == 3 && textQuoted:
+		if tagErr != nil {
+			return d.Errf("message: %q is not a language tag: after a quoted text comes only a language (message %d \"<text>\" de); %v", last, code, tagErr)
 		}
-		if h.LanguageMessages == nil {
-			h.LanguageMessages = map[string]map[int]string{}
-		}
-		if h.LanguageMessages[lang] == nil {
-			h.LanguageMessages[lang] = map[int]string{}
-		}
-		h.LanguageMessages[lang][code] = args[1]
-		return nil
+		return h.addLanguageMessage(d, code, args[1], last)
+	case len(args) == 3 && tagErr == nil:
+		return d.Errf("message: is %q a language or part of the text? Quote the text: message %d \"%s %s\" for one text, or message %d \"%s\" %s for a message in %s", last, code, args[1], last, code, args[1], last, last)
+	case len(args) > 3 && textQuoted:
+		return d.Errf("message: too many arguments after the quoted text; a message is message %d \"<text>\" [<language>]", code)
 	}
 	if h.Messages == nil {
 		h.Messages = map[int]string{}
@@ -384,6 +395,21 @@ func (h *Handler) parseMessage(d *caddyfile.Dispenser) error {
 		return d.Errf("message: %d is given more than once", code)
 	}
 	h.Messages[code] = strings.Join(args[1:], " ")
+	return nil
+}
+
+func (h *Handler) addLanguageMessage(d *caddyfile.Dispenser, code int, text, tag string) error {
+	lang, _ := errorpages.ParseLanguage(tag)
+	if _, dup := h.LanguageMessages[lang][code]; dup {
+		return d.Errf("message: %d is given more than once for %s", code, lang)
+	}
+	if h.LanguageMessages == nil {
+		h.LanguageMessages = map[string]map[int]string{}
+	}
+	if h.LanguageMessages[lang] == nil {
+		h.LanguageMessages[lang] = map[int]string{}
+	}
+	h.LanguageMessages[lang][code] = text
 	return nil
 }
 

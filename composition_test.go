@@ -316,3 +316,58 @@ func TestExampleCaddyfileIsFormatted(t *testing.T) {
 		t.Errorf("Caddyfile.example:%d is not formatted as caddy fmt would (caddy fmt --diff Caddyfile.example)", w.Line)
 	}
 }
+
+// message never reads a user's unquoted word as a language tag: the
+// language form needs the text quoted, and the ambiguous form is refused
+// with the fix.
+func TestMessageLanguageIsUnambiguous(t *testing.T) {
+	adapt := func(line string) (string, error) {
+		cfg := "http://localhost:9080 {\n\terror_pages {\n\t\t" + line + "\n\t}\n}\n"
+		out, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(cfg), map[string]any{"filename": "Caddyfile"})
+		return string(out), err
+	}
+	for _, row := range []struct {
+		line string
+		want string // in the JSON, or in the error when err
+		err  bool
+	}{
+		{`message 404 Nicht da`, `message 404 "Nicht da"`, true},
+		{`message 404 Nicht da`, `message 404 "Nicht" da`, true},
+		{`message 404 Weg de`, `Caddyfile:3`, true},
+		{`message 404 "Nicht da"`, `"messages":{"404":"Nicht da"}`, false},
+		{`message 404 "Nicht" da`, `"language_messages":{"da":{"404":"Nicht"}}`, false},
+		{`message 404 "Seite nicht gefunden" de`, `"language_messages":{"de":{"404":"Seite nicht gefunden"}}`, false},
+		{`message 404 Nothing on this shelf`, `"messages":{"404":"Nothing on this shelf"}`, false},
+		{`message 404 "Nicht da" d@`, `"d@" is not a language tag`, true},
+	} {
+		t.Run(row.line, func(t *testing.T) {
+			out, err := adapt(row.line)
+			switch {
+			case row.err && err == nil:
+				t.Fatalf("adapted: %s", out)
+			case row.err && !strings.Contains(err.Error(), row.want):
+				t.Errorf("error lacks %q: %v", row.want, err)
+			case !row.err && err != nil:
+				t.Fatal(err)
+			case !row.err && !strings.Contains(out, row.want):
+				t.Errorf("JSON lacks %s: %s", row.want, out)
+			}
+		})
+	}
+	// The languages config of the README loads and serves each language.
+	tester := startCaddy(t, globalOptions+`
+http://localhost:9080 {
+	error_pages {
+		message 404 "Nothing here"
+		message 404 "Hier ist nichts" de
+	}
+	error 404
+}
+`)
+	for lang, want := range map[string]string{"de": "Hier ist nichts", "fr": "Nothing here"} {
+		r := get(t, tester, "GET", "http://localhost:9080/x", "Accept", browserAccept, "Accept-Language", lang)
+		if !strings.Contains(string(r.body), want) {
+			t.Errorf("Accept-Language %s: no %q in\n%s", lang, want, r.body)
+		}
+	}
+}

@@ -183,7 +183,7 @@ func TestLanguageConfigErrors(t *testing.T) {
 		{"one language, another default", "languages de\n\t\tdefault_language it", `default_language: "it" is not among the offered languages`},
 		{"localize an unknown format", "localize html yaml", `localize: "yaml" is not a format`},
 		{"message in a language without translation", `message 404 "Nicht da" tlh`, `message: "tlh" has no translation`},
-		{"message twice for one language", "message 404 a de\n\t\tmessage 404 b de", "404 is given more than once for de"},
+		{"message twice for one language", "message 404 \"a\" de\n\t\tmessage 404 \"b\" de", "404 is given more than once for de"},
 		{"retry_after not a duration", "retry_after soon", `retry_after: "soon" is not a positive duration`},
 	} {
 		t.Run(row.name, func(t *testing.T) {
