@@ -80,6 +80,7 @@ type recorded struct {
 	method, path string
 	body         []byte
 	header       http.Header
+	query        string
 }
 
 func newRecorder(t *testing.T) *recorder {
@@ -87,7 +88,7 @@ func newRecorder(t *testing.T) *recorder {
 	rec.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		rec.mu.Lock()
-		rec.reqs = append(rec.reqs, recorded{r.Method, r.URL.Path, b, r.Header.Clone()})
+		rec.reqs = append(rec.reqs, recorded{r.Method, r.URL.Path, b, r.Header.Clone(), r.URL.RawQuery})
 		rec.mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte(`{"ok":true}`))

@@ -79,34 +79,43 @@ func (op *Operation) checkForm(mt *mediaType, body []byte, c *collector) {
 }
 
 // checkFormValues coerces form fields per the schema and the encoding
-// object, then validates them as one object.
+// object, then validates them as one object. Bracketed names
+// (shipping[address][city], items[0][price], tags[]) build nested
+// objects and arrays (brackets.go), unless the property's encoding gives
+// it a style other than deepObject, or the schema declares the name as it
+// stands.
 func (op *Operation) checkFormValues(mt *mediaType, fv *formValues, c *collector) {
 	obj := make(map[string]any, len(fv.names))
-	used := map[string]bool{}
-	// deepObject properties: name[key]=value
-	for name, enc := range mt.encoding {
-		if enc.style != "deepObject" {
+	nested := map[string]bool{} // the properties built from brackets
+	b := brackets{c: c}
+	for _, name := range fv.names {
+		if _, declared := mt.types.props[name]; declared || fv.files[name] || fv.skip[name] {
 			continue
 		}
-		var o map[string]any
-		pt := mt.types.prop(name)
-		for _, k := range fv.names {
-			if strings.HasPrefix(k, name+"[") && strings.HasSuffix(k, "]") {
-				used[k] = true
-				if o == nil {
-					o = map[string]any{}
-				}
-				key := k[len(name)+1 : len(k)-1]
-				o[key] = coerce(fv.values[k][0], pt.prop(key))
-			}
+		base, toks, ok := bracketPath(name)
+		if !ok {
+			continue
 		}
-		if o != nil {
-			obj[name] = o
+		if enc := mt.encoding[base]; enc != nil && enc.style != "deepObject" && enc.styled {
+			continue
 		}
+		for _, v := range fv.values[name] {
+			obj[base] = b.set(obj[base], toks, v, mt.types.prop(base), "/body/"+escapeToken(base), base)
+		}
+		nested[base] = true
+	}
+	for base := range nested {
+		obj[base] = bracketValue(obj[base])
 	}
 	for _, name := range fv.names {
-		if used[name] {
+		if _, ok := obj[name]; ok && nested[name] {
+			c.add(errorpages.Field{Pointer: "/body/" + escapeToken(name), Code: "duplicate", Message: "is given both as a value and with brackets"}, name)
 			continue
+		}
+		if _, declared := mt.types.props[name]; !declared && !fv.files[name] && !fv.skip[name] {
+			if base, _, ok := bracketPath(name); ok && nested[base] {
+				continue
+			}
 		}
 		vals := fv.values[name]
 		pt := mt.types.prop(name)
@@ -151,7 +160,13 @@ func (op *Operation) checkFormValues(mt *mediaType, fv *formValues, c *collector
 				obj[name] = a
 			}
 		case tObject:
-			// An object part is JSON unless its encoding says otherwise.
+			// An object part is JSON unless its encoding says otherwise,
+			// or it is not an object and the schema allows a string (an
+			// empty value unsets an object in Stripe's API).
+			if pt.is(tString) && !strings.HasPrefix(vals[0], "{") {
+				obj[name] = vals[0]
+				continue
+			}
 			v, jerr := parseJSON([]byte(vals[0]), op.opts.MaxDepth)
 			if jerr != nil {
 				c.add(errorpages.Field{Pointer: "/body/" + escapeToken(name) + jerr.ptr, Code: jerr.code, Message: "is not valid JSON: " + jerr.msg}, name)

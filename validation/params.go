@@ -317,9 +317,6 @@ func (b *builder) param(pl loc, pm map[string]any, name string, in paramIn) (*pa
 	default:
 		return nil, pl.errf("a parameter needs a schema or a content")
 	}
-	if p.style == "deepObject" && p.types.shape() != tObject {
-		return nil, pl.child("style").errf("deepObject applies to object parameters")
-	}
 	if (p.style == "spaceDelimited" || p.style == "pipeDelimited") && p.types.shape() == 0 {
 		return nil, pl.child("style").errf("%s applies to array or object parameters", p.style)
 	}
@@ -799,45 +796,26 @@ func (op *Operation) pathValue(p *param, m *Match, c *collector) (any, bool) {
 func (p *param) queryValue(q []queryPair, c *collector) (any, bool) {
 	shape := p.types.shape()
 	if p.style == "deepObject" {
-		prefix := p.name + "["
-		var o map[string]any
+		// name[…] builds the value (brackets.go); a plain name=v gives it
+		// a scalar value (Stripe: created=N beside created[gte]=N).
+		b := brackets{c: c}
+		var v any
 		for _, kv := range q {
-			if !strings.HasPrefix(kv.key, prefix) || !strings.HasSuffix(kv.key, "]") {
+			if kv.key == p.name {
+				v = b.set(v, nil, kv.value, p.types, p.ptr, p.name)
 				continue
 			}
-			if o == nil {
-				o = map[string]any{}
+			if !strings.HasPrefix(kv.key, p.name+"[") {
+				continue
 			}
-			path := strings.Split(kv.key[len(prefix):len(kv.key)-1], "][")
-			cur, t := o, p.types
-			for i, k := range path {
-				var kt *typeInfo
-				if t != nil {
-					if x, ok := t.props[k]; ok {
-						kt = x
-					} else {
-						kt = t.additional
-					}
-				}
-				if i == len(path)-1 {
-					if _, dup := cur[k]; dup {
-						c.add(errorpages.Field{Pointer: p.ptr + "/" + escapeToken(k), Code: "duplicate", Message: "is given more than once"}, p.name+"["+k+"]")
-					}
-					cur[k] = coerce(kv.value, kt)
-					break
-				}
-				next, ok := cur[k].(map[string]any)
-				if !ok {
-					next = map[string]any{}
-					cur[k] = next
-				}
-				cur, t = next, kt
+			if base, toks, ok := bracketPath(kv.key); ok && base == p.name {
+				v = b.set(v, toks, kv.value, p.types, p.ptr, p.name)
 			}
 		}
-		if o == nil {
+		if v == nil {
 			return nil, false
 		}
-		return o, true
+		return bracketValue(v), true
 	}
 	if p.style == "form" && p.explode && shape == tObject {
 		var o map[string]any

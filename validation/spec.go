@@ -118,6 +118,7 @@ const (
 type encoding struct {
 	contentTypes []string // media ranges a part may have
 	style        string
+	styled       bool // style was given (else "form", and brackets nest)
 	explode      bool
 	headers      []*param
 }
@@ -425,7 +426,7 @@ func (b *builder) encoding(l loc, kind bodyKind) (*encoding, error) {
 	if s, ok := m["style"].(string); ok {
 		switch s {
 		case "form", "spaceDelimited", "pipeDelimited", "deepObject":
-			e.style = s
+			e.style, e.styled = s, true
 			e.explode = s == "form"
 		default:
 			return nil, l.child("style").errf("style %q is not allowed in an encoding", s)

@@ -1,0 +1,88 @@
+package requestvalidation_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/caddyserver/caddy/v2/caddytest"
+)
+
+// Stripe's published document (validation/testdata/stripe), unmodified,
+// behind request_validation: the requests its documentation and SDKs
+// send reach the upstream byte for byte; the same with a wrong type, a
+// missing or an unknown field get the problem at the right pointer and
+// never reach it.
+func TestCaddyStripeRequests(t *testing.T) {
+	in, err := os.Open("../validation/testdata/stripe/spec3.json.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	zr, err := gzip.NewReader(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := t.TempDir() + "/spec3.json"
+	var buf bytes.Buffer
+	if _, err := io.Copy(&buf, zr); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(doc, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	up := newRecorder(t)
+	// Loading a 4 MB document takes seconds on a busy machine: more than
+	// caddytest's 5 s default when the other tests run beside it.
+	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{AdminPort: adminPort, LoadRequestTimeout: 2 * time.Minute})
+	tester.InitServer(globalOptions+`
+http://localhost:9180 {
+	error_pages
+	request_validation {
+		openapi `+doc+`
+	}
+	reverse_proxy `+up.addr()+`
+}
+`, "caddyfile")
+	if t.Failed() {
+		t.FailNow()
+	}
+	form := map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
+	for _, tt := range []struct{ method, target, body string }{
+		{"POST", "/v1/payment_intents", "amount=2000&currency=usd&payment_method_types[]=card"},
+		{"POST", "/v1/customers", "preferred_locales[0]=en&preferred_locales[1]=de"},
+		{"POST", "/v1/customers", "shipping[name]=Jenny&shipping[address][city]=Berlin&shipping[address][line1]=Unter+den+Linden+1"},
+		{"POST", "/v1/checkout/sessions", "success_url=https%3A%2F%2Fexample.com%2Fok&cancel_url=https%3A%2F%2Fexample.com%2Fno&line_items[0][price]=price_1&line_items[0][quantity]=2"},
+		{"POST", "/v1/customers", "address=&name=X"},
+		{"GET", "/v1/charges?expand[]=data.customer&created[gte]=1650000000&limit=3", ""},
+	} {
+		_, before := up.last()
+		resp, body := send(t, tester, tt.method, "http://localhost:9180"+tt.target, form, tt.body)
+		got, after := up.last()
+		if resp.StatusCode != 200 || after != before+1 {
+			t.Errorf("%s %s %s: status %d, %.300s", tt.method, tt.target, tt.body, resp.StatusCode, body)
+			continue
+		}
+		_, query, _ := strings.Cut(tt.target, "?")
+		if string(got.body) != tt.body || got.query != query {
+			t.Errorf("%s %s: the upstream got %q ?%s", tt.method, tt.target, got.body, got.query)
+		}
+	}
+	for _, tt := range []struct{ body, pointer, code string }{
+		{"amount=twenty&currency=usd", "/body/amount", "type"},
+		{"currency=usd", "/body/amount", "required"},
+		{"amount=2000&currency=usd&colour=red", "/body/colour", "additional_property"},
+	} {
+		_, before := up.last()
+		resp, body := send(t, tester, "POST", "http://localhost:9180/v1/payment_intents", form, tt.body)
+		if _, after := up.last(); resp.StatusCode != http.StatusBadRequest || after != before ||
+			!strings.Contains(body, `"pointer":"`+tt.pointer+`"`) || !strings.Contains(body, `"code":"`+tt.code+`"`) {
+			t.Errorf("%s: status %d (upstream reached: %v): %.300s", tt.body, resp.StatusCode, after != before, body)
+		}
+	}
+}
