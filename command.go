@@ -14,7 +14,9 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -31,7 +33,7 @@ import (
 func init() {
 	caddycmd.RegisterCommand(caddycmd.Command{
 		Name:  "error-pages",
-		Usage: "preview|export --config <path> [--adapter <name>] [--listen <addr>] [--out <dir>]",
+		Usage: "preview|export --config <path> [--adapter <name>] [--listen <addr>] [--out <dir>] [--all]",
 		Short: "Previews or exports the error pages of a config",
 		Long: `
 Shows the pages every error_pages handler of a config produces — every
@@ -44,7 +46,10 @@ brand, templates and messages, without making errors happen.
   export   writes the pages as static files into --out, one directory per
            site: 404.html, 404.json, 404.problem.json, 404.txt, 404.xml …
            and maintenance.html …, plus an index.html. Existing files are
-           overwritten.
+           overwritten. The statuses are those sites answer with (400 401
+           403 404 405 408 409 410 412 413 415 416 422 429 500 501 502 503
+           504) and those the site's status option names one by one, among
+           the ones it rewrites; --all writes every status it rewrites.
 
 --config is the config file (default: ./Caddyfile), --adapter its adapter
 when its name does not tell (as for caddy run). Relative template
@@ -75,7 +80,7 @@ func previewCommand() *cobra.Command {
 
 func exportCommand() *cobra.Command {
 	c := &cobra.Command{
-		Use:   "export --config <path> [--adapter <name>] --out <dir>",
+		Use:   "export --config <path> [--adapter <name>] --out <dir> [--all]",
 		Short: "Writes the config's error pages as static files",
 		Args:  cobra.NoArgs,
 		RunE:  caddycmd.WrapCommandFuncForCobra(cmdExport),
@@ -83,6 +88,7 @@ func exportCommand() *cobra.Command {
 	configFlags(c)
 	c.Flags().StringP("out", "o", "", "Directory to write into (created if missing)")
 	c.Flags().String("lang", "", "Language of the pages, as an Accept-Language value (default: each site's default_language)")
+	c.Flags().Bool("all", false, "Pages for every status the site rewrites (default: the statuses sites answer with, and those its status option names)")
 	return c
 }
 
@@ -124,6 +130,9 @@ func cmdExport(fl caddycmd.Flags) (int, error) {
 	}
 	defer g.close()
 	g.lang = fl.String("lang")
+	for _, s := range g.sites {
+		s.all = fl.Bool("all")
+	}
 	files, err := g.export(out)
 	if err != nil {
 		return caddy.ExitCodeFailedStartup, err
@@ -150,6 +159,9 @@ type gallerySite struct {
 	Hosts []string
 	h     *Handler
 	maint *Maintenance // the maintenance config (compiled), or defaults
+	// all: pages for every status the handler rewrites, not only
+	// AnsweredStatuses and the ones its status option names.
+	all bool
 }
 
 func (g *gallery) close() {
@@ -352,11 +364,22 @@ func (s *gallerySite) formats() []errorpages.Format {
 	return out
 }
 
-// codes are the statuses with a standard name that the site rewrites.
+// AnsweredStatuses are the statuses a site really answers with, and so
+// the pages export writes by default: Caddy's own (basic_auth's 401,
+// file_server's 403, 404, 405, 412 and 416, request_body's 413,
+// reverse_proxy's 502, 503 and 504), request_validation's (400, 404, 405,
+// 413, 415, 422), and those applications commonly send (408, 409, 410,
+// 429, 500, 501).
+var AnsweredStatuses = []int{400, 401, 403, 404, 405, 408, 409, 410, 412, 413, 415, 416, 422, 429, 500, 501, 502, 503, 504}
+
+// codes are the statuses of the site's pages, among those it rewrites:
+// every one with a standard name when all is set (and in the preview),
+// else AnsweredStatuses plus the codes its status option names one by
+// one (status 418 asks for 418).
 func (s *gallerySite) codes() []int {
 	var out []int
 	for c := 400; c < 600; c++ {
-		if http.StatusText(c) != "" && s.h.statuses.Has(c) {
+		if http.StatusText(c) != "" && s.h.statuses.Has(c) && (s.all || slices.Contains(AnsweredStatuses, c) || slices.Contains(s.h.Status, strconv.Itoa(c))) {
 			out = append(out, c)
 		}
 	}
@@ -510,6 +533,9 @@ func (ph *previewHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer g.close()
+	for _, s := range g.sites {
+		s.all = true // the gallery shows every status the site rewrites
+	}
 	w.Header().Set("Cache-Control", "no-store")
 	if r.URL.Path == "/" {
 		var buf bytes.Buffer

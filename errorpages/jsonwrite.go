@@ -44,8 +44,7 @@ func writeEnvelope(buf *bytes.Buffer, e *Error) {
 		buf.WriteString(`,"more":`)
 		writeInt(buf, e.More)
 	}
-	buf.WriteString(`,"request_id":`)
-	writeJSONString(buf, e.RequestID)
+	jsonMember(buf, `,"request_id":`, e.RequestID)
 	jsonMember(buf, `,"trace_id":`, e.TraceID)
 	jsonMember(buf, `,"docs":`, e.Docs)
 	if e.RetryAfter != 0 {
@@ -74,8 +73,7 @@ func writeProblem(buf *bytes.Buffer, e *Error, ext []Member) {
 	buf.WriteString(`,"detail":`)
 	writeJSONString(buf, e.Details)
 	jsonMember(buf, `,"instance":`, e.Instance)
-	buf.WriteString(`,"request_id":`)
-	writeJSONString(buf, e.RequestID)
+	jsonMember(buf, `,"request_id":`, e.RequestID)
 	jsonMember(buf, `,"trace_id":`, e.TraceID)
 	if len(e.Fields) > 0 {
 		buf.WriteString(`,"errors":[`)

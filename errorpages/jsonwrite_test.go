@@ -22,7 +22,7 @@ type refError struct {
 	Details   string  `json:"details"`
 	Fields    []Field `json:"fields,omitempty"`
 	More      int     `json:"more,omitempty"`
-	RequestID string  `json:"request_id"`
+	RequestID string  `json:"request_id,omitempty"`
 	TraceID   string  `json:"trace_id,omitempty"`
 	Docs      string  `json:"docs,omitempty"`
 	// RetryAfter is the seconds to wait before retrying (429, 503).
@@ -35,7 +35,7 @@ type refProblem struct {
 	Status    int               `json:"status"`
 	Detail    string            `json:"detail"`
 	Instance  string            `json:"instance,omitempty"`
-	RequestID string            `json:"request_id"`
+	RequestID string            `json:"request_id,omitempty"`
 	TraceID   string            `json:"trace_id,omitempty"`
 	Errors    []refProblemError `json:"errors,omitempty"`
 	More      int               `json:"more,omitempty"`

@@ -215,7 +215,7 @@ type xmlReference struct {
 	Message    string        `xml:"message"`
 	Details    string        `xml:"details"`
 	Fields     *xmlRefFields `xml:"fields,omitempty"`
-	RequestID  string        `xml:"request_id"`
+	RequestID  string        `xml:"request_id,omitempty"`
 	TraceID    string        `xml:"trace_id,omitempty"`
 	Docs       string        `xml:"docs,omitempty"`
 	RetryAfter int           `xml:"retry_after,omitempty"`

@@ -504,7 +504,9 @@ func writeXML(buf *bytes.Buffer, e *Error) {
 		}
 		buf.WriteString("</fields>")
 	}
-	xmlElement(buf, "request_id", e.RequestID)
+	if e.RequestID != "" {
+		xmlElement(buf, "request_id", e.RequestID)
+	}
 	if e.TraceID != "" {
 		xmlElement(buf, "trace_id", e.TraceID)
 	}
