@@ -53,10 +53,14 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, next caddyhttp.H
 			h.metrics.count("", resultNotFound)
 			setPlaceholder(repl, phResult, resultNotFound)
 			h.logReject(r, "", http.StatusNotFound, resultNotFound, nil)
-			return caddyhttp.Error(http.StatusNotFound, &errorpages.Problems{
+			notFound := &errorpages.Problems{
 				Type:    errorpages.TypeSlug(http.StatusNotFound),
 				Message: "The API has no operation at this path.",
-			})
+			}
+			if hint := h.spec.NotFoundHint(r.Method, r.URL.EscapedPath()); hint != "" {
+				notFound.Fields = []errorpages.Field{{Pointer: "/path", Code: "not_found", Message: "matches no operation of the API", Hint: hint}}
+			}
+			return caddyhttp.Error(http.StatusNotFound, notFound)
 		case validation.MethodNotAllowed:
 			if h.UnknownMethod == "pass" {
 				return next.ServeHTTP(w, r)

@@ -73,6 +73,11 @@ http://localhost:9180 {
 			t.Errorf("%s %s: the upstream got %q ?%s", tt.method, tt.target, got.body, got.query)
 		}
 	}
+	// A typo in a path of a large API: the nearest declared path.
+	if resp, body := send(t, tester, "GET", "http://localhost:9180/v1/custmers", form, ""); resp.StatusCode != 404 ||
+		!strings.Contains(body, "did you mean `/v1/customers`?") {
+		t.Errorf("GET /v1/custmers: status %d: %.300s", resp.StatusCode, body)
+	}
 	for _, tt := range []struct{ body, pointer, code string }{
 		{"amount=twenty&currency=usd", "/body/amount", "type"},
 		{"currency=usd", "/body/amount", "required"},

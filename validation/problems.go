@@ -160,7 +160,7 @@ func (f *flattener) walk(ve *jsonschema.ValidationError) {
 			f.emit(at, "", "enum", "must be one of the allowed values", "expected one of: "+strings.Join(d.values, ", "))
 			return
 		}
-		f.emit(at, "", "enum", "must be one of the allowed values", "allowed: "+f.c.ss.enumHint(ve.SchemaURL, k.Want))
+		f.emit(at, "", "enum", "must be one of the allowed values", "allowed: "+f.enumHint(ve.SchemaURL, k.Want, at))
 	case *kind.Const:
 		if s, ok := shortValue(k.Want); ok {
 			f.emit(at, "", "const", "must be "+s, "")
@@ -349,14 +349,61 @@ func typeList(want []string) string {
 }
 
 // valueList renders schema values (enum members) for a hint.
+// enumHint lists the allowed values of an enum, the ones closest to the
+// string that was sent first (an enum of 594 time zones answers
+// Europe/Berln with Europe/Berlin, not with its first 20).
+func (f *flattener) enumHint(u string, want []any, at []string) string {
+	sent, ok := valueAt(f.instance, at).(string)
+	if !ok || len(want) < 2 {
+		return f.c.ss.enumHint(u, want)
+	}
+	type near struct {
+		v any
+		d int
+	}
+	var close []near
+	ls := strings.ToLower(sent)
+	for _, w := range want {
+		if s, ok := w.(string); ok {
+			if d := levenshtein(ls, strings.ToLower(s)); d <= min(3, 1+len(s)/4) {
+				close = append(close, near{w, d})
+			}
+		}
+	}
+	if len(close) == 0 {
+		return f.c.ss.enumHint(u, want)
+	}
+	sort.SliceStable(close, func(i, j int) bool { return close[i].d < close[j].d })
+	close = close[:min(len(close), 3)]
+	out := make([]any, 0, len(want))
+	for _, n := range close {
+		out = append(out, n.v)
+	}
+	for _, w := range want {
+		if !containsValue(out[:len(close)], w) {
+			out = append(out, w)
+		}
+	}
+	return valueList(out)
+}
+
+func containsValue(vs []any, v any) bool {
+	for _, x := range vs {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
 func valueList(vs []any) string {
 	var parts []string
 	total := 0
 	for i, v := range vs {
 		b, _ := json.Marshal(v)
 		s := string(b)
-		if str, ok := v.(string); ok {
-			s = str
+		if str, ok := v.(string); ok && str != "" {
+			s = str // the empty string stays "", seen in the list
 		}
 		if i >= 20 || total+len(s) > 300 {
 			parts = append(parts, fmt.Sprintf("… (%d more)", len(vs)-i))
