@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -234,6 +235,22 @@ func validSwitchName(s string) bool {
 	return true
 }
 
+// unsetEnv names the {env.*} placeholders of v that are unset or empty in
+// Caddy's environment, as "; MAINTENANCE_TOKEN is not set in the
+// environment of caddy", or "".
+func unsetEnv(v string) string {
+	var unset []string
+	for _, m := range placeholderRE.FindAllString(v, -1) {
+		if name, ok := strings.CutPrefix(m[1:len(m)-1], "env."); ok && os.Getenv(name) == "" {
+			unset = append(unset, name)
+		}
+	}
+	if len(unset) == 0 {
+		return ""
+	}
+	return "; " + strings.Join(unset, ", ") + " is not set in the environment of caddy"
+}
+
 // provisionMaintenance sets maintenance mode up for a config load: the
 // switch named by the config (its run-time override cleared, or read from
 // storage), the storage poller and the metric. A nil Maintenance costs
@@ -249,7 +266,7 @@ func (h *Handler) provisionMaintenance(ctx caddy.Context) error {
 	if m.BypassValue != "" {
 		m.bypassVal = []byte(caddy.NewReplacer().ReplaceAll(m.BypassValue, ""))
 		if len(m.bypassVal) == 0 {
-			return fmt.Errorf("maintenance: bypass_header: the value %q is empty once its placeholders are filled", m.BypassValue)
+			return fmt.Errorf("maintenance: bypass_header of the error_pages %s: the value %q is empty once its placeholders are filled%s", handlerPlace(ctx), m.BypassValue, unsetEnv(m.BypassValue))
 		}
 	}
 	m.logger = h.logger

@@ -112,6 +112,17 @@ func current(routes caddyhttp.RouteList) int {
 	return -1
 }
 
+// handlerPlace names where the handler being provisioned in ctx sits in
+// the config, as describeRoutes does; "(outside a server's routes)" when
+// it is not known.
+func handlerPlace(ctx caddy.Context) string {
+	mods := ctx.Modules()
+	if len(mods) == 0 {
+		return "(outside a server's routes)"
+	}
+	return describeRoutes(ctx, mods)
+}
+
 // describeRoutes names the route being provisioned by the matchers of
 // the routes around it, outermost first ("host localhost > path
 // /api/*"), or "at the top of the server".
