@@ -155,7 +155,11 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	if err := check.setDefaults(); err != nil {
 		return d.Err(err.Error())
 	}
-	if err := check.load(); err != nil {
+	doc, err := check.check()
+	if err != nil {
+		return d.Err(err.Error())
+	}
+	if err := check.use(doc); err != nil {
 		return d.Err(err.Error())
 	}
 	return nil

@@ -51,7 +51,11 @@ func newTestHandler(t *testing.T, h Handler) testHandler {
 	if err := h.setDefaults(); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.load(); err != nil {
+	d, err := h.compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.use(d); err != nil {
 		t.Fatal(err)
 	}
 	core, logs := observer.New(zapcore.DebugLevel)

@@ -104,6 +104,8 @@ type Handler struct {
 	// fallback is a default error_pages that renders rejections when
 	// no error_pages around this handler (and no handle_errors) will.
 	fallback caddyhttp.MiddlewareHandler
+	// docKey is the compiled document's key in documents.
+	docKey string
 }
 
 // CaddyModule returns the Caddy module information.
@@ -121,7 +123,12 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if err := h.setDefaults(); err != nil {
 		return err
 	}
-	if err := h.load(); err != nil {
+	d, key, err := h.acquire()
+	if err != nil {
+		return err
+	}
+	h.docKey = key
+	if err := h.use(d); err != nil {
 		return err
 	}
 	m, err := newMetrics(ctx.GetMetricsRegistry())
@@ -230,22 +237,25 @@ func (h *Handler) options() validation.Options {
 	}
 }
 
-// load compiles the document and resolves each operation's mode.
-func (h *Handler) load() error {
-	if h.JSONSchema != "" {
-		op, err := validation.LoadJSONSchema(h.JSONSchema, h.options())
-		if err != nil {
-			return fmt.Errorf("request_validation: json_schema: %w", err)
-		}
+// Cleanup releases the compiled document (documents.go).
+func (h *Handler) Cleanup() error {
+	if h.docKey != "" {
+		_, err := documents.Delete(h.docKey)
+		return err
+	}
+	return nil
+}
+
+// use takes the compiled document and resolves each operation's mode.
+func (h *Handler) use(d *document) error {
+	if d.op != nil {
+		op := d.op
 		h.jsonOp = op
 		h.report = map[*validation.Operation]bool{op: h.Mode == "report"}
 		h.makePlaceholders()
 		return nil
 	}
-	spec, err := validation.Load(h.OpenAPI, h.options())
-	if err != nil {
-		return fmt.Errorf("request_validation: openapi: %w", err)
-	}
+	spec := d.spec
 	byID := map[string]*validation.Operation{}
 	h.report = map[*validation.Operation]bool{}
 	for _, op := range spec.Operations() {
@@ -282,6 +292,7 @@ func (h *Handler) makePlaceholders() {
 
 // Interface guards
 var (
-	_ caddy.Provisioner = (*Handler)(nil)
-	_ caddy.Validator   = (*Handler)(nil)
+	_ caddy.Provisioner  = (*Handler)(nil)
+	_ caddy.Validator    = (*Handler)(nil)
+	_ caddy.CleanerUpper = (*Handler)(nil)
 )
