@@ -397,10 +397,10 @@ func (h *Handler) write(w http.ResponseWriter, r *http.Request, e *errorpages.Er
 	case errorpages.HTML:
 		rep.policy = h.pagePolicy(e.Code)
 	case errorpages.JSON:
-		if h.jsonAPI && h.JSONTemplate == "" {
-			// JSON:API's media type for clients that ask for it by name.
-			if q, by := errorpages.AcceptQuality(r.Header.Get("Accept"), errorpages.JSONAPIMediaType); q > 0 && by == errorpages.RangeExact {
-				rep.ctype = jsonAPIValue
+		if h.presetType != nil {
+			// The preset's own media type for clients that ask for it by name.
+			if q, by := errorpages.AcceptQuality(r.Header.Get("Accept"), h.presetType[0]); q > 0 && by == errorpages.RangeExact {
+				rep.ctype = h.presetType
 			}
 		}
 	}
@@ -631,7 +631,6 @@ var (
 	nosniffValue      = []string{"nosniff"}
 	varyAcceptValue   = []string{"Accept"}
 	varyBothValue     = []string{"Accept, Accept-Language"}
-	jsonAPIValue      = []string{errorpages.JSONAPIMediaType}
 	contentTypeValues = func() (v [5][]string) {
 		for f := range v {
 			v[f] = []string{errorpages.Format(f).ContentType()}

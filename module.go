@@ -96,7 +96,9 @@ type Handler struct {
 	// Preset is the shape of the json format's body: errorpages (the
 	// module's envelope), simple, jsonapi, graphql or google (AIP-193).
 	// With jsonapi, a client whose Accept names application/vnd.api+json
-	// gets that Content-Type, others application/json.
+	// gets that Content-Type, others application/json; with graphql, a
+	// client whose Accept names application/graphql-response+json gets
+	// that one (GraphQL-over-HTTP).
 	// Default: errorpages.
 	Preset string `json:"preset,omitempty"`
 
@@ -220,8 +222,10 @@ type Handler struct {
 	noLocal, noUpstream bool
 	// keeps are the compiled KeepUpstream ranges.
 	keeps []mediaRange
-	// jsonAPI: the preset is jsonapi.
-	jsonAPI bool
+	// presetType is the preset's own media type as a header value
+	// (JSON:API's, GraphQL-over-HTTP's), sent to clients whose Accept
+	// names it; nil for none or when json_template replaces the preset.
+	presetType []string
 	// problemExt are the ProblemExtensions, sorted by name.
 	problemExt []problemExtension
 	negotiator *errorpages.Negotiator
@@ -716,7 +720,10 @@ func (h *Handler) compileContract(rc *errorpages.RendererConfig) error {
 		}
 		rc.Preset = p
 	}
-	h.jsonAPI = rc.Preset == errorpages.PresetJSONAPI
+	h.presetType = nil
+	if mt := rc.Preset.MediaType(); mt != "" && h.JSONTemplate == "" {
+		h.presetType = []string{mt}
+	}
 	for _, t := range []struct {
 		name, file string
 		format     errorpages.Format

@@ -22,7 +22,8 @@ const (
 	PresetSimple
 	// PresetJSONAPI is a JSON:API document of error objects.
 	PresetJSONAPI
-	// PresetGraphQL is a GraphQL response with errors and "data": null.
+	// PresetGraphQL is a GraphQL response with errors and no data (a
+	// request error).
 	PresetGraphQL
 	// PresetGoogle is Google's AIP-193 error with google.rpc details.
 	PresetGoogle
@@ -49,6 +50,23 @@ func ParsePreset(s string) (Preset, error) {
 
 // JSONAPIMediaType is the media type of JSON:API documents.
 const JSONAPIMediaType = "application/vnd.api+json"
+
+// GraphQLResponseMediaType is the media type of GraphQL-over-HTTP
+// responses.
+const GraphQLResponseMediaType = "application/graphql-response+json"
+
+// MediaType is the preset's own media type, which a client that names it
+// in Accept gets as the Content-Type (JSON:API's, GraphQL-over-HTTP's);
+// "" when the preset has none beyond application/json.
+func (p Preset) MediaType() string {
+	switch p {
+	case PresetJSONAPI:
+		return JSONAPIMediaType
+	case PresetGraphQL:
+		return GraphQLResponseMediaType
+	}
+	return ""
+}
 
 // WritePreset appends e in the shape of preset p to buf. host is the
 // request's host, used where a shape names the service (AIP-193's
@@ -226,9 +244,13 @@ func firstSegment(rest string) string {
 
 // GraphQL (https://spec.graphql.org/October2021/#sec-Errors)
 
+// graphQLDoc is a response to a request that failed before execution
+// began, so it has no "data" entry (GraphQL §7.1.2: "If an error was
+// raised before execution begins, the data entry should not be present").
+// GraphQL-over-HTTP ties a response without data to a 4xx or 5xx status,
+// and "data": null to a 2xx.
 type graphQLDoc struct {
 	Errors []graphQLError `json:"errors"`
-	Data   *struct{}      `json:"data"` // always null
 }
 
 type graphQLError struct {
