@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 )
@@ -456,5 +457,39 @@ http://teapot.localhost {
 	all := export(t, "--all")
 	if !has(all, "shop.localhost/418.json") || !has(all, "shop.localhost/506.json") || has(all, "teapot.localhost/404.json") {
 		t.Errorf("--all does not write every status the site rewrites")
+	}
+}
+
+// preset google keeps AIP-193's English error.message: localizing the
+// json format with it is refused at load, in the Caddyfile and in JSON.
+func TestPresetGoogleRefusesLocalizedJSON(t *testing.T) {
+	cfg := "http://localhost:9080 {\n\terror_pages {\n\t\tpreset google\n\t\tlocalize html json\n\t}\n}\n"
+	_, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(cfg), map[string]any{"filename": "Caddyfile"})
+	if err == nil || !strings.Contains(err.Error(), "which AIP-193 keeps in English") || !strings.Contains(err.Error(), "Caddyfile:4") {
+		t.Errorf("Caddyfile: %v", err)
+	}
+	var c caddy.Config
+	raw := `{"apps":{"http":{"servers":{"s":{"listen":[":0"],"routes":[{"handle":[{"handler":"error_pages","preset":"google","localize":["json"]}]}]}}}}}`
+	if err := json.Unmarshal([]byte(raw), &c); err != nil {
+		t.Fatal(err)
+	}
+	if err := caddy.Validate(&c); err == nil || !strings.Contains(err.Error(), "AIP-193") {
+		t.Errorf("JSON: %v", err)
+	}
+	// Without json in localize, the preset loads, and the API body stays
+	// in English for a German client.
+	tester := startCaddy(t, globalOptions+`
+http://localhost:9080 {
+	error_pages {
+		preset google
+		localize html text
+	}
+	error 404
+}
+`)
+	r := get(t, tester, "GET", "http://localhost:9080/x", "Accept", "application/json", "Accept-Language", "de")
+	var g struct{ Error struct{ Message, Status string } }
+	if err := json.Unmarshal(r.body, &g); err != nil || g.Error.Status != "NOT_FOUND" || g.Error.Message != descriptions(404) {
+		t.Errorf("%v %s", err, r.body)
 	}
 }

@@ -720,6 +720,11 @@ func (h *Handler) compileContract(rc *errorpages.RendererConfig) error {
 		}
 		rc.Preset = p
 	}
+	if rc.Preset == errorpages.PresetGoogle && h.localized[errorpages.JSON] && h.JSONTemplate == "" {
+		// AIP-193: error.message is a developer-facing text in English; a
+		// localized one belongs in a google.rpc.LocalizedMessage detail.
+		return fmt.Errorf("localize: json with preset google would put a translated text in error.message, which AIP-193 keeps in English; leave json out of localize (html and text pages still follow the language)")
+	}
 	h.presetType = nil
 	if mt := rc.Preset.MediaType(); mt != "" && h.JSONTemplate == "" {
 		h.presetType = []string{mt}
