@@ -1,6 +1,7 @@
 package errorpages
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -235,6 +236,9 @@ func FuzzSanitize(f *testing.F) {
 	for _, in := range sanitizeInputs() {
 		f.Add(in)
 	}
+	for _, in := range []string{"upstream rejected Bearer ab12cd34", "basic Zm9vOmJhcg== denied", "token bearer\tAbcdefgH, retry"} {
+		f.Add(in)
+	}
 	f.Fuzz(func(t *testing.T, in string) {
 		in = clean(in, MaxMessageLen)
 		checkPrecheck(t, in)
@@ -251,7 +255,94 @@ func FuzzSanitize(f *testing.F) {
 		if again, ok := Sanitize(out); !ok || again != out {
 			t.Fatalf("not idempotent: %q -> %q -> %q, %v", in, out, again, ok)
 		}
+		// Every credential a reading by hand finds after an auth scheme
+		// is gone from the output.
+		for tok, n := range refSchemeCredentials(in) {
+			if left := strings.Count(out, tok); left > strings.Count(in, tok)-n {
+				t.Fatalf("credential %q kept: %q -> %q", tok, in, out)
+			}
+		}
 	})
+}
+
+// refSchemeCredentials reads s by hand for the credentials of the
+// Bearer and Basic schemes: the scheme's name (any case) as a word,
+// white space, then a token68 (RFC 9110 §11.4: letters, digits and
+// -._~+/, then any '=') that looks like a credential rather than a word:
+// 8 characters or more with a digit, a character other than a letter,
+// or a capital after the first letter. It returns how many times each
+// such credential stands there.
+func refSchemeCredentials(s string) map[string]int {
+	out := map[string]int{}
+	lower := strings.ToLower(s)
+	for _, scheme := range []string{"bearer", "basic"} {
+		for i := 0; i+len(scheme) <= len(s); i++ {
+			if lower[i:i+len(scheme)] != scheme || i > 0 && refWordByte(s[i-1]) {
+				continue
+			}
+			j := i + len(scheme)
+			k := j
+			for k < len(s) && strings.IndexByte(" \t\n\r\f", s[k]) >= 0 {
+				k++
+			}
+			if k == j {
+				continue
+			}
+			e := k
+			for e < len(s) && (refWordByte(s[e]) && s[e] != '_' || strings.IndexByte("-._~+/", s[e]) >= 0) {
+				e++
+			}
+			if e == k {
+				continue
+			}
+			for e < len(s) && s[e] == '=' {
+				e++
+			}
+			if tok := s[k:e]; refLooksLikeCredential(tok) {
+				out[tok]++
+			}
+		}
+	}
+	return out
+}
+
+func refWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
+}
+
+func refLooksLikeCredential(tok string) bool {
+	if len(tok) < 8 {
+		return false
+	}
+	if strings.ContainsFunc(tok, func(r rune) bool { return r < 'A' || r > 'Z' && r < 'a' || r > 'z' }) {
+		return true // a digit or punctuation
+	}
+	return strings.ToLower(tok) != tok && strings.ToUpper(tok[1:]) != tok[1:] && strings.ToLower(tok[1:]) != tok[1:]
+}
+
+// An 8-character token after Bearer is the shortest that is redacted;
+// 7 characters read as a word.
+func TestEightCharacterBearerTokenIsRedacted(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"upstream rejected Bearer ab12cd34", "upstream rejected Bearer [redacted]"},
+		{"Bearer ab12cd34 is not valid", "Bearer [redacted] is not valid"},
+		{"Authorization: Bearer ab12cd34 rejected", "Authorization: Bearer [redacted] rejected"},
+		{"Basic dXNlcjpw rejected", "Basic [redacted] rejected"},
+		{"upstream rejected Bearer ab12cd3", "upstream rejected Bearer ab12cd3"},
+		{"upstream rejected Bearer abcdefgh", "upstream rejected Bearer abcdefgh"},
+	} {
+		if out, ok := Sanitize(c.in); !ok || out != c.want {
+			t.Errorf("Sanitize(%q) = %q, %v; want %q", c.in, out, ok, c.want)
+		}
+	}
+	for tok, want := range map[string]bool{"ab12cd34": true, "ab12cd3": false, "abcdefgh": false, "abcdEfgh": true, "Abcdefgh": false, "abcd-efg": true} {
+		if got := tokenish(tok); got != want {
+			t.Errorf("tokenish(%q) = %v, want %v", tok, got, want)
+		}
+		if got := refLooksLikeCredential(tok); got != want {
+			t.Errorf("refLooksLikeCredential(%q) = %v, want %v", tok, got, want)
+		}
+	}
 }
 
 // Through Parse and the exposure policy: internal parts of an upstream
