@@ -36,9 +36,39 @@ func readCatalogFiles(t *testing.T) map[string]map[string]string {
 	return out
 }
 
+// The embedded catalogue loads whole: without an error, one language
+// per file, and every text of every file served as the file writes it
+// (a text the load found a problem in would be left out).
 func TestBuiltinCatalogLoads(t *testing.T) {
-	if _, err := builtin(); err != nil {
+	c, err := builtin()
+	if err != nil {
 		t.Fatal(err)
+	}
+	files := readCatalogFiles(t)
+	if len(files) < 2 || len(files[SourceLanguage]) == 0 {
+		t.Fatalf("embedded catalogue files: %d languages, %d English texts", len(files), len(files[SourceLanguage]))
+	}
+	var langs []string
+	for lang := range files {
+		langs = append(langs, lang)
+	}
+	slices.Sort(langs)
+	if got := slices.Sorted(slices.Values(c.Languages())); !slices.Equal(got, langs) {
+		t.Errorf("languages %q, want one per file: %q", got, langs)
+	}
+	for _, lang := range langs {
+		tb, ok := c.tables[lang]
+		if !ok {
+			continue
+		}
+		if len(tb.entries) != len(files[lang]) {
+			t.Errorf("%s: %d texts loaded, the file has %d", lang, len(tb.entries), len(files[lang]))
+		}
+		for key, want := range files[lang] {
+			if got := c.Lookup(lang, key); got != want {
+				t.Errorf("Lookup(%s, %s) = %q, the file says %q", lang, key, got, want)
+			}
+		}
 	}
 }
 

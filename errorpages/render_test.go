@@ -148,14 +148,31 @@ func xmlWellFormed(b []byte) error {
 	}
 }
 
+// Characters XML 1.0 cannot hold (controls, U+FFFE, invalid UTF-8)
+// reach an XML body as U+FFFD, one each; the text around them, and
+// the tab, newline and carriage return XML can hold, are kept.
 func TestXMLInvalidCharacters(t *testing.T) {
 	r, _ := NewRenderer(RendererConfig{})
 	e := NewError(400, "")
-	e.Details = "bell\x07 and \x00 null \uFFFE"
+	e.Details = "bell\x07 and \x00 null \uFFFE \x1f\xff end\t\n\r"
 	var buf bytes.Buffer
 	r.Render(&buf, XML, &PageData{Error: e})
 	if err := xmlWellFormed(buf.Bytes()); err != nil {
 		t.Errorf("xml with control characters: %v\n%q", err, buf.String())
+	}
+	for _, bad := range []string{"\x07", "\x00", "\x1f", "\uFFFE", "\xff"} {
+		if strings.Contains(buf.String(), bad) {
+			t.Errorf("xml holds %q: %q", bad, buf.String())
+		}
+	}
+	var doc struct {
+		Details string `xml:"details"`
+	}
+	if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatalf("%v\n%q", err, buf.String())
+	}
+	if want := "bell\uFFFD and \uFFFD null \uFFFD \uFFFD\uFFFD end\t\n\r"; doc.Details != want {
+		t.Errorf("details read back %q, want %q", doc.Details, want)
 	}
 }
 
