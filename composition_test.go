@@ -493,3 +493,22 @@ http://localhost:9080 {
 		t.Errorf("%v %s", err, r.body)
 	}
 }
+
+// A preset or body template for a format the site does not offer would
+// never be sent: refused at load, at its line.
+func TestShapeOfAFormatNotOfferedIsRefused(t *testing.T) {
+	for _, row := range []struct{ block, want string }{
+		{"formats html problem\n\t\tpreset jsonapi", "preset jsonapi shapes the json format, which formats (html problem) does not offer"},
+		{"formats json\n\t\tpreset google", ""},
+		{"formats html json\n\t\ttext_template testdata/presets/templates/errors.txt.tmpl", "text_template shapes the text format"},
+	} {
+		cfg := "http://localhost:9080 {\n\terror_pages {\n\t\t" + row.block + "\n\t}\n}\n"
+		_, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(cfg), map[string]any{"filename": "Caddyfile"})
+		switch {
+		case row.want == "" && err != nil:
+			t.Errorf("%q: %v", row.block, err)
+		case row.want != "" && (err == nil || !strings.Contains(err.Error(), row.want) || !strings.Contains(err.Error(), "Caddyfile:4")):
+			t.Errorf("%q: %v, want %q at Caddyfile:4", row.block, err, row.want)
+		}
+	}
+}

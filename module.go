@@ -672,6 +672,20 @@ func (h *Handler) newError(code int, tr errorpages.Translator, e *errorpages.Err
 	return e
 }
 
+// offers reports whether the formats option offers f (every format does
+// by default).
+func (h *Handler) offers(f errorpages.Format) bool {
+	if len(h.Formats) == 0 {
+		return true
+	}
+	for _, s := range h.Formats {
+		if g, err := errorpages.ParseFormat(s); err == nil && g == f {
+			return true
+		}
+	}
+	return false
+}
+
 func contains(fs []errorpages.Format, f errorpages.Format) bool {
 	for _, x := range fs {
 		if x == f {
@@ -719,6 +733,21 @@ func (h *Handler) compileContract(rc *errorpages.RendererConfig) error {
 			return fmt.Errorf("preset: %w", err)
 		}
 		rc.Preset = p
+	}
+	// A shape for a format the site never sends would do nothing.
+	for _, x := range []struct {
+		set    bool
+		name   string
+		format errorpages.Format
+	}{
+		{rc.Preset != errorpages.PresetErrorPages, "preset " + rc.Preset.String(), errorpages.JSON},
+		{h.JSONTemplate != "", "json_template", errorpages.JSON},
+		{h.XMLTemplate != "", "xml_template", errorpages.XML},
+		{h.TextTemplate != "", "text_template", errorpages.Text},
+	} {
+		if x.set && !h.offers(x.format) {
+			return fmt.Errorf("%s shapes the %s format, which formats (%s) does not offer: it would never be sent; add %s to formats", x.name, x.format, strings.Join(h.Formats, " "), x.format)
+		}
 	}
 	if rc.Preset == errorpages.PresetGoogle && h.localized[errorpages.JSON] && h.JSONTemplate == "" {
 		// AIP-193: error.message is a developer-facing text in English; a
