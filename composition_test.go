@@ -488,7 +488,9 @@ http://localhost:9080 {
 }
 `)
 	r := get(t, tester, "GET", "http://localhost:9080/x", "Accept", "application/json", "Accept-Language", "de")
-	var g struct{ Error struct{ Message, Status string } }
+	var g struct {
+		Error struct{ Message, Status string }
+	}
 	if err := json.Unmarshal(r.body, &g); err != nil || g.Error.Status != "NOT_FOUND" || g.Error.Message != descriptions(404) {
 		t.Errorf("%v %s", err, r.body)
 	}
