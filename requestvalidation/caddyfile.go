@@ -41,6 +41,8 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //		check_formats  on|off
 //		read_only      reject|allow
 //		body_status    400|422
+//		security       on|off
+//		realm          <realm>
 //	}
 //
 // The document is loaded here too, so that `caddy adapt` fails on a
@@ -105,6 +107,10 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			h.UnknownQuery, err = choice("allow", "reject")
 		case "read_only":
 			h.ReadOnly, err = choice("reject", "allow")
+		case "security":
+			h.Security, err = choice("on", "off")
+		case "realm":
+			h.Realm, err = one()
 		case "check_formats":
 			var v string
 			if v, err = choice("on", "off"); err == nil {

@@ -93,7 +93,13 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, next caddyhttp.H
 		repl.Map(st.placeholders)
 	}
 
-	vr := validation.Request{Method: r.Method, RawQuery: r.URL.RawQuery, Header: r.Header, ContentType: r.Header.Get("Content-Type")}
+	vr := validation.Request{Method: r.Method, RawQuery: r.URL.RawQuery, Header: r.Header, ContentType: r.Header.Get("Content-Type"),
+		ClientCertificate: r.TLS != nil && len(r.TLS.PeerCertificates) > 0}
+	// Credentials first: a request without them learns nothing of the
+	// parameters or the body, whose bytes are not even read.
+	if res := op.CheckSecurity(&vr); res != nil && !report {
+		return h.reject(w, r, repl, op, res)
+	}
 	var buf *[]byte // the pooled body buffer, while this handler owns it
 	if op.HasBody() && hasBody(r) {
 		b, n, tooLarge, err := h.readBody(r)
@@ -154,6 +160,13 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, next caddyhttp.H
 	// Rejected: the problems hold no part of the body (values are never
 	// quoted, names are copied), so the buffer can be reused.
 	putBuf(buf)
+	return h.reject(w, r, repl, op, res)
+}
+
+// reject answers a request the document does not allow: the problems'
+// placeholders, the metric, the log line (pointers and codes, never a
+// value) and the error error_pages renders.
+func (h *Handler) reject(w http.ResponseWriter, r *http.Request, repl *caddy.Replacer, op *validation.Operation, res *validation.Result) error {
 	setProblemPlaceholders(repl, res)
 	h.metrics.count(op.ID, res.Kind)
 	setPlaceholder(repl, phResult, res.Kind)
@@ -164,9 +177,12 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, next caddyhttp.H
 	if res.HeaderName != "" {
 		w.Header().Set(res.HeaderName, res.HeaderValue)
 	}
+	for _, ch := range res.Challenges {
+		w.Header().Add("WWW-Authenticate", ch)
+	}
 	h.logReject(r, op.ID, status, res.Kind, res)
 	typ := "validation_failed"
-	if status == http.StatusUnsupportedMediaType {
+	if status == http.StatusUnsupportedMediaType || status == http.StatusUnauthorized {
 		typ = errorpages.TypeSlug(status)
 	}
 	return caddyhttp.Error(status, &errorpages.Problems{
@@ -206,8 +222,11 @@ func sizeText(n int64) string {
 
 func summary(res *validation.Result) string {
 	n := len(res.Fields) + res.More
-	if res.Status == http.StatusUnsupportedMediaType {
+	switch res.Status {
+	case http.StatusUnsupportedMediaType:
 		return "The request body's media type is not accepted here."
+	case http.StatusUnauthorized:
+		return "The request lacks the credentials this operation requires."
 	}
 	if res.Partial {
 		return "The request has more than " + strconv.Itoa(n) + " problems."

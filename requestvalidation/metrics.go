@@ -17,6 +17,7 @@ const (
 	resultMethodNotAllowed = "method_not_allowed"
 	resultUnsupportedMedia = "unsupported_media_type"
 	resultTooLarge         = "too_large"
+	resultUnauthorized     = "unauthorized" // validation.Result.Kind of a 401
 	resultReported         = "reported"
 )
 
@@ -69,7 +70,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		Namespace: "caddy",
 		Subsystem: "request_validation",
 		Name:      "total",
-		Help:      "Requests checked by request_validation, by operation and result (valid, invalid, not_found, method_not_allowed, unsupported_media_type, too_large, reported).",
+		Help:      "Requests checked by request_validation, by operation and result (valid, invalid, not_found, method_not_allowed, unsupported_media_type, too_large, unauthorized, reported).",
 	}, []string{"operation", "result"})
 	if err := reg.Register(total); err != nil {
 		var are prometheus.AlreadyRegisteredError

@@ -88,6 +88,20 @@ type Handler struct {
 	// bodies. Default: reject.
 	ReadOnly string `json:"read_only,omitempty"`
 
+	// Security is `on` or `off`: whether the document's security
+	// requirements (`security`, `components.securitySchemes`) are
+	// checked. A request to an operation that requires credentials and
+	// carries none of the acceptable ones is answered 401 with a
+	// `WWW-Authenticate` challenge per acceptable scheme, before its
+	// parameters and body are looked at. Only presence is checked: the
+	// credentials' validity stays the upstream's or an authentication
+	// handler's job. Default: on.
+	Security string `json:"security,omitempty"`
+
+	// Realm is the realm of the 401's `WWW-Authenticate` challenges.
+	// Default: the document's `info.title`, else "api".
+	Realm string `json:"realm,omitempty"`
+
 	// BodyStatus is the status for requests whose only problems are the
 	// body's schema violations: 400 or 422. Default: 400.
 	BodyStatus int `json:"body_status,omitempty"`
@@ -167,6 +181,9 @@ func (h *Handler) setDefaults() error {
 	if h.BodyStatus == 0 {
 		h.BodyStatus = http.StatusBadRequest
 	}
+	if h.Security == "" {
+		h.Security = "on"
+	}
 	return h.Validate()
 }
 
@@ -199,6 +216,11 @@ func (h *Handler) Validate() error {
 	}
 	if err := oneOf("read_only", h.ReadOnly, "reject", "allow"); err != nil {
 		return err
+	}
+	if h.Security != "" {
+		if err := oneOf("security", h.Security, "on", "off"); err != nil {
+			return err
+		}
 	}
 	if h.MaxBody < 0 {
 		return fmt.Errorf("request_validation: max_body must be positive")
@@ -234,6 +256,8 @@ func (h *Handler) options() validation.Options {
 		RejectUnknownQuery: h.UnknownQuery == "reject",
 		MaxDepth:           h.MaxDepth,
 		BasePath:           h.BasePath,
+		IgnoreSecurity:     h.Security == "off",
+		Realm:              h.Realm,
 	}
 }
 

@@ -52,7 +52,8 @@ http://localhost:9180 {
 	if t.Failed() {
 		t.FailNow()
 	}
-	form := map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
+	form := map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json",
+		"Authorization": "Bearer sk_test_4eC39HqLyjWDarjtT1zdp7dc"}
 	for _, tt := range []struct{ method, target, body string }{
 		{"POST", "/v1/payment_intents", "amount=2000&currency=usd&payment_method_types[]=card"},
 		{"POST", "/v1/customers", "preferred_locales[0]=en&preferred_locales[1]=de"},

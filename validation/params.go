@@ -344,6 +344,9 @@ type Request struct {
 	// HasBody reports whether the request carries a body (possibly
 	// empty: Content-Length: 0 is no body).
 	HasBody bool
+	// ClientCertificate reports that the client presented a TLS
+	// certificate (a mutualTLS security scheme).
+	ClientCertificate bool
 }
 
 // queryPair is one decoded query parameter.

@@ -35,6 +35,13 @@ type Options struct {
 	// ModeExtension is the operation extension that sets its mode
 	// ("enforce" or "report"). Default: x-request-validation.
 	ModeExtension string
+	// IgnoreSecurity leaves the document's security requirements
+	// unchecked. Default: an operation that requires credentials rejects
+	// a request without them (401).
+	IgnoreSecurity bool
+	// Realm is the realm of the 401's WWW-Authenticate challenges.
+	// Default: the document's info.title, else "api".
+	Realm string
 
 	// remotes serves schema URLs under a prefix (key) from a local
 	// directory (value), for tests of $refs to absolute URLs; the
@@ -84,6 +91,8 @@ type Operation struct {
 	body      *requestBody
 	opts      *Options
 	schemas   *schemaSet
+	security  []requirement // alternatives; none: public (security.go)
+	realm     string
 }
 
 type requestBody struct {
@@ -173,6 +182,9 @@ func Load(path string, opts Options) (*Spec, error) {
 	ss := newSchemaSet(ds, oas30, opts)
 	s.schemas = ss
 	b := builder{ds: ds, ss: ss, spec: s}
+	if err := b.documentSecurity(root); err != nil {
+		return nil, err
+	}
 	if err := b.paths(root); err != nil {
 		return nil, err
 	}
@@ -239,6 +251,10 @@ type builder struct {
 	ds   *docSet
 	ss   *schemaSet
 	spec *Spec
+	// The document's security schemes and requirements (security.go).
+	schemes  map[string]*securityScheme
+	security []requirement
+	realm    string
 }
 
 func (b *builder) paths(root loc) error {
@@ -287,6 +303,9 @@ func (b *builder) operation(ol loc, tmpl string, segs []segment, method string, 
 		return nil, ol.errf("an operation must be an object")
 	}
 	op := &Operation{Method: method, Path: tmpl, pathTmpl: segs, opts: &b.spec.opts, schemas: b.ss}
+	if err := b.operationSecurity(op, ol); err != nil {
+		return nil, err
+	}
 	op.ID, _ = om["operationId"].(string)
 	if op.ID == "" {
 		op.ID = method + " " + tmpl

@@ -101,9 +101,15 @@ func TestStripeRequests(t *testing.T) {
 		{"a value and brackets for one name", req{method: "POST", target: "/v1/customers", ct: formCT,
 			body: "address=&address[city]=Berlin"}, []string{"/body/address duplicate"}},
 		{"deepObject member of the wrong type", req{method: "GET", target: "/v1/charges?created[gte]=yesterday"}, []string{"/query/created/gte type"}},
+		{"no credentials: nothing else is looked at", req{method: "POST", target: "/v1/payment_intents", ct: formCT, header: map[string]string{},
+			body: "amount=twenty"}, []string{"/header/Authorization credentials"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if tt.r.header == nil {
+				// Stripe's document requires basicAuth or bearerAuth.
+				tt.r.header = map[string]string{"Authorization": "Bearer sk_test_4eC39HqLyjWDarjtT1zdp7dc"}
+			}
 			o := run(t, s, tt.r)
 			if o.route != Found {
 				t.Fatalf("route %v", o.route)
@@ -120,6 +126,9 @@ func TestStripeRequests(t *testing.T) {
 					t.Fatalf("problems %v, want %v", got, tt.want)
 				}
 				for _, f := range o.res.Fields {
+					if f.Code == "type" && len(tt.r.header) == 0 {
+						t.Errorf("%s: the body was checked without credentials", f.Pointer)
+					}
 					if f.Code == "required" && f.Pointer != "/body/amount" {
 						t.Errorf("%s is reported required: it was sent", f.Pointer)
 					}

@@ -28,6 +28,9 @@ type Result struct {
 	// HeaderName and HeaderValue are a header the answer carries:
 	// Accept-Post or Accept-Patch listing the accepted media types.
 	HeaderName, HeaderValue string
+	// Challenges are the WWW-Authenticate challenges of a 401, one
+	// header line each.
+	Challenges []string
 }
 
 // Codes returns the distinct problem codes, in order of appearance.
@@ -44,6 +47,9 @@ func (r *Result) Codes() []string {
 // Validate checks a routed request: its parameters and its body. It
 // returns nil when the request is valid.
 func (op *Operation) Validate(m *Match, req *Request, maxProblems int) *Result {
+	if res := op.CheckSecurity(req); res != nil {
+		return res // nothing else is looked at without credentials
+	}
 	c := collector{ss: op.schemas}
 	op.checkParams(m, req, &c)
 	status := http.StatusBadRequest
