@@ -288,6 +288,14 @@ func TestCaddyfileErrorsPointAtTheirLine(t *testing.T) {
 		}`, []string{"brand logo", "Caddyfile:4"}},
 		{"missing templates directory", `		templates /no/such/dir
 		details auto`, []string{"templates", "Caddyfile:3"}},
+		{"maintenance until", `		maintenance {
+			until tomorrow
+			message "Back soon."
+		}`, []string{`maintenance: until: "tomorrow"`, "Caddyfile:4"}},
+		{"maintenance allow", `		maintenance {
+			message "Back soon."
+			allow 300.1.1.1/8
+		}`, []string{"maintenance: allow:", "Caddyfile:5"}},
 		{"default language not offered", `		languages en de
 		default_language fr
 		details auto`, []string{`default language "fr"`, "Caddyfile:3"}},

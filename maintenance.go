@@ -753,13 +753,17 @@ func parseMaintenance(d *caddyfile.Dispenser) (*Maintenance, error) {
 	default:
 		return nil, d.Errf("maintenance: takes on or off, then a block; got %q", strings.Join(args, " "))
 	}
-	seen := map[string]bool{}
+	// lines: where each option starts, so that what the final check
+	// finds is reported there, not at the block's closing brace.
+	lines := map[string]int{}
 	for nesting := d.Nesting(); d.NextBlock(nesting); {
 		key := d.Val()
-		if key != "allow" && seen[key] {
+		if _, seen := lines[key]; seen && key != "allow" {
 			return nil, d.Errf("maintenance: %s is specified more than once", key)
 		}
-		seen[key] = true
+		if _, seen := lines[key]; !seen {
+			lines[key] = d.Line()
+		}
 		args := d.RemainingArgs()
 		one := func() (string, error) {
 			if len(args) != 1 {
@@ -812,6 +816,9 @@ func parseMaintenance(d *caddyfile.Dispenser) (*Maintenance, error) {
 	}
 	check := *m
 	if err := check.compile(); err != nil {
+		if line, ok := lines[subdirectiveOf(err.Error())]; ok {
+			return nil, fmt.Errorf("maintenance: %w, at %s:%d", err, d.File(), line)
+		}
 		return nil, d.Errf("maintenance: %v", err)
 	}
 	return m, nil
