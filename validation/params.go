@@ -95,6 +95,7 @@ func (ss *schemaSet) typeInfo(l loc, depth int) *typeInfo {
 	if depth > 16 {
 		return t
 	}
+	l = ss.pastRefs(l)
 	m, ok := l.value().(map[string]any)
 	if !ok {
 		return t
@@ -443,7 +444,7 @@ func (op *Operation) checkParams(m *Match, req *Request, c *collector) {
 			continue // the value could not be read; that is reported
 		}
 		if p.schema != nil && (p.fast == nil || !p.fast.valid(v)) {
-			if err := p.schema.Validate(v); err != nil {
+			if err := p.engineSchema().Validate(v); err != nil {
 				c.schemaErrors(err, v, p.ptr, p.fieldBase(), p.style == "deepObject")
 			}
 		}
@@ -1007,4 +1008,43 @@ func intValue(v any) (int, bool) {
 	}
 	i, err := strconv.Atoi(string(n))
 	return i, err == nil
+}
+
+// engineSchema is the schema the engine explains a parameter with: past
+// the $refs that only lead to another schema (the fast validator points
+// them at the end of their chain), so that explaining a parameter does
+// not walk a chain of 10,000 references.
+func (p *param) engineSchema() *jsonschema.Schema {
+	n := p.fast
+	if n == nil {
+		return p.schema
+	}
+	for i := 0; n.isBareRef() && i < 32; i++ {
+		n = n.ref
+	}
+	return n.src
+}
+
+// pastRefs follows a chain of schemas that are only a $ref to where it
+// ends, without the depth bound of typeInfo's recursion: a parameter
+// reached through 2,000 $refs is coerced as its schema says. (A chain
+// that loops is refused once the document is compiled; here it stops
+// after a million links.)
+func (ss *schemaSet) pastRefs(l loc) loc {
+	for i := 0; i < 1<<20; i++ {
+		m, ok := l.value().(map[string]any)
+		if !ok || len(m) != 1 {
+			return l
+		}
+		ref, ok := m["$ref"].(string)
+		if !ok || !isLocalSchemaRef(ref) {
+			return l
+		}
+		target, err := ss.ds.resolveRef(l, ref)
+		if err != nil {
+			return l
+		}
+		l = target
+	}
+	return l
 }
