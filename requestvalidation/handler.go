@@ -153,6 +153,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, next caddyhttp.H
 		}
 		setProblemPlaceholders(repl, res)
 		h.metrics.count(op.ID, resultReported)
+		h.metrics.problems.count(op.ID, res.Fields)
 		setPlaceholder(repl, phResult, resultReported)
 		h.logReport(r, op, res.Kind, res)
 		return next.ServeHTTP(w, r)
@@ -169,6 +170,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, next caddyhttp.H
 func (h *Handler) reject(w http.ResponseWriter, r *http.Request, repl *caddy.Replacer, op *validation.Operation, res *validation.Result) error {
 	setProblemPlaceholders(repl, res)
 	h.metrics.count(op.ID, res.Kind)
+	h.metrics.problems.count(op.ID, res.Fields)
 	setPlaceholder(repl, phResult, res.Kind)
 	status := res.Status
 	if status == http.StatusBadRequest && res.BodySchemaOnly && h.BodyStatus == http.StatusUnprocessableEntity {

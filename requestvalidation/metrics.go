@@ -2,11 +2,14 @@ package requestvalidation
 
 import (
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/errorpages/caddy-errorpages/errorpages"
 )
 
 // Results counted by caddy_request_validation_total.
@@ -26,6 +29,65 @@ type metrics struct {
 	// children caches counters by operation and result: counting costs
 	// no label hashing or allocation.
 	children sync.Map // [2]string → prometheus.Counter
+	problems *problemCounter
+}
+
+// maxProblemSeries caps the label sets of caddy_request_validation_problems_total
+// one config keeps: past it, a new (operation, pointer, code) is counted
+// under the pointer "other".
+const maxProblemSeries = 2000
+
+// problemCounter counts the problems rejected requests had, by operation,
+// pointer and code: which fields clients get wrong. Its labels are bounded
+// by the document: array indices are "*", an unknown property or
+// parameter counts at its parent's pointer, no value ever appears, and at
+// most maxProblemSeries label sets are made.
+type problemCounter struct {
+	vec    *prometheus.CounterVec
+	mu     sync.Mutex
+	series map[[3]string]prometheus.Counter
+}
+
+// count counts each problem of a rejection (those listed in the answer).
+func (pc *problemCounter) count(operation string, fields []errorpages.Field) {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	for _, f := range fields {
+		key := [3]string{operation, metricPointer(f), f.Code}
+		c, ok := pc.series[key]
+		if !ok {
+			if len(pc.series) >= maxProblemSeries {
+				key[1] = "other"
+				if c, ok = pc.series[key]; !ok {
+					c = pc.vec.WithLabelValues(key[:]...)
+					pc.series[key] = c // one "other" per operation and code: bounded by the codes
+				}
+			} else {
+				c = pc.vec.WithLabelValues(key[:]...)
+				pc.series[key] = c
+			}
+		}
+		c.Inc()
+	}
+}
+
+// metricPointer is a problem's pointer as the metric counts it: array
+// indices become "*", and an unknown property or parameter is counted at
+// its parent (the code says what was wrong there).
+func metricPointer(f errorpages.Field) string {
+	toks := strings.Split(f.Pointer, "/")
+	switch f.Code {
+	case "additional_property", "unknown_parameter", "property_name":
+		if len(toks) > 2 {
+			toks = toks[:len(toks)-1]
+		}
+	}
+	for i, t := range toks {
+		if t != "" && strings.Trim(t, "0123456789") == "" {
+			toks[i] = "*"
+		}
+	}
+	return strings.Join(toks, "/")
 }
 
 // opState is what a request needs of its operation (Handler.ops).
@@ -83,5 +145,43 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}
 		total = existing
 	}
-	return &metrics{total: total}, nil
+	problems := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "caddy",
+		Subsystem: "request_validation",
+		Name:      "problems_total",
+		Help:      "Problems of the requests request_validation rejected or reported, by operation, pointer (array indices as *, unknown names at their parent) and code.",
+	}, []string{"operation", "pointer", "code"})
+	if err := reg.Register(problems); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if !errors.As(err, &are) {
+			return nil, err
+		}
+		existing, ok := are.ExistingCollector.(*prometheus.CounterVec)
+		if !ok {
+			return nil, err
+		}
+		problems = existing
+	}
+	return &metrics{total: total, problems: problemsFor(problems)}, nil
+}
+
+// problemCounters shares one label-set cap among the handlers of a config
+// (they share its registry's collector).
+var (
+	problemCountersMu sync.Mutex
+	problemCounters   = map[*prometheus.CounterVec]*problemCounter{}
+)
+
+func problemsFor(vec *prometheus.CounterVec) *problemCounter {
+	problemCountersMu.Lock()
+	defer problemCountersMu.Unlock()
+	pc := problemCounters[vec]
+	if pc == nil {
+		if len(problemCounters) > 64 {
+			clear(problemCounters) // old configs' collectors: drop them
+		}
+		pc = &problemCounter{vec: vec, series: map[[3]string]prometheus.Counter{}}
+		problemCounters[vec] = pc
+	}
+	return pc
 }
