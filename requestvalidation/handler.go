@@ -32,7 +32,8 @@ var matchPool = sync.Pool{New: func() any { return new(validation.Match) }}
 
 // serve validates the request and passes it on, or answers with the
 // problems as an error for error_pages (or handle_errors) to render
-// (ServeHTTP renders it when neither will).
+// (ServeHTTP renders it when neither will). It reads top to bottom:
+// route, credentials, body, validate; every refusal goes through refuse.
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
 	repl, _ := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer)
 	m := matchPool.Get().(*validation.Match)
@@ -43,39 +44,12 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, next caddyhttp.H
 		switch m.Result {
 		case validation.Skip:
 			return next.ServeHTTP(w, r)
-		case validation.NotFound:
-			if h.UnknownPath == "pass" {
-				return next.ServeHTTP(w, r)
+		case validation.NotFound, validation.MethodNotAllowed:
+			res := h.routeProblem(r, m)
+			if res == nil {
+				return next.ServeHTTP(w, r) // unknown_path / unknown_method pass
 			}
-			if h.Mode == "report" {
-				return h.reportRoute(w, r, next, repl, resultNotFound)
-			}
-			h.metrics.count("", resultNotFound)
-			setPlaceholder(repl, phResult, resultNotFound)
-			h.logReject(r, "", http.StatusNotFound, resultNotFound, nil)
-			notFound := &errorpages.Problems{
-				Type:    errorpages.TypeSlug(http.StatusNotFound),
-				Message: "The API has no operation at this path.",
-			}
-			if hint := h.spec.NotFoundHint(r.Method, r.URL.EscapedPath()); hint != "" {
-				notFound.Fields = []errorpages.Field{{Pointer: "/path", Code: "not_found", Message: "matches no operation of the API", Hint: hint}}
-			}
-			return caddyhttp.Error(http.StatusNotFound, notFound)
-		case validation.MethodNotAllowed:
-			if h.UnknownMethod == "pass" {
-				return next.ServeHTTP(w, r)
-			}
-			if h.Mode == "report" {
-				return h.reportRoute(w, r, next, repl, resultMethodNotAllowed)
-			}
-			h.metrics.count("", resultMethodNotAllowed)
-			setPlaceholder(repl, phResult, resultMethodNotAllowed)
-			w.Header().Set("Allow", m.Allow)
-			h.logReject(r, "", http.StatusMethodNotAllowed, resultMethodNotAllowed, nil)
-			return caddyhttp.Error(http.StatusMethodNotAllowed, &errorpages.Problems{
-				Type:    errorpages.TypeSlug(http.StatusMethodNotAllowed),
-				Message: "This path does not accept " + r.Method + "; it accepts " + m.Allow + ".",
-			})
+			return h.refuse(w, r, next, repl, nil, res, h.reportRoutes)
 		}
 		op = m.Op
 	}
@@ -98,7 +72,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, next caddyhttp.H
 	// Credentials first: a request without them learns nothing of the
 	// parameters or the body, whose bytes are not even read.
 	if res := op.CheckSecurity(&vr); res != nil && !report {
-		return h.reject(w, r, repl, op, res)
+		return h.refuse(w, r, next, repl, op, res, false)
 	}
 	var buf *[]byte // the pooled body buffer, while this handler owns it
 	if op.HasBody() && hasBody(r) {
@@ -111,26 +85,13 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, next caddyhttp.H
 			return caddyhttp.Error(http.StatusBadRequest, fmt.Errorf("request_validation: reading the body: %w", err))
 		}
 		if tooLarge {
-			if report {
-				// The request passes: what was read, then the rest.
-				if b != nil {
-					r.Body = newPooledBody(b, n, r.Body)
-				}
-				h.metrics.count(op.ID, resultReported)
-				h.logReport(r, op, resultTooLarge, nil)
-				setPlaceholder(repl, phResult, resultReported)
-				return next.ServeHTTP(w, r)
+			if report && b != nil {
+				r.Body = newPooledBody(b, n, r.Body) // what was read, then the rest
+			} else {
+				putBuf(b)
 			}
-			putBuf(b)
-			h.metrics.count(op.ID, resultTooLarge)
-			setPlaceholder(repl, phResult, resultTooLarge)
-			h.logReject(r, op.ID, http.StatusRequestEntityTooLarge, resultTooLarge, nil)
-			return caddyhttp.Error(http.StatusRequestEntityTooLarge, &errorpages.Problems{
-				Type:    errorpages.TypeSlug(http.StatusRequestEntityTooLarge),
-				Message: "The request body is larger than " + sizeText(h.MaxBody) + ".",
-				Fields:  []errorpages.Field{{Pointer: "/body", Code: "max_body", Message: "is larger than " + sizeText(h.MaxBody)}},
-				Docs:    op.Docs,
-			})
+			return h.refuse(w, r, next, repl, op, &validation.Result{Status: http.StatusRequestEntityTooLarge, Kind: resultTooLarge,
+				Fields: []errorpages.Field{{Pointer: "/body", Code: "max_body", Message: "is larger than " + sizeText(h.MaxBody)}}}, report)
 		}
 		buf = b
 		vr.Body, vr.HasBody = (*b)[:n], true
@@ -151,26 +112,52 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, next caddyhttp.H
 			st.countValid(h.metrics, op.ID)
 			return next.ServeHTTP(w, r) // result: "valid" from the provider
 		}
-		setProblemPlaceholders(repl, res)
-		h.metrics.count(op.ID, resultReported)
-		h.metrics.problems.count(op.ID, res.Fields)
-		setPlaceholder(repl, phResult, resultReported)
-		h.logReport(r, op, res.Kind, res)
-		return next.ServeHTTP(w, r)
+		return h.refuse(w, r, next, repl, op, res, true)
 	}
 	// Rejected: the problems hold no part of the body (values are never
 	// quoted, names are copied), so the buffer can be reused.
 	putBuf(buf)
-	return h.reject(w, r, repl, op, res)
+	return h.refuse(w, r, next, repl, op, res, false)
 }
 
-// reject answers a request the document does not allow: the problems'
-// placeholders, the metric, the log line (pointers and codes, never a
-// value) and the error error_pages renders.
-func (h *Handler) reject(w http.ResponseWriter, r *http.Request, repl *caddy.Replacer, op *validation.Operation, res *validation.Result) error {
+// routeProblem is the 404 or 405 of a request the document has no
+// operation for, or nil when unknown_path / unknown_method let it pass.
+func (h *Handler) routeProblem(r *http.Request, m *validation.Match) *validation.Result {
+	if m.Result == validation.MethodNotAllowed {
+		if h.passMethod {
+			return nil
+		}
+		return &validation.Result{Status: http.StatusMethodNotAllowed, Kind: resultMethodNotAllowed, HeaderName: "Allow", HeaderValue: m.Allow}
+	}
+	if h.passPath {
+		return nil
+	}
+	res := &validation.Result{Status: http.StatusNotFound, Kind: resultNotFound}
+	if hint := h.spec.NotFoundHint(r.Method, r.URL.EscapedPath()); hint != "" {
+		res.Fields = []errorpages.Field{{Pointer: "/path", Code: "not_found", Message: "matches no operation of the API", Hint: hint}}
+	}
+	return res
+}
+
+// refuse handles a request the document does not allow (op is nil for a
+// path or method it has no operation for): its placeholders, the metrics
+// and one log line (pointers and codes, never a value); then, in report
+// mode, it passes the request on, else it returns the error error_pages
+// renders.
+func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, repl *caddy.Replacer, op *validation.Operation, res *validation.Result, report bool) error {
+	id, docs := "", ""
+	if op != nil {
+		id, docs = op.ID, op.Docs
+		h.metrics.problems.count(id, res.Fields)
+	}
 	setProblemPlaceholders(repl, res)
-	h.metrics.count(op.ID, res.Kind)
-	h.metrics.problems.count(op.ID, res.Fields)
+	if report {
+		h.metrics.count(id, resultReported)
+		setPlaceholder(repl, phResult, resultReported)
+		h.logReport(r, id, res.Kind, res)
+		return next.ServeHTTP(w, r)
+	}
+	h.metrics.count(id, res.Kind)
 	setPlaceholder(repl, phResult, res.Kind)
 	status := res.Status
 	if status == http.StatusBadRequest && res.BodySchemaOnly && h.BodyStatus == http.StatusUnprocessableEntity {
@@ -182,29 +169,18 @@ func (h *Handler) reject(w http.ResponseWriter, r *http.Request, repl *caddy.Rep
 	for _, ch := range res.Challenges {
 		w.Header().Add("WWW-Authenticate", ch)
 	}
-	h.logReject(r, op.ID, status, res.Kind, res)
+	h.logReject(r, id, status, res.Kind, res)
 	typ := "validation_failed"
-	if status == http.StatusUnsupportedMediaType || status == http.StatusUnauthorized {
+	if status != http.StatusBadRequest && status != http.StatusUnprocessableEntity {
 		typ = errorpages.TypeSlug(status)
 	}
 	return caddyhttp.Error(status, &errorpages.Problems{
 		Type:    typ,
-		Message: summary(res),
+		Message: h.summary(r, res),
 		Fields:  res.Fields,
 		More:    res.More,
-		Docs:    op.Docs,
+		Docs:    docs,
 	})
-}
-
-// reportRoute lets a request on an undeclared path or method pass in
-// report mode, logged and counted.
-func (h *Handler) reportRoute(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, repl *caddy.Replacer, result string) error {
-	h.metrics.count("", resultReported)
-	setPlaceholder(repl, phResult, resultReported)
-	if c := h.logger.Check(zap.WarnLevel, "request violates the API description (report mode: passed)"); c != nil {
-		c.Write(zap.String("operation", ""), zap.String("request_id", requestID(r)), zap.String("method", r.Method), zap.String("result", result))
-	}
-	return next.ServeHTTP(w, r)
 }
 
 // hasBody reports whether the request carries a body.
@@ -222,9 +198,16 @@ func sizeText(n int64) string {
 	return strconv.FormatInt(n, 10) + " bytes"
 }
 
-func summary(res *validation.Result) string {
+// summary is the one-line message of a refusal.
+func (h *Handler) summary(r *http.Request, res *validation.Result) string {
 	n := len(res.Fields) + res.More
 	switch res.Status {
+	case http.StatusNotFound:
+		return "The API has no operation at this path."
+	case http.StatusMethodNotAllowed:
+		return "This path does not accept " + r.Method + "; it accepts " + res.HeaderValue + "."
+	case http.StatusRequestEntityTooLarge:
+		return "The request body is larger than " + sizeText(h.MaxBody) + "."
 	case http.StatusUnsupportedMediaType:
 		return "The request body's media type is not accepted here."
 	case http.StatusUnauthorized:
@@ -330,10 +313,10 @@ func (h *Handler) logReject(r *http.Request, opID string, status int, result str
 }
 
 // logReport logs a violation that report mode let pass, at WARN.
-func (h *Handler) logReport(r *http.Request, op *validation.Operation, result string, res *validation.Result) {
+func (h *Handler) logReport(r *http.Request, opID string, result string, res *validation.Result) {
 	if c := h.logger.Check(zap.WarnLevel, "request violates the API description (report mode: passed)"); c != nil {
 		fields := append([]zap.Field{
-			zap.String("operation", op.ID),
+			zap.String("operation", opID),
 			zap.String("request_id", requestID(r)),
 			zap.String("method", r.Method),
 			zap.String("result", result),

@@ -120,6 +120,8 @@ type Handler struct {
 	fallback caddyhttp.MiddlewareHandler
 	// docKey is the compiled document's key in documents.
 	docKey string
+	// The string options the request path reads, decided once.
+	passPath, passMethod, reportRoutes bool
 }
 
 // CaddyModule returns the Caddy module information.
@@ -184,6 +186,7 @@ func (h *Handler) setDefaults() error {
 	if h.Security == "" {
 		h.Security = "on"
 	}
+	h.passPath, h.passMethod, h.reportRoutes = h.UnknownPath == "pass", h.UnknownMethod == "pass", h.Mode == "report"
 	return h.Validate()
 }
 
