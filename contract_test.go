@@ -7,16 +7,19 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
+	"github.com/caddyserver/caddy/v2/caddytest"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -102,9 +105,40 @@ func newContractUpstream(t *testing.T) *httptest.Server {
 		io.WriteString(zw, problemBody)
 		zw.Close()
 	})
+	// A 500 whose body is a stack trace, and recorded validation errors
+	// of real frameworks that give no error code of their own (Express,
+	// FastAPI) and one that reports a missing member (Fastify).
+	mux.Handle("/trace", reply(500, "application/json", traceBody))
+	fixtures := loadFrameworkFixtures(t)
+	for route, name := range map[string]string{"/express": "express-validator-400-body", "/fastapi": "fastapi-422-body", "/fastify-required": "fastify-400-required"} {
+		f, ctype := fixtures[name], ""
+		for k, v := range f.Headers {
+			if strings.EqualFold(k, "Content-Type") {
+				ctype = v
+			}
+		}
+		mux.Handle(route, reply(f.Status, ctype, f.Body))
+	}
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+const traceBody = `{"message":"Traceback (most recent call last):\n  File \"/srv/app/orders.py\", line 42, in create\n    db.insert(order)\nKeyError: 'sku'"}`
+
+// fixtureRequest is the request a framework fixture recorded, sent again
+// so that a preset's pointers can be checked against the document the
+// client sent.
+func fixtureRequest(name string) string {
+	b, err := os.ReadFile(filepath.Join("errorpages", "testdata", "frameworks", name+".json"))
+	if err != nil {
+		panic(err)
+	}
+	var f frameworkFixture
+	if err := json.Unmarshal(b, &f); err != nil {
+		panic(err)
+	}
+	return f.Request.Body
 }
 
 // wantError is what a body must carry, member by member.
@@ -114,13 +148,20 @@ type wantError struct {
 	fields                []errorpages.Field
 	more                  int
 	requestID, docs, grpc string
+	// document is the request body the client sent ("" for none): the
+	// one JSON:API's source.pointer points into.
+	document string
 }
 
 var presetNames = []string{"errorpages", "simple", "jsonapi", "graphql", "google"}
 
-// presetCases: a local 404 (file_server), an upstream 400 with fields, an
-// upstream 502 (its text withheld), and a validation error with
-// locations.
+// presetCases: a local 404 (file_server), upstream validation errors (with
+// the upstream's own code, Express's and FastAPI's without one, Fastify's
+// missing member), an upstream 500 with a trace and 502s (their text
+// withheld), a local 502 (no upstream answers), a validation error with
+// locations, and the real request_validation's 400 for a request with
+// problems in the body (a missing member among them), the query and a
+// header. A case with a document POSTs it as JSON.
 var presetCases = []struct {
 	name, path string
 	want       wantError
@@ -128,13 +169,42 @@ var presetCases = []struct {
 	{"local-404", "/static/missing.txt", wantError{code: 404, typ: "not_found", message: "Not Found", details: errorpages.Description(404), grpc: "NOT_FOUND"}},
 	{"upstream-400-fields", "/up/fields", wantError{code: 400, typ: "validation_failed", message: "Bad Request", details: "email is not a valid address",
 		fields: []errorpages.Field{{Field: "email", Message: "Invalid email format"}, {Field: "age", Message: "must be at least 18"}}, grpc: "INVALID_ARGUMENT"}},
-	{"upstream-502", "/up/bad-gateway", wantError{code: 502, typ: "bad_gateway", message: "Bad Gateway", details: errorpages.Description(502), grpc: "INTERNAL"}},
+	{"upstream-400-express", "/up/express", wantError{code: 400, typ: "validation_failed", message: "Bad Request", details: errorpages.Description(400),
+		fields: []errorpages.Field{
+			{Field: "email", Message: "Invalid value", Pointer: "/body/email"},
+			{Field: "age", Message: "must be at least 18", Pointer: "/body/age"},
+			{Field: "address.city", Message: "Invalid value", Pointer: "/body/address/city"},
+		}, grpc: "INVALID_ARGUMENT", document: fixtureRequest("express-validator-400-body")}},
+	{"upstream-422-fastapi", "/up/fastapi", wantError{code: 422, typ: "validation_failed", message: "Unprocessable Entity", details: errorpages.Description(422),
+		fields: []errorpages.Field{
+			{Field: "email", Message: "value is not a valid email address", Pointer: "/body/email", Code: "value_error.email"},
+			{Field: "name", Message: "ensure this value has at least 1 characters", Pointer: "/body/name", Code: "value_error.any_str.min_length"},
+			{Field: "age", Message: "ensure this value is greater than or equal to 18", Pointer: "/body/age", Code: "value_error.number.not_ge"},
+			{Field: "items[1].sku", Message: "ensure this value has at least 3 characters", Pointer: "/body/items/1/sku", Code: "value_error.any_str.min_length"},
+			{Field: "items[1].qty", Message: "ensure this value is greater than or equal to 1", Pointer: "/body/items/1/qty", Code: "value_error.number.not_ge"},
+		}, grpc: "INVALID_ARGUMENT", document: fixtureRequest("fastapi-422-body")}},
+	{"upstream-400-fastify-required", "/up/fastify-required", wantError{code: 400, typ: "fst_err_validation", message: "Bad Request", details: "body must have required property 'email'",
+		fields: []errorpages.Field{
+			{Field: "email", Message: "must have required property 'email'", Pointer: "/body/email"},
+		}, grpc: "INVALID_ARGUMENT", document: fixtureRequest("fastify-400-required")}},
+	{"upstream-500-trace", "/up/trace", wantError{code: 500, typ: "internal_server_error", message: "Internal Server Error", details: errorpages.Description(500), grpc: "INTERNAL"}},
+	{"upstream-502", "/up/bad-gateway", wantError{code: 502, typ: "bad_gateway", message: "Bad Gateway", details: errorpages.Description(502), grpc: "UNAVAILABLE"}},
+	{"local-502", "/down/orders", wantError{code: 502, typ: "bad_gateway", message: "Bad Gateway", details: errorpages.Description(502), grpc: "UNAVAILABLE"}},
 	{"validation", "/validate", wantError{code: 400, typ: "validation_failed", message: "Bad Request", details: validationProblems.Message,
 		fields: validationProblems.Fields, more: validationProblems.More, grpc: "INVALID_ARGUMENT",
-		docs: "https://api.example.com/docs#createOrder"}},
+		docs: "https://api.example.com/docs#createOrder", document: `{"items":[{"qty":0}],"role":"owner"}`}},
+	{"request-validation", "/rv/orders?limit=abc", wantError{code: 400, typ: "validation_failed", message: "Bad Request", details: "The request has 6 problems.",
+		fields: []errorpages.Field{
+			{Field: "limit", Message: "must be an integer", Pointer: "/query/limit", Code: "type"},
+			{Field: "X-Tenant", Message: "is required", Pointer: "/header/X-Tenant", Code: "required"},
+			{Field: "email", Message: "is required", Pointer: "/body/email", Code: "required"},
+			{Field: "items[0].qty", Message: "must be at least 1", Pointer: "/body/items/0/qty", Code: "minimum"},
+			{Field: "items[1].qty", Message: "is required", Pointer: "/body/items/1/qty", Code: "required"},
+			{Field: "role", Message: "must be one of the allowed values", Pointer: "/body/role", Code: "enum", Hint: "allowed: admin, member"},
+		}, grpc: "INVALID_ARGUMENT", document: `{"role":"owner","items":[{"qty":0},{}]}`}},
 }
 
-func presetSites(up *httptest.Server, root string) string {
+func presetSites(up *httptest.Server, root, down string) string {
 	var b strings.Builder
 	b.WriteString(globalOptions)
 	for _, p := range presetNames {
@@ -157,8 +227,17 @@ http://%[1]s.localhost:9080 {
 	route /validate {
 		test_problems
 	}
+	handle_path /rv/* {
+		request_validation {
+			openapi testdata/presets/shop.openapi.yaml
+		}
+		reverse_proxy %[3]s
+	}
+	handle_path /down/* {
+		reverse_proxy %[4]s
+	}
 }
-`, p, root, strings.TrimPrefix(up.URL, "http://"))
+`, p, root, strings.TrimPrefix(up.URL, "http://"), down)
 	}
 	return b.String()
 }
@@ -168,12 +247,12 @@ http://%[1]s.localhost:9080 {
 // preset follows asks for.
 func TestPresetGoldens(t *testing.T) {
 	up := newContractUpstream(t)
-	tester := startCaddy(t, presetSites(up, t.TempDir()))
+	tester := startCaddy(t, presetSites(up, t.TempDir(), closedAddr(t)))
 	for _, p := range presetNames {
 		for _, c := range presetCases {
 			t.Run(p+"/"+c.name, func(t *testing.T) {
 				rid := "golden-" + c.name
-				r := get(t, tester, "GET", "http://"+p+".localhost:9080"+c.path, "Accept", "application/json", "X-Request-ID", rid)
+				r := sendDocument(t, tester, "http://"+p+".localhost:9080"+c.path, c.want.document, "Accept", "application/json", "X-Request-ID", rid)
 				if r.StatusCode != c.want.code || r.Header.Get("Content-Type") != "application/json" || r.Header.Get("X-Request-ID") != rid {
 					t.Fatalf("%d %q %q: %s", r.StatusCode, r.Header.Get("Content-Type"), r.Header.Get("X-Request-ID"), r.body)
 				}
@@ -260,6 +339,92 @@ func TestPresetGoldens(t *testing.T) {
 	})
 }
 
+// closedAddr is a local address where nothing listens: a reverse_proxy to
+// it fails to dial at once, Caddy's local 502.
+func closedAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// sendDocument GETs url, or POSTs document as JSON when there is one.
+func sendDocument(t *testing.T, tester *caddytest.Tester, url, document string, hdr ...string) resp {
+	t.Helper()
+	if document == "" {
+		return get(t, tester, "GET", url, hdr...)
+	}
+	req, err := http.NewRequest("POST", url, strings.NewReader(document))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept-Encoding", "identity")
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	res, err := tester.Client.Do(req)
+	if err != nil {
+		t.Fatalf("POST %s: %v", url, err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp{res, body}
+}
+
+// resolvePointer reports whether the JSON Pointer ptr (RFC 6901) names a
+// value that exists in the JSON document doc.
+func resolvePointer(doc, ptr string) bool {
+	var v any
+	if json.Unmarshal([]byte(doc), &v) != nil {
+		return false
+	}
+	if ptr == "" {
+		return true
+	}
+	if !strings.HasPrefix(ptr, "/") {
+		return false
+	}
+	for _, tok := range strings.Split(ptr[1:], "/") {
+		tok = strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)
+		switch x := v.(type) {
+		case map[string]any:
+			var ok bool
+			if v, ok = x[tok]; !ok {
+				return false
+			}
+		case []any:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(x) || tok != strconv.Itoa(i) {
+				return false
+			}
+			v = x[i]
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// dynamicValues are the values in a message that the request can change:
+// its numbers and the names of the fields it mentions.
+func dynamicValues(w wantError) []string {
+	out := regexp.MustCompile(`[0-9]+`).FindAllString(w.details, -1)
+	for _, f := range w.fields {
+		if f.Field != "" && regexp.MustCompile(`(^|[^A-Za-z0-9_])`+regexp.QuoteMeta(f.Field)+`($|[^A-Za-z0-9_])`).MatchString(w.details) {
+			out = append(out, f.Field)
+		}
+	}
+	return out
+}
+
 func decodeJSON(t *testing.T, b []byte) map[string]any {
 	t.Helper()
 	var m map[string]any
@@ -322,7 +487,9 @@ var presetCheckers = map[string]func(*testing.T, map[string]any, wantError){
 		}
 		checkFields(t, jarr(e["fields"]), w.fields)
 	},
-	// The flat validation shape.
+	// The flat validation shape: {"error":"validation_failed","fields":[…],
+	// "docs":…} for a validation error, whatever its status (400, 422),
+	// when the upstream gave no code of its own (w.typ says so).
 	"simple": func(t *testing.T, m map[string]any, w wantError) {
 		onlyKeys(t, "top level", m, "error", "status", "message", "title", "fields", "more", "docs", "request_id", "trace_id")
 		if jstr(m["error"]) != w.typ || jnum(m["status"]) != w.code || jstr(m["message"]) != w.details || jstr(m["title"]) != w.message ||
@@ -372,8 +539,24 @@ var presetCheckers = map[string]func(*testing.T, map[string]any, wantError){
 			src, meta := jobj(o["source"]), jobj(o["meta"])
 			switch {
 			case strings.HasPrefix(f.Pointer, "/body/"):
-				if jstr(src["pointer"]) != strings.TrimPrefix(f.Pointer, "/body") || len(src) != 1 {
-					t.Errorf("source = %v for %s", src, f.Pointer)
+				// JSON:API 1.1, source.pointer: "a JSON Pointer [RFC6901] to
+				// the value in the request document that caused the error
+				// [...] This MUST point to a value in the request document
+				// that exists". A missing member's problem points at the
+				// object that lacks it; meta keeps where the member goes.
+				ptr, ok := src["pointer"].(string)
+				want := strings.TrimPrefix(f.Pointer, "/body")
+				if w.document != "" && !resolvePointer(w.document, want) {
+					want = want[:strings.LastIndexByte(want, '/')]
+					if jstr(meta["pointer"]) != f.Pointer {
+						t.Errorf("meta = %v; the missing member's place %s is lost", meta, f.Pointer)
+					}
+				}
+				if !ok || ptr != want || len(src) != 1 {
+					t.Errorf("source = %v for %s, want the pointer %q", src, f.Pointer, want)
+				}
+				if w.document != "" && !resolvePointer(w.document, ptr) {
+					t.Errorf("source.pointer %q points at nothing in the request document %s", ptr, w.document)
 				}
 			case strings.HasPrefix(f.Pointer, "/query/"):
 				if jstr(src["parameter"]) != strings.TrimPrefix(f.Pointer, "/query/") || len(src) != 1 {
@@ -416,7 +599,12 @@ var presetCheckers = map[string]func(*testing.T, map[string]any, wantError){
 		checkFields(t, jarr(x["fields"]), w.fields)
 	},
 	// AIP-193 (https://google.aip.dev/193): error.code, message, status
-	// (the google.rpc.Code name), details with @type'd messages.
+	// (the google.rpc.Code name), details with @type'd messages. The
+	// status: google/rpc/code.proto's INVALID_ARGUMENT "indicates
+	// arguments that are problematic regardless of the state of the
+	// system" (400, 422), and gRPC's HTTP-to-gRPC status mapping gives 502
+	// UNAVAILABLE (w.grpc says so). ErrorInfo.metadata: "Dynamic variables
+	// present in the error message must be present in the metadata".
 	"google": func(t *testing.T, m map[string]any, w wantError) {
 		onlyKeys(t, "top level", m, "error")
 		g := jobj(m["error"])
@@ -428,8 +616,24 @@ var presetCheckers = map[string]func(*testing.T, map[string]any, wantError){
 		for _, d := range jarr(g["details"]) {
 			byType[strings.TrimPrefix(jstr(jobj(d)["@type"]), "type.googleapis.com/google.rpc.")] = jobj(d)
 		}
-		if info := byType["ErrorInfo"]; jstr(info["reason"]) != strings.ToUpper(w.typ) || jstr(info["domain"]) != "google.localhost" {
+		info := byType["ErrorInfo"]
+		if jstr(info["reason"]) != strings.ToUpper(w.typ) || jstr(info["domain"]) != "google.localhost" {
 			t.Errorf("ErrorInfo = %v", info)
+		}
+		md := jobj(info["metadata"])
+		for _, v := range dynamicValues(w) {
+			found := false
+			for _, x := range md {
+				found = found || jstr(x) == v
+			}
+			if !found {
+				t.Errorf("ErrorInfo.metadata %v lacks %q of the message %q", md, v, w.details)
+			}
+		}
+		for k := range md {
+			if !regexp.MustCompile(`^[a-z][a-zA-Z0-9-_]+$`).MatchString(k) || len(k) > 64 {
+				t.Errorf("metadata key %q is not [a-z][a-zA-Z0-9-_]+ of at most 64 characters", k)
+			}
 		}
 		if ri := byType["RequestInfo"]; jstr(ri["requestId"]) != w.requestID {
 			t.Errorf("RequestInfo = %v", ri)
@@ -455,7 +659,9 @@ var presetCheckers = map[string]func(*testing.T, map[string]any, wantError){
 			if f.Hint != "" {
 				desc += " (" + f.Hint + ")"
 			}
-			if jstr(o["field"]) != f.Field || jstr(o["description"]) != desc || jstr(o["reason"]) != strings.ToUpper(f.Code) {
+			// FieldViolation.reason is UPPER_SNAKE_CASE like ErrorInfo.reason.
+			reason := strings.Trim(regexp.MustCompile(`[^A-Z0-9]+`).ReplaceAllString(strings.ToUpper(f.Code), "_"), "_")
+			if jstr(o["field"]) != f.Field || jstr(o["description"]) != desc || jstr(o["reason"]) != reason || reason != "" && !upperRE.MatchString(reason) {
 				t.Errorf("fieldViolation %d = %v, want %+v", i, o, f)
 			}
 		}
@@ -905,7 +1111,8 @@ http://%[1]s.localhost:9080 {
 		t.Fatalf("the validator's error lacks problems in the body, query and header: %s", r.body)
 	}
 	w := wantError{code: env.Error.Code, typ: env.Error.Type, message: env.Error.Message, details: env.Error.Details,
-		fields: env.Error.Fields, more: env.Error.More, requestID: "rv-1", docs: "https://docs.example.com/errors/400", grpc: "INVALID_ARGUMENT"}
+		fields: env.Error.Fields, more: env.Error.More, requestID: "rv-1", docs: "https://docs.example.com/errors/400", grpc: "INVALID_ARGUMENT",
+		document: `{"email":"not-an-email","role":"owner","items":[{"qty":0}]}`}
 	for _, p := range presetNames {
 		t.Run(p, func(t *testing.T) {
 			r := send(t, p)
@@ -914,5 +1121,35 @@ http://%[1]s.localhost:9080 {
 			}
 			presetCheckers[p](t, decodeJSON(t, r.body), w)
 		})
+	}
+}
+
+// Field problems from an upstream that gives no error code of its own
+// (Express's 400, FastAPI's 422) make the type validation_failed in every
+// format that shows a type, as the validator's own 400 does; an
+// upstream's code still wins (Fastify's FST_ERR_VALIDATION).
+func TestFieldProblemsWithoutCodeAreValidationFailed(t *testing.T) {
+	up := newContractUpstream(t)
+	tester := startCaddy(t, globalOptions+fmt.Sprintf(`
+http://localhost:9080 {
+	error_pages
+	reverse_proxy %s
+}
+`, strings.TrimPrefix(up.URL, "http://")))
+	for _, row := range []struct{ path, fixture, typ string }{
+		{"/express", "express-validator-400-body", "validation_failed"},
+		{"/fastapi", "fastapi-422-body", "validation_failed"},
+		{"/fastify-required", "fastify-400-required", "fst_err_validation"},
+	} {
+		for _, f := range []struct{ accept, want string }{
+			{"application/json", `"type":"` + row.typ + `"`},
+			{"application/xml", "<type>" + row.typ + "</type>"},
+			{browserAccept, " · " + row.typ + "</footer>"},
+		} {
+			r := sendDocument(t, tester, "http://localhost:9080"+row.path, fixtureRequest(row.fixture), "Accept", f.accept)
+			if r.StatusCode < 400 || !strings.Contains(string(r.body), f.want) {
+				t.Errorf("%s, Accept %.20s: %d, no %s in\n%s", row.path, f.accept, r.StatusCode, f.want, r.body)
+			}
+		}
 	}
 }

@@ -141,8 +141,11 @@ func (h *Handler) rewriteLocal(w http.ResponseWriter, r *http.Request, err error
 	case problems != nil:
 		// A validator's problems are written for clients: they show
 		// whatever the details policy.
-		if problems.Type != "" {
+		switch {
+		case problems.Type != "":
 			e.Type = problems.Type
+		case len(problems.Fields)+problems.More > 0:
+			e.Type = errorpages.TypeValidationFailed
 		}
 		if problems.Message != "" {
 			e.Details = problems.Message

@@ -204,7 +204,7 @@ func TestReadmeFastAPIExample(t *testing.T) {
 	r.Header.Set("X-Request-ID", "rid")
 	rec := &recordingWriter{discardWriter: discardWriter{h: http.Header{}}}
 	h.ServeHTTP(rec, r, upstreamReply(422, "application/json", body))
-	want := `{"error":{"code":422,"type":"unprocessable_entity","message":"Unprocessable Entity","details":"Some of what you sent isn't valid. Correct the highlighted problems and try again.","fields":[{"field":"email","message":"value is not a valid email address: An email address must have an @-sign.","pointer":"/body/email","code":"value_error"},{"field":"age","message":"Field required","pointer":"/body/age","code":"missing"}],"request_id":"rid"}}`
+	want := `{"error":{"code":422,"type":"validation_failed","message":"Unprocessable Entity","details":"Some of what you sent isn't valid. Correct the highlighted problems and try again.","fields":[{"field":"email","message":"value is not a valid email address: An email address must have an @-sign.","pointer":"/body/email","code":"value_error"},{"field":"age","message":"Field required","pointer":"/body/age","code":"missing"}],"request_id":"rid"}}`
 	if got := rec.body.String(); got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}

@@ -5,7 +5,9 @@ import (
 	"strings"
 )
 
-// Exposure is the details policy (contract §6).
+// Exposure is the details policy (error_pages' `details` option): whether
+// an error's own text — an upstream body's message, type and field
+// problems — may reach the client, by status.
 type Exposure uint8
 
 // The exposure policies.
@@ -32,6 +34,10 @@ func (p Exposure) String() string {
 	return [...]string{"auto", "always", "never"}[p]
 }
 
+// TypeValidationFailed is the type of an error with field problems whose
+// source gave no code of its own.
+const TypeValidationFailed = "validation_failed"
+
 // Allows reports whether upstream text may be shown for status code.
 func (p Exposure) Allows(code int) bool {
 	switch p {
@@ -55,8 +61,14 @@ func (p Exposure) Apply(e *Error, u Upstream) (withheld bool) {
 	if u.Message != "" {
 		e.Details = u.Message
 	}
-	if u.Type != "" {
+	switch {
+	case u.Type != "":
 		e.Type = u.Type
+	case len(u.Fields) > 0:
+		// Field problems without the upstream's own code (Express,
+		// FastAPI, Rails): the error is a failed validation, whatever
+		// its status (400, 422).
+		e.Type = TypeValidationFailed
 	}
 	e.Fields = u.Fields
 	return false

@@ -146,9 +146,11 @@ type jsonAPIError struct {
 }
 
 type jsonAPISource struct {
-	Pointer   string `json:"pointer,omitempty"`
-	Parameter string `json:"parameter,omitempty"`
-	Header    string `json:"header,omitempty"`
+	// Pointer is nil when the source is no pointer; "" points at the
+	// whole request document.
+	Pointer   *string `json:"pointer,omitempty"`
+	Parameter string  `json:"parameter,omitempty"`
+	Header    string  `json:"header,omitempty"`
 }
 
 type jsonAPILinks struct {
@@ -185,8 +187,14 @@ func jsonAPIOf(e *Error) jsonAPIDoc {
 		}
 		o := jsonAPIError{Status: status, Code: code, Title: e.Message, Detail: f.Message, Links: links}
 		meta := &jsonAPIErrMeta{Field: f.Field, Hint: f.Hint}
-		if src, ok := jsonAPISourceOf(f.Pointer); ok {
+		if src, ok := jsonAPISourceOf(f); ok {
 			o.Source = src
+			if src.Pointer != nil && missingMember(f) {
+				// The member is not in the document: the source is
+				// the object that lacks it, and meta keeps where the
+				// member belongs.
+				meta.Pointer = f.Pointer
+			}
 		} else {
 			meta.Pointer = f.Pointer
 		}
@@ -198,17 +206,27 @@ func jsonAPIOf(e *Error) jsonAPIDoc {
 	return doc
 }
 
-// jsonAPISourceOf maps a location-qualified pointer to a JSON:API source:
-// /body/… points into the request document, /query/x names a parameter,
-// /header/X a header. Path and cookie problems have no JSON:API source.
-func jsonAPISourceOf(ptr string) (*jsonAPISource, bool) {
-	part, rest := splitPointer(ptr)
+// jsonAPISourceOf maps a field's location-qualified pointer to a JSON:API
+// source: /body/… points into the request document, /query/x names a
+// parameter, /header/X a header. Path and cookie problems have no JSON:API
+// source.
+//
+// JSON:API 1.1 (https://jsonapi.org/format/1.1/#error-objects): source.pointer
+// "MUST point to a value in the request document that exists". A member
+// that is missing does not exist, so its problem points at the object that
+// lacks it: "is required" at /body/items/0/qty has the pointer /items/0,
+// at /body/email the pointer "" (the whole document).
+func jsonAPISourceOf(f Field) (*jsonAPISource, bool) {
+	part, rest := splitPointer(f.Pointer)
 	switch part {
 	case "body":
 		if rest == "" {
 			return nil, false // the document as a whole
 		}
-		return &jsonAPISource{Pointer: rest}, true
+		if missingMember(f) {
+			rest = rest[:strings.LastIndexByte(rest, '/')]
+		}
+		return &jsonAPISource{Pointer: &rest}, true
 	case "query":
 		if name := firstSegment(rest); name != "" {
 			return &jsonAPISource{Parameter: name}, true
@@ -219,6 +237,24 @@ func jsonAPISourceOf(ptr string) (*jsonAPISource, bool) {
 		}
 	}
 	return nil, false
+}
+
+// missingMember reports whether f is about a member the request lacks:
+// the validator's and Ajv's code "required", pydantic's "missing" and
+// "value_error.missing", or, for upstreams that give no code, a message
+// that says so ("is required", "Field required", "must have required
+// property 'email'", "This field is missing."). Taking a problem about a
+// present value for a missing one only points at its parent, which exists
+// too.
+func missingMember(f Field) bool {
+	switch f.Code {
+	case "required", "missing", "value_error.missing":
+		return true
+	case "":
+		m := strings.ToLower(f.Message)
+		return strings.Contains(m, "required") || strings.Contains(m, "missing")
+	}
+	return false
 }
 
 // splitPointer splits "/body/items/0" into "body" and "/items/0".
@@ -346,10 +382,7 @@ const googleTypePrefix = "type.googleapis.com/google.rpc."
 
 func googleOf(e *Error, host string) googleDoc {
 	g := googleError{Code: e.Code, Message: e.Details, Status: GRPCStatus(e.Code)}
-	info := googleErrorInfo{Type: googleTypePrefix + "ErrorInfo", Reason: upperCode(e.Type), Domain: domainOf(host)}
-	if e.More > 0 {
-		info.Metadata = map[string]string{"moreFieldViolations": strconv.Itoa(e.More)}
-	}
+	info := googleErrorInfo{Type: googleTypePrefix + "ErrorInfo", Reason: upperCode(e.Type), Domain: domainOf(host), Metadata: googleMetadata(e)}
 	g.Details = append(g.Details, info)
 	if len(e.Fields) > 0 {
 		br := googleBadRequest{Type: googleTypePrefix + "BadRequest", FieldViolations: make([]googleFieldViolation, len(e.Fields))}
@@ -379,11 +412,83 @@ func googleOf(e *Error, host string) googleDoc {
 	return googleDoc{Error: g}
 }
 
+// googleMetadata is ErrorInfo.metadata. AIP-193: "Dynamic variables
+// present in the error message must be present in the metadata". The
+// variables a message can hold are the count of problems (the
+// validator's "The request has 6 problems.") and the names of the fields
+// it is about (an upstream's "email is not a valid address"): the count is
+// problemCount, the fields it names field, field2, … in the order of the
+// field list; moreFieldViolations counts those not listed in BadRequest.
+// nil when there is none, so the member is omitted.
+func googleMetadata(e *Error) map[string]string {
+	var md map[string]string
+	set := func(k, v string) {
+		if md == nil {
+			md = make(map[string]string, 2)
+		}
+		md[k] = v
+	}
+	if n := len(e.Fields) + e.More; n > 0 {
+		set("problemCount", strconv.Itoa(n))
+	}
+	if e.More > 0 {
+		set("moreFieldViolations", strconv.Itoa(e.More))
+	}
+	named := 0
+	for i, f := range e.Fields {
+		if f.Field == "" || !mentions(e.Details, f.Field) || slicesContainField(e.Fields[:i], f.Field) {
+			continue
+		}
+		named++
+		key := "field"
+		if named > 1 {
+			key += strconv.Itoa(named)
+		}
+		set(key, f.Field)
+	}
+	return md
+}
+
+// mentions reports whether msg holds name as a word of its own: not
+// inside a longer name ("age" is not in "page" or "age_group").
+func mentions(msg, name string) bool {
+	for i := 0; ; {
+		j := strings.Index(msg[i:], name)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(name)
+		if (start == 0 || !isNameByte(msg[start-1])) && (end == len(msg) || !isNameByte(msg[end])) {
+			return true
+		}
+		i = start + 1
+	}
+}
+
+func isNameByte(c byte) bool {
+	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+func slicesContainField(fs []Field, name string) bool {
+	for _, f := range fs {
+		if f.Field == name {
+			return true
+		}
+	}
+	return false
+}
+
 // GRPCStatus maps an HTTP status to the name of the google.rpc.Code that
-// Google's HTTP↔RPC mapping gives it.
+// Google's HTTP↔RPC mapping gives it (google/rpc/code.proto). Statuses
+// that mapping does not name: 422 is INVALID_ARGUMENT, since code.proto
+// gives that code to "arguments that are problematic regardless of the
+// state of the system" and 422 is content that cannot be processed as
+// sent; 502 is UNAVAILABLE, as gRPC's HTTP-to-gRPC status mapping gives
+// it (doc/http-grpc-status-mapping.md), the code for a transient failure
+// that a retry may cure.
 func GRPCStatus(code int) string {
 	switch code {
-	case 400:
+	case 400, 422:
 		return "INVALID_ARGUMENT"
 	case 401:
 		return "UNAUTHENTICATED"
@@ -401,7 +506,7 @@ func GRPCStatus(code int) string {
 		return "CANCELLED"
 	case 501:
 		return "UNIMPLEMENTED"
-	case 503:
+	case 502, 503:
 		return "UNAVAILABLE"
 	case 504:
 		return "DEADLINE_EXCEEDED"

@@ -24,13 +24,15 @@ func presetCases() map[string]*Error {
 	up502.RequestID, up502.Source = "rid-502", "upstream"
 
 	val := NewError(400, "")
-	val.Type, val.Details, val.Source = "validation_failed", "Problems in the request: 5", "local"
+	val.Type, val.Details, val.Source = "validation_failed", "The request has 9 problems.", "local"
 	val.Fields = []Field{
 		{Field: "items[0].qty", Message: "must be at least 1", Pointer: "/body/items/0/qty", Code: "minimum"},
 		{Field: "role", Message: "must be one of the allowed values", Pointer: "/body/role", Code: "enum", Hint: "allowed: admin, member"},
 		{Field: "limit", Message: "must be an integer", Pointer: "/query/limit", Code: "type"},
 		{Field: "X-Tenant", Message: "is required", Pointer: "/header/X-Tenant", Code: "required"},
 		{Field: "id", Message: "must be a valid UUID", Pointer: "/path/id", Code: "format"},
+		{Field: "email", Message: "is required", Pointer: "/body/email", Code: "required"},
+		{Field: "items[1].qty", Message: "Field required", Pointer: "/body/items/1/qty", Code: "missing"},
 	}
 	val.More = 2
 	val.RequestID, val.Docs = "rid-val", "https://docs.example.com/api#createOrder"
@@ -154,6 +156,13 @@ func TestPresetJSONAPI(t *testing.T) {
 				src, _ := o["source"].(map[string]any)
 				meta, _ := o["meta"].(map[string]any)
 				switch {
+				case strings.HasPrefix(f.Pointer, "/body/") && (f.Code == "required" || f.Code == "missing"):
+					// "MUST point to a value in the request document that
+					// exists": the object that lacks the member.
+					parent := strings.TrimPrefix(f.Pointer[:strings.LastIndexByte(f.Pointer, '/')], "/body")
+					if p, ok := src["pointer"].(string); !ok || p != parent || str(meta["pointer"]) != f.Pointer {
+						t.Errorf("source = %v, meta = %v for the missing %s; want pointer %q", src, meta, f.Pointer, parent)
+					}
 				case strings.HasPrefix(f.Pointer, "/body/"):
 					if str(src["pointer"]) != strings.TrimPrefix(f.Pointer, "/body") {
 						t.Errorf("source.pointer = %v for %s", src, f.Pointer)
@@ -249,6 +258,14 @@ func TestPresetGoogle(t *testing.T) {
 			if info == nil || !reason.MatchString(str(info["reason"])) || len(str(info["reason"])) > 63 || str(info["domain"]) != "api.example.com" {
 				t.Errorf("ErrorInfo = %v", info)
 			}
+			// "Dynamic variables present in the error message must be
+			// present in the metadata" (AIP-193).
+			md, _ := info["metadata"].(map[string]any)
+			for _, v := range dynamicValues(e) {
+				if !hasValue(md, v) {
+					t.Errorf("ErrorInfo.metadata %v lacks %q of the message %q", md, v, e.Details)
+				}
+			}
 			br := byType["type.googleapis.com/google.rpc.BadRequest"]
 			if len(e.Fields) == 0 {
 				if br != nil {
@@ -291,8 +308,8 @@ func TestGRPCStatusMapping(t *testing.T) {
 	want := map[int]string{
 		400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
 		409: "ABORTED", 416: "OUT_OF_RANGE", 429: "RESOURCE_EXHAUSTED", 499: "CANCELLED",
-		405: "FAILED_PRECONDITION", 413: "FAILED_PRECONDITION", 422: "FAILED_PRECONDITION",
-		500: "INTERNAL", 501: "UNIMPLEMENTED", 502: "INTERNAL", 503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED",
+		405: "FAILED_PRECONDITION", 413: "FAILED_PRECONDITION", 422: "INVALID_ARGUMENT",
+		500: "INTERNAL", 501: "UNIMPLEMENTED", 502: "UNAVAILABLE", 503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED",
 	}
 	for code, name := range want {
 		if got := GRPCStatus(code); got != name {
@@ -399,5 +416,63 @@ func TestPresetsRetryAfter(t *testing.T) {
 			t.Errorf("%s without a wait: %s", row.preset, buf.String())
 		}
 		e.RetryAfter = 30
+	}
+}
+
+// dynamicValues are the values in e's message that a request can change:
+// its numbers and the names of its fields that it mentions.
+func dynamicValues(e *Error) []string {
+	out := regexp.MustCompile(`[0-9]+`).FindAllString(e.Details, -1)
+	for _, f := range e.Fields {
+		if f.Field != "" && regexp.MustCompile(`(^|[^A-Za-z0-9_])`+regexp.QuoteMeta(f.Field)+`($|[^A-Za-z0-9_])`).MatchString(e.Details) {
+			out = append(out, f.Field)
+		}
+	}
+	return out
+}
+
+func hasValue(md map[string]any, v string) bool {
+	for _, x := range md {
+		if str(x) == v {
+			return true
+		}
+	}
+	return false
+}
+
+func TestGoogleMetadataNamesMentionedFields(t *testing.T) {
+	e := NewError(400, "")
+	e.Details = "email and age are invalid; page 2"
+	e.Fields = []Field{{Field: "email"}, {Field: "page_size"}, {Field: "age"}, {Field: "email"}}
+	got := googleMetadata(e)
+	want := map[string]string{"problemCount": "4", "field": "email", "field2": "age"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("metadata = %v, want %v", got, want)
+	}
+	if md := googleMetadata(NewError(502, "")); md != nil {
+		t.Errorf("metadata of a 502 = %v", md)
+	}
+}
+
+// Field problems without the upstream's own code make a failed
+// validation, whatever the status; an upstream code wins.
+func TestFieldProblemsWithoutCodeAreValidationFailed(t *testing.T) {
+	fields := []Field{{Field: "email", Message: "Invalid value", Pointer: "/body/email"}}
+	for _, row := range []struct {
+		code int
+		u    Upstream
+		want string
+	}{
+		{400, Upstream{Fields: fields}, "validation_failed"},
+		{422, Upstream{Fields: fields}, "validation_failed"},
+		{422, Upstream{Fields: fields, Type: "invalid_param"}, "invalid_param"},
+		{400, Upstream{Message: "bad"}, "bad_request"},
+		{500, Upstream{Fields: fields}, "internal_server_error"}, // withheld under auto
+	} {
+		e := NewError(row.code, "")
+		ExposeAuto.Apply(e, row.u)
+		if e.Type != row.want {
+			t.Errorf("%d %+v: type %q, want %q", row.code, row.u, e.Type, row.want)
+		}
 	}
 }
