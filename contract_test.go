@@ -1153,3 +1153,28 @@ http://localhost:9080 {
 		}
 	}
 }
+
+// A validation error's docs is its operation's externalDocs; error_pages'
+// own docs fills in for operations without one (README, request_validation).
+func TestOperationDocsWinAndSiteDocsFillIn(t *testing.T) {
+	tester := startCaddy(t, globalOptions+`
+http://localhost:9080 {
+	error_pages {
+		docs https://docs.example.com/errors/{code}
+	}
+	request_validation {
+		openapi testdata/presets/docs.openapi.yaml
+	}
+	respond "created" 201
+}
+`)
+	for path, want := range map[string]string{
+		"/documented":   "https://api.example.com/docs#documented",
+		"/undocumented": "https://docs.example.com/errors/400",
+	} {
+		r := sendDocument(t, tester, "http://localhost:9080"+path, `{}`, "Accept", "application/json")
+		if m := decodeJSON(t, r.body); r.StatusCode != 400 || jstr(jobj(m["error"])["docs"]) != want {
+			t.Errorf("%s: %d, docs %q, want %q: %s", path, r.StatusCode, jstr(jobj(m["error"])["docs"]), want, r.body)
+		}
+	}
+}
