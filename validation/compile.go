@@ -30,6 +30,11 @@ type schemaSet struct {
 	w       *schemaWalker
 	opts    Options
 	pending []pendingSchema
+	// What the schema engine is given of each file (schemaView), and
+	// the root members of each file that lead to a walked schema.
+	views  map[*file]any
+	needed map[string]map[string]bool
+	moved  map[string]bool // files given relocated (relocate)
 
 	// What explaining a rejection looks up by schema URL, kept after its
 	// first use (the keys are the compiled schemas' locations: bounded).
@@ -80,7 +85,10 @@ func (ss *schemaSet) add(l loc, dst **jsonschema.Schema) error {
 
 // localLoader serves the documents already read, and reads other local
 // files; it never touches the network.
-type localLoader struct{ ds *docSet }
+type localLoader struct {
+	ds *docSet
+	ss *schemaSet // nil: whole files
+}
 
 func (ll localLoader) Load(u string) (any, error) {
 	switch strings.TrimSuffix(u, "#") {
@@ -111,13 +119,156 @@ func (ll localLoader) Load(u string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if ll.ss != nil {
+		return ll.ss.schemaView(f), nil
+	}
 	return f.doc, nil
+}
+
+// relocatedMember holds, in what the schema engine is given of a file
+// whose root members have JSON Schema keywords' names, those members.
+const relocatedMember = "x-errorpages-relocated"
+
+// relocate decides, once every schema is walked, what the engine is
+// given of each file (schemaView). A file whose root is not a schema
+// but whose members that lead to schemas are named as JSON Schema
+// keywords (a file of Parameter objects with one named "type") cannot
+// be given as it is, nor cut down: the engine would read that "type" as
+// the keyword. The engine gets those members one level down, under
+// relocatedMember, and every $ref the walker followed into the file is
+// rewritten to match; the locations the engine reports are mapped back
+// (canonURL, locOf).
+func (ss *schemaSet) relocate() {
+	ss.needed = map[string]map[string]bool{}
+	for key := range ss.w.visited {
+		path, ptr, _ := strings.Cut(key, "#")
+		if ss.needed[path] == nil {
+			ss.needed[path] = map[string]bool{}
+		}
+		tok, _, _ := strings.Cut(strings.TrimPrefix(ptr, "/"), "/")
+		if ptr == "" {
+			tok = "" // the root itself
+		}
+		ss.needed[path][unescapeToken(tok)] = true
+	}
+	ss.moved = map[string]bool{}
+	for path, need := range ss.needed {
+		if f := ss.ds.files[path]; need[""] || f == nil || !cutsDown(f.doc) {
+			continue
+		}
+		for k := range need {
+			if schemaKeywordNames[k] {
+				ss.moved[path] = true
+			}
+		}
+	}
+	if len(ss.moved) == 0 {
+		return
+	}
+	for _, r := range ss.w.refs {
+		if ss.moved[r.target.f.path] {
+			r.m["$ref"] = ss.engineURL(r.target)
+		}
+	}
+}
+
+// engineURL is the URL the schema engine knows the schema at l by.
+func (ss *schemaSet) engineURL(l loc) string {
+	if ss.moved[l.f.path] {
+		return fileURL(l.f.path) + "#" + fragmentEscape("/"+relocatedMember+l.ptr)
+	}
+	return l.url()
+}
+
+// stripRelocated maps a pointer into what the engine was given of a
+// relocated file back to the file's own.
+func stripRelocated(ptr string) string {
+	if rest, ok := strings.CutPrefix(ptr, "/"+relocatedMember); ok && (rest == "" || rest[0] == '/') {
+		return rest
+	}
+	return ptr
+}
+
+// schemaKeywordNames are the keywords of JSON Schema (2020-12 and the
+// drafts before it) whose values the metaschema checks.
+var schemaKeywordNames = map[string]bool{}
+
+func init() {
+	for _, k := range strings.Fields(`$id $schema $ref $anchor $dynamicRef $dynamicAnchor $vocabulary $comment $defs $recursiveRef $recursiveAnchor
+		id definitions dependencies allOf anyOf oneOf not if then else dependentSchemas prefixItems items contains additionalItems
+		properties patternProperties additionalProperties propertyNames unevaluatedItems unevaluatedProperties
+		type enum const multipleOf maximum exclusiveMaximum minimum exclusiveMinimum maxLength minLength pattern
+		maxItems minItems uniqueItems maxContains minContains maxProperties minProperties required dependentRequired
+		format contentEncoding contentMediaType contentSchema title description default deprecated readOnly writeOnly examples`) {
+		schemaKeywordNames[k] = true
+	}
+}
+
+// declaresSchema reports whether a file's root says it is a schema
+// resource.
+func declaresSchema(root map[string]any) bool {
+	_, id := root["$id"]
+	_, sch := root["$schema"]
+	return id || sch
+}
+
+// cutsDown reports whether a file's root, not used as a schema, is
+// given to the engine cut down (schemaView): it has a member named as
+// a JSON Schema keyword, and does not declare itself a schema.
+func cutsDown(doc any) bool {
+	root, ok := doc.(map[string]any)
+	if !ok || declaresSchema(root) {
+		return false
+	}
+	for k := range root {
+		if schemaKeywordNames[k] {
+			return true
+		}
+	}
+	return false
+}
+
+// schemaView is what the schema engine is given of a file. The engine
+// takes the root of every file it loads for a schema and checks it
+// against the metaschema; the root of a file holding one Parameter or
+// RequestBody object (`required: true`), or Parameter objects named
+// "type", is not one. When the walker did not use the file's root as a
+// schema and the root has members named as JSON Schema keywords, the
+// engine gets a copy of the root with only the members that lead to the
+// schemas the walker met: nothing it compiles is missing, and a
+// Parameter's `required` is not read as JSON Schema's. Other files (an
+// OpenAPI document's root has no keyword; a root with $schema or $id is
+// a schema resource, whose anchors the engine may follow; a file the
+// walker never met) are given whole.
+func (ss *schemaSet) schemaView(f *file) any {
+	if v, ok := ss.views[f]; ok {
+		return v
+	}
+	var v any = f.doc
+	need := ss.needed[f.path]
+	if root, ok := f.doc.(map[string]any); ok && need != nil && !need[""] && cutsDown(root) {
+		view := make(map[string]any, len(need))
+		for k := range need {
+			if c, ok := root[k]; ok {
+				view[k] = c
+			}
+		}
+		v = view
+		if ss.moved[f.path] {
+			v = map[string]any{relocatedMember: view}
+		}
+	}
+	if ss.views == nil {
+		ss.views = map[*file]any{}
+	}
+	ss.views[f] = v
+	return v
 }
 
 func (ss *schemaSet) compiler() *jsonschema.Compiler {
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft2020)
-	c.UseLoader(localLoader{ss.ds})
+	c.UseLoader(localLoader{ss.ds, ss})
 	if !ss.opts.SkipFormats {
 		c.AssertFormat()
 	}
@@ -140,6 +291,7 @@ func (ss *schemaSet) compiler() *jsonschema.Compiler {
 const compileBatch = 256
 
 func (ss *schemaSet) compileAll() error {
+	ss.relocate()
 	var c *jsonschema.Compiler
 	batch := 0
 	for _, p := range ss.pending {
@@ -147,7 +299,7 @@ func (ss *schemaSet) compileAll() error {
 			c, batch = ss.compiler(), 0
 		}
 		batch += p.walked
-		sch, err := c.Compile(p.l.url())
+		sch, err := c.Compile(ss.engineURL(p.l))
 		if err != nil {
 			return ss.compileError(p.l, err)
 		}
@@ -164,7 +316,7 @@ func (ss *schemaSet) compileAll() error {
 			return err
 		}
 	}
-	ss.pending = nil
+	ss.pending, ss.views, ss.needed, ss.w.refs = nil, nil, nil, nil
 	return nil
 }
 
@@ -322,7 +474,7 @@ func (ss *schemaSet) locOf(u string) (loc, bool) {
 	if !ok {
 		return loc{}, false
 	}
-	return loc{f, pu.Fragment}, true
+	return loc{f, stripRelocated(pu.Fragment)}, true
 }
 
 func (ss *schemaSet) displayURL(u string) string {

@@ -1,6 +1,7 @@
 package validation
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,8 +25,12 @@ const (
 	maxTotalSize  = 64 << 20 // bytes, all files together
 	maxDocNodes   = 4000000  // values (objects, arrays, scalars), all files together
 	maxAliasNodes = 1000000  // values reached through YAML aliases, all files together
-	maxFiles      = 1000     // files reachable through $refs
 )
+
+// DefaultMaxFiles is how many files a document may reach through $refs
+// unless Options.MaxFiles says otherwise. DigitalOcean's published
+// document is 2,900 files.
+const DefaultMaxFiles = 10000
 
 // LoadError is a problem with a document: the file, the place in it and
 // what is wrong.
@@ -61,10 +66,14 @@ func (e *LoadError) Error() string {
 // file is one parsed document: its value as JSON data (map[string]any,
 // []any, string, json.Number, bool, nil) and the line of every value.
 type file struct {
-	path  string // absolute
-	name  string // as shown in errors
-	doc   any
-	lines map[string]int // JSON Pointer → line
+	path string // absolute
+	name string // as shown in errors
+	doc  any
+	// lines maps JSON Pointers to lines: made while reading a YAML file,
+	// on first use from src for a JSON one. Both are dropped once the
+	// document is compiled (docSet.release): requests never need them.
+	lines map[string]int
+	src   []byte // a JSON file's text, until released
 	// remote is the URL the file was served for (Options.remotes), "" for
 	// a local file.
 	remote string
@@ -77,6 +86,8 @@ type file struct {
 type docSet struct {
 	files   map[string]*file  // by absolute path
 	remotes map[string]string // URL prefix → directory (Options.remotes)
+	// maxFiles is the most files the document may reach (Options.MaxFiles).
+	maxFiles int
 	// What the files read so far used of the document's budgets.
 	size, nodes, aliasNodes int
 }
@@ -200,6 +211,14 @@ func (ds *docSet) remoteFile(u string) (string, bool) {
 	return "", false
 }
 
+// release drops what only loading needs: the line maps and the JSON
+// text kept to make them. The values stay: hints read them.
+func (ds *docSet) release() {
+	for _, f := range ds.files {
+		f.lines, f.src = nil, nil
+	}
+}
+
 func newDocSet() *docSet { return &docSet{files: map[string]*file{}} }
 
 // load reads and parses the file at path (absolute or relative to the
@@ -212,8 +231,8 @@ func (ds *docSet) load(path string) (*file, error) {
 	if f, ok := ds.files[abs]; ok {
 		return f, nil
 	}
-	if len(ds.files) >= maxFiles {
-		return nil, &LoadError{File: path, Msg: fmt.Sprintf("more than %d files reached through $ref", maxFiles)}
+	if limit := cmp.Or(ds.maxFiles, DefaultMaxFiles); len(ds.files) >= limit {
+		return nil, &LoadError{File: path, Msg: fmt.Sprintf("more than %d files reached through $ref (the limit is max_files)", limit)}
 	}
 	name := path
 	if wd, err := os.Getwd(); err == nil {
@@ -317,9 +336,31 @@ func fileKind(m fs.FileMode) string {
 	return "a special file"
 }
 
-// parseDoc parses YAML or JSON (YAML is a superset) keeping line numbers.
-// ds (nil: none) holds the budgets of the document the file belongs to.
+// parseDoc parses a JSON or YAML document keeping line numbers. A file
+// whose first character opens an object or an array is JSON: it is read
+// as JSON (jsondoc.go); unless its name ends in .json, one that is not
+// valid JSON is then read as YAML (flow style: {a: 1}). ds (nil: none)
+// holds the budgets of the document the file belongs to.
 func parseDoc(name string, data []byte, ds *docSet) (*file, error) {
+	if ds == nil {
+		ds = newDocSet()
+	}
+	if looksLikeJSON(data) {
+		nodes := ds.nodes
+		v, err := parseJSONDoc(name, data, ds)
+		if err == nil {
+			return &file{name: name, doc: v, src: data}, nil
+		}
+		if strings.HasSuffix(strings.ToLower(name), ".json") {
+			return nil, err
+		}
+		ds.nodes = nodes
+	}
+	return parseYAML(name, data, ds)
+}
+
+// parseYAML parses a YAML document, recording the line of every value.
+func parseYAML(name string, data []byte, ds *docSet) (*file, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		msg := strings.TrimPrefix(err.Error(), "yaml: ")
@@ -333,9 +374,6 @@ func parseDoc(name string, data []byte, ds *docSet) (*file, error) {
 	f := &file{name: name, lines: map[string]int{}}
 	if root.Kind == 0 || len(root.Content) == 0 {
 		return nil, &LoadError{File: name, Msg: "is empty"}
-	}
-	if ds == nil {
-		ds = newDocSet()
 	}
 	c := converter{f: f, ds: ds}
 	v, err := c.convert(root.Content[0], "", 0)
@@ -512,8 +550,12 @@ func lookup(doc any, ptr string) (any, bool) {
 	return v, true
 }
 
-// line returns the line of ptr in f, or of its nearest ancestor.
+// line returns the line of ptr in f, or of its nearest ancestor; 0 once
+// the document is compiled.
 func (f *file) line(ptr string) int {
+	if f.lines == nil && f.src != nil {
+		f.lines = jsonLines(f.src)
+	}
 	for {
 		if l, ok := f.lines[ptr]; ok {
 			return l
@@ -601,7 +643,7 @@ func (ds *docSet) resolveRef(from loc, ref string) (loc, error) {
 		}
 		target = f
 	}
-	frag := u.Fragment
+	frag := stripRelocated(u.Fragment)
 	if frag != "" && frag[0] != '/' {
 		return loc{}, where.errf("$ref %q: only JSON Pointer fragments are supported here", ref)
 	}

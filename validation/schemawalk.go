@@ -29,6 +29,15 @@ type schemaWalker struct {
 	// required+enum check) to it, for hints.
 	disc     map[string]*discriminator
 	readOnly map[string]bool // property schema URLs
+	// refs lists the $refs to files and JSON Pointers the walker
+	// followed, for schemaSet.relocate.
+	refs []refSite
+}
+
+// refSite is a schema object holding a $ref, and where it leads.
+type refSite struct {
+	m      map[string]any
+	target loc
 }
 
 func newSchemaWalker(ds *docSet, oas30, allowReadOnly bool) *schemaWalker {
@@ -99,6 +108,7 @@ func (w *schemaWalker) walkIn(l loc, base string) error {
 		if target, tbase, found, err := w.resolveInScope(l, base, s); err != nil {
 			return err
 		} else if found {
+			w.refs = append(w.refs, refSite{m, target})
 			if err := w.walkIn(target, tbase); err != nil {
 				return err
 			}
@@ -111,10 +121,11 @@ func (w *schemaWalker) walkIn(l loc, base string) error {
 			if err != nil {
 				return err
 			}
+			w.refs = append(w.refs, refSite{m, target})
 			if err := w.walk(target); err != nil {
 				return err
 			}
-		} else if u, _ := url.Parse(s); u != nil && (u.Scheme == "http" || u.Scheme == "https") && !isMetaURL(s) && !w.isRemote(s) {
+		} else if u, _ := url.Parse(s); u != nil && (u.Scheme == "http" || u.Scheme == "https") && !isMetaURL(s) && !w.isRemote(s) && !w.isLoaded(l, base, s) {
 			return l.child("$ref").errf("$ref %q: only local files are loaded, never the network", s)
 		}
 	}
@@ -147,6 +158,9 @@ func (w *schemaWalker) walkIn(l loc, base string) error {
 		}
 	}
 	for _, k := range schemaListKeyword {
+		if err := w.inlineRef(l, m, k); err != nil {
+			return err
+		}
 		if c, ok := m[k]; ok {
 			list, ok := c.([]any)
 			if !ok {
@@ -160,6 +174,9 @@ func (w *schemaWalker) walkIn(l loc, base string) error {
 		}
 	}
 	for _, k := range schemaMapKeywords {
+		if err := w.inlineRef(l, m, k); err != nil {
+			return err
+		}
 		if c, ok := m[k]; ok {
 			mm, ok := c.(map[string]any)
 			if !ok {
@@ -173,6 +190,82 @@ func (w *schemaWalker) walkIn(l loc, base string) error {
 		}
 	}
 	return nil
+}
+
+// inlineRef resolves a keyword whose whole map or list of schemas is a
+// JSON Reference (`properties: {$ref: props.yml}`, `allOf: {$ref:
+// list.yml}`), as OpenAPI tools resolve every $ref: the keyword becomes
+// the referenced map or list, each schema in it a $ref to its place, so
+// that every schema keeps one location (and is translated once). Members
+// beside the $ref are kept over the referenced ones. A member named $ref
+// of a properties map holds a schema (an object or a boolean), never a
+// string: a string is a reference.
+func (w *schemaWalker) inlineRef(l loc, m map[string]any, k string) error {
+	c, ok := m[k].(map[string]any)
+	if !ok {
+		return nil
+	}
+	if _, ok := c["$ref"].(string); !ok {
+		return nil
+	}
+	kl := l.child(k)
+	target, err := w.derefValue(kl)
+	if err != nil {
+		return err
+	}
+	switch tv := target.value().(type) {
+	case map[string]any:
+		if containsString(schemaListKeyword, k) {
+			return kl.errf("%s must be a list of schemas: its $ref leads to an object", k)
+		}
+		out := make(map[string]any, len(tv)+len(c))
+		for name := range tv {
+			site := map[string]any{"$ref": target.child(name).url()}
+			w.refs = append(w.refs, refSite{site, target.child(name)})
+			out[name] = site
+		}
+		for name, v := range c {
+			if name != "$ref" {
+				out[name] = v
+			}
+		}
+		m[k] = out
+	case []any:
+		if !containsString(schemaListKeyword, k) || len(c) > 1 {
+			return kl.errf("%s must be an object of schemas: its $ref leads to a list", k)
+		}
+		out := make([]any, len(tv))
+		for i := range tv {
+			site := map[string]any{"$ref": target.child(itoa(i)).url()}
+			w.refs = append(w.refs, refSite{site, target.child(itoa(i))})
+			out[i] = site
+		}
+		m[k] = out
+	default:
+		return kl.child("$ref").errf("%s: the $ref leads to neither an object nor a list", k)
+	}
+	return nil
+}
+
+// derefValue follows the $refs of the map at l to what they lead to:
+// an object without $ref, or a list.
+func (w *schemaWalker) derefValue(l loc) (loc, error) {
+	for i := 0; i < 32; i++ {
+		m, ok := l.value().(map[string]any)
+		if !ok {
+			return l, nil
+		}
+		ref, has := m["$ref"].(string)
+		if !has {
+			return l, nil
+		}
+		next, err := w.ds.resolveRef(l, ref)
+		if err != nil {
+			return l, err
+		}
+		l = next
+	}
+	return l, l.errf("$ref chain is longer than 32 or circular")
 }
 
 // translate30 rewrites an OpenAPI 3.0 schema object into its JSON Schema
@@ -423,7 +516,7 @@ func canonURL(s string) string {
 	if err != nil {
 		return s
 	}
-	frag := u.Fragment
+	frag := stripRelocated(u.Fragment)
 	u.Fragment, u.RawFragment = "", ""
 	return u.String() + "#" + frag
 }
@@ -461,6 +554,15 @@ func (w *schemaWalker) resolveInScope(l loc, base, ref string) (loc, string, boo
 		return w.resolveInScope(l, base, ref)
 	}
 	return loc{}, "", false, nil
+}
+
+// isLoaded reports whether the absolute URI a $ref names (an anchor in
+// it, say) is a resource of the documents loaded: a schema embedded
+// with that $id. Such a reference is local; the engine resolves it.
+func (w *schemaWalker) isLoaded(l loc, base, ref string) bool {
+	doc, _, _ := strings.Cut(resolveURI(base, ref), "#")
+	_, ok := w.ds.resource(l.f, doc)
+	return ok
 }
 
 func (w *schemaWalker) isRemote(s string) bool {

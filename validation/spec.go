@@ -43,6 +43,15 @@ type Options struct {
 	// Default: the document's info.title, else "api".
 	Realm string
 
+	// MaxFiles is the most files a document may reach through $refs.
+	// Default: DefaultMaxFiles (10,000).
+	MaxFiles int
+	// Unsupported is what a construct this validator cannot check does
+	// to the document: "" or "refuse" fails the load naming it; "skip"
+	// leaves the operation or parameter that uses it unvalidated and
+	// lists it in Spec.Skipped.
+	Unsupported string
+
 	// remotes serves schema URLs under a prefix (key) from a local
 	// directory (value), for tests of $refs to absolute URLs; the
 	// network is never used.
@@ -61,6 +70,7 @@ type Spec struct {
 	BasePath string
 
 	ops     []*Operation
+	skipped []Skipped
 	router  *router
 	opts    Options
 	schemas *schemaSet
@@ -149,6 +159,7 @@ func Load(path string, opts Options) (*Spec, error) {
 	}
 	ds := newDocSet()
 	ds.remotes = opts.remotes
+	ds.maxFiles = opts.MaxFiles
 	f, err := ds.load(path)
 	if err != nil {
 		return nil, err
@@ -197,6 +208,7 @@ func Load(path string, opts Options) (*Spec, error) {
 	if s.router, err = newRouter(s.ops); err != nil {
 		return nil, root.child("paths").errf("%v", err)
 	}
+	ds.release()
 	return s, nil
 }
 
@@ -298,9 +310,10 @@ func (b *builder) paths(root loc) error {
 }
 
 func (b *builder) operation(ol loc, tmpl string, segs []segment, method string, common []*param) (*Operation, error) {
-	om, ok := ol.value().(map[string]any)
-	if !ok {
-		return nil, ol.errf("an operation must be an object")
+	// An operation may be a $ref to one kept elsewhere (in another file).
+	ol, om, err := b.ds.deref(ol)
+	if err != nil {
+		return nil, err
 	}
 	op := &Operation{Method: method, Path: tmpl, pathTmpl: segs, opts: &b.spec.opts, schemas: b.ss}
 	if err := b.operationSecurity(op, ol); err != nil {
@@ -325,6 +338,9 @@ func (b *builder) operation(ol loc, tmpl string, segs []segment, method string, 
 		return nil, err
 	}
 	op.params = params
+	if err := b.contentParams(op); err != nil {
+		return nil, err
+	}
 	// Every template variable must be a declared path parameter.
 	for _, sg := range segs {
 		for _, name := range sg.vars {
@@ -360,7 +376,7 @@ func (b *builder) operation(ol loc, tmpl string, segs []segment, method string, 
 		}
 	}
 	if rb, ok := om["requestBody"]; ok && rb != nil {
-		if op.body, err = b.requestBody(ol.child("requestBody")); err != nil {
+		if op.body, err = b.requestBody(ol.child("requestBody"), op.ID); err != nil {
 			return nil, err
 		}
 	}
@@ -378,7 +394,7 @@ func templateHas(segs []segment, name string) bool {
 	return false
 }
 
-func (b *builder) requestBody(l loc) (*requestBody, error) {
+func (b *builder) requestBody(l loc, opID string) (*requestBody, error) {
 	l, m, err := b.ds.deref(l)
 	if err != nil {
 		return nil, err
@@ -400,7 +416,14 @@ func (b *builder) requestBody(l loc) (*requestBody, error) {
 		if !ok {
 			return nil, ml.errf("a media type must be an object")
 		}
-		if _, ok := mm["schema"]; ok {
+		if _, ok := mm["schema"]; ok && mt.kind == bodyOther && mt.typ != "*" && mt.sub != "*" && b.constrains(ml.child("schema")) {
+			// Only JSON, form and multipart bodies are read: a schema
+			// for another media type (application/xml) cannot be
+			// checked.
+			if err := b.unsupported(ml.child("schema"), opID, "body "+rng, "only JSON, form and multipart bodies are read, so its schema cannot be checked"); err != nil {
+				return nil, err
+			}
+		} else if _, ok := mm["schema"]; ok {
 			sl := ml.child("schema")
 			mt.raw = sl
 			if err := b.ss.add(sl, &mt.schema); err != nil {
@@ -521,6 +544,7 @@ func (mt *mediaType) specificity() int {
 func LoadJSONSchema(path string, opts Options) (*Operation, error) {
 	ds := newDocSet()
 	ds.remotes = opts.remotes
+	ds.maxFiles = opts.MaxFiles
 	f, err := ds.load(path)
 	if err != nil {
 		return nil, err
@@ -538,6 +562,7 @@ func LoadJSONSchema(path string, opts Options) (*Operation, error) {
 	op := &Operation{ID: "json_schema", Mode: "", opts: &opts, schemas: ss,
 		body: &requestBody{required: true, media: []*mediaType{mt}, accept: "application/json"}}
 	op.prepareFast()
+	ds.release()
 	return op, nil
 }
 

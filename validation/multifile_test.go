@@ -1,0 +1,121 @@
+package validation
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// A document split over files as published APIs are (testdata/multifile):
+// a path item, an operation, a Parameter, a RequestBody and a properties
+// map kept in files of their own are read as the objects they are, and
+// validated; Parameter objects named "type" and "required" in a file of
+// parameters are not read as JSON Schema; a $ref inside an example is
+// data; a cycle through a property is a linked list.
+func TestMultiFileDocument(t *testing.T) {
+	s, err := Load("testdata/multifile/api.yaml", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct := "application/json"
+	for _, tt := range []struct {
+		name string
+		r    req
+		want []string
+	}{
+		{"a $ref'd operation: not JSON", req{method: "POST", target: "/things", ct: ct, body: "not json at all"}, []string{"/body invalid_json"}},
+		{"a $ref'd operation: no body", req{method: "POST", target: "/things"}, []string{"/body required"}},
+		{"a $ref'd properties map", req{method: "POST", target: "/things", ct: ct, body: `{"name":"","tags":[1]}`}, []string{"/body/name min_length", "/body/tags/0 type"}},
+		{"additionalProperties beside a $ref'd properties map", req{method: "POST", target: "/things", ct: ct, body: `{"name":"a","colour":"red"}`}, []string{"/body/colour additional_property"}},
+		{"a cycle through a property", req{method: "POST", target: "/things", ct: ct, body: `{"name":"a","next":{"name":"b","next":{"name":""}}}`}, []string{"/body/next/next/name min_length"}},
+		{"valid", req{method: "POST", target: "/things", ct: ct, body: `{"name":"a","tags":["x"],"next":{"name":"b"}}`}, nil},
+		{"a $ref'd path item and path parameter", req{method: "GET", target: "/things/0?required=true"}, []string{"/path/thing_id minimum"}},
+		{"a parameter named type in a file of parameters", req{method: "GET", target: "/things/5?type=c&required=true"}, []string{"/query/type enum"}},
+		{"a parameter named required", req{method: "GET", target: "/things/5?type=a"}, []string{"/query/required required"}},
+		{"valid parameters", req{method: "GET", target: "/things/5?type=a&required=false"}, nil},
+	} {
+		o := run(t, s, tt.r)
+		if o.route != Found {
+			t.Errorf("%s: route %v", tt.name, o.route)
+			continue
+		}
+		if got := problems(o.res); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s: problems %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+// A construct the validator cannot check is refused, naming the file,
+// line, pointer and reason; with Unsupported "skip" only the parts that
+// use it are left unvalidated, and listed.
+func TestUnsupportedIsRefusedOrSkipped(t *testing.T) {
+	_, err := Load("testdata/unsupported.yaml", Options{})
+	want := "testdata/unsupported.yaml:12 (#/paths/~1feeds/post/parameters/0/content/application~1xml/schema): query parameter filter cannot be validated: only a parameter whose content is JSON is parsed, so the schema of its application/xml content cannot be checked (`unsupported skip` loads the document with it unvalidated, logged at WARN)"
+	if err == nil || err.Error() != want {
+		t.Errorf("default: %v\nwant %s", err, want)
+	}
+	s, err := Load("testdata/unsupported.yaml", Options{Unsupported: "skip"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, sk := range s.Skipped() {
+		got = append(got, sk.Operation+" | "+sk.Part+" | "+sk.Where)
+	}
+	wantSkipped := []string{
+		"postFeed | query parameter filter | testdata/unsupported.yaml:12 (#/paths/~1feeds/post/parameters/0/content/application~1xml/schema)",
+		"postFeed | body application/xml | testdata/unsupported.yaml:18 (#/paths/~1feeds/post/requestBody/content/application~1xml/schema)",
+	}
+	if !reflect.DeepEqual(got, wantSkipped) {
+		t.Errorf("skipped:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(wantSkipped, "\n"))
+	}
+	// The JSON body is still validated; the XML one passes unread.
+	for _, tt := range []struct {
+		r    req
+		want []string
+	}{
+		{req{method: "POST", target: "/feeds", ct: "application/json", body: `{}`}, []string{"/body/title required"}},
+		{req{method: "POST", target: "/feeds", ct: "application/xml", body: `<feed/>`}, nil},
+		{req{method: "POST", target: "/feeds?filter=<a/>", ct: "application/octet-stream", body: "\x00"}, nil},
+	} {
+		if got := problems(run(t, s, tt.r).res); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s %s: problems %q, want %q", tt.r.ct, tt.r.body, got, tt.want)
+		}
+	}
+}
+
+// An absolute URI that names a schema embedded in the loaded document
+// (by its $id) is local, with no remote served: the JSON-Schema-Test-Suite
+// case "Location-independent identifier with absolute URI" (ref.json of
+// later suite versions than testdata's) through json_schema as users load
+// it. A URI that names nothing loaded is still refused as the network.
+func TestAbsoluteURIOfAnEmbeddedResourceIsLocal(t *testing.T) {
+	schema := `{
+		"$schema": "https://json-schema.org/draft/2020-12/schema",
+		"$ref": "http://localhost:1234/draft2020-12/bar#foo",
+		"$defs": {"A": {"$id": "http://localhost:1234/draft2020-12/bar", "$anchor": "foo", "type": "integer"}}
+	}`
+	p := filepath.Join(t.TempDir(), "schema.json")
+	if err := os.WriteFile(p, []byte(schema), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	op, err := LoadJSONSchema(p, Options{})
+	if err != nil {
+		t.Fatalf("does not load: %v", err)
+	}
+	for body, valid := range map[string]bool{`1`: true, `"a"`: false} {
+		res := op.Validate(&Match{}, &Request{Method: "POST", ContentType: "application/json", Body: []byte(body), HasBody: true}, 0)
+		if (res == nil) != valid {
+			t.Errorf("%s: valid = %v, want %v", body, res == nil, valid)
+		}
+	}
+	p = filepath.Join(t.TempDir(), "net.json")
+	if err := os.WriteFile(p, []byte(`{"$ref": "http://localhost:1234/draft2020-12/bar#foo"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadJSONSchema(p, Options{}); err == nil || !strings.Contains(err.Error(), "never the network") {
+		t.Errorf("a URI naming nothing loaded: %v", err)
+	}
+}
