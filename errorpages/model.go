@@ -29,8 +29,19 @@ type Field struct {
 	// "minimum"); "" when unknown.
 	Code string `json:"code,omitempty" xml:"code,attr,omitempty"`
 	// Hint helps correct the problem (allowed values, "did you mean
-	// email?"); "" when none.
+	// email?"); "" when none. A name between backticks is code: the HTML
+	// page shows it in <code>, the text format in quotes.
 	Hint string `json:"hint,omitempty" xml:"hint,attr,omitempty"`
+
+	// Key and Args let the localized formats (HTML, text) write Message
+	// in the page's language: Key is the catalogue key of the message
+	// ("problem.minimum.want"), Args its placeholders ({"limit": "1"});
+	// Args may also hold "suggest" (the name a "did you mean" hint
+	// proposes) and "allowed" (an enum's allowed values). Without Key, a
+	// built-in Code still gets its generic text ("problem.<code>"). The
+	// machine formats (JSON, problem+json, XML) never show them.
+	Key  string            `json:"-" xml:"-"`
+	Args map[string]string `json:"-" xml:"-"`
 }
 
 // Error is the one description of an error that every format renders
@@ -162,6 +173,7 @@ func (d *PageData) fill() {
 	d.Fields, d.More, d.RequestID, d.TraceID, d.Docs = e.Fields, e.More, e.RequestID, e.TraceID, e.Docs
 	d.Refresh, d.RetryAfter = e.Refresh, e.RetryAfter
 	tr := d.translator()
+	d.Fields = localizeFields(d.Fields, tr)
 	switch {
 	case d.Lang == "":
 		d.Lang, d.Dir = tr.Lang(), tr.Dir()

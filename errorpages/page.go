@@ -184,7 +184,7 @@ func (p *builtinPage) write(buf *bytes.Buffer, d *PageData) {
 			buf.WriteString("</span>")
 			if f.Hint != "" {
 				buf.WriteString("<small>")
-				escapeHTML(buf, f.Hint)
+				writeHintHTML(buf, f.Hint)
 				buf.WriteString("</small>")
 			}
 			buf.WriteString("</li>")

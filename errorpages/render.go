@@ -393,7 +393,7 @@ func writeText(buf *bytes.Buffer, e *Error, tr Translator) {
 		buf.WriteString(oneLine(e.Details))
 		buf.WriteByte('\n')
 	}
-	for _, f := range e.Fields {
+	for _, f := range localizeFields(e.Fields, tr) {
 		name := f.Field
 		if name == "" {
 			name = f.Pointer
@@ -404,7 +404,7 @@ func writeText(buf *bytes.Buffer, e *Error, tr Translator) {
 		buf.WriteString(oneLine(f.Message))
 		if f.Hint != "" {
 			buf.WriteString(" (")
-			buf.WriteString(oneLine(f.Hint))
+			buf.WriteString(oneLine(hintText(f.Hint)))
 			buf.WriteByte(')')
 		}
 		buf.WriteByte('\n')

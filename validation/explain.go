@@ -115,7 +115,7 @@ func (c *collector) explainObject(n *fnode, o []jmember, path []string, depth in
 			if !namesDone {
 				names, namesDone = c.ss.propertyNames(n.src.Location), true
 			}
-			f.emit(nil, k, "additional_property", "is not allowed here", didYouMean(k, names))
+			f.emitText(nil, k, "additional_property", "is not allowed here", didYouMean(k, names), "", suggestArgs(k, names))
 		case n.additional != nil && !n.additional.check(val, 0):
 			c.explainValue(n.additional, val, with(path, k), depth+1)
 		}

@@ -159,7 +159,7 @@ func (c *collector) explainObjectAt(p *jsonParser, n *fnode, path []string, dept
 			if !namesDone {
 				names, namesDone = c.ss.propertyNames(n.src.Location), true
 			}
-			f.emit(nil, k, "additional_property", "is not allowed here", didYouMean(k, names))
+			f.emitText(nil, k, "additional_property", "is not allowed here", didYouMean(k, names), "", suggestArgs(k, names))
 			p.skip()
 		} else {
 			c.explainMember(p, n.additional, path, k, -1, depth)

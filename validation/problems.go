@@ -75,6 +75,12 @@ type flattener struct {
 }
 
 func (f *flattener) emit(loc []string, extra string, code, msg, hint string) {
+	f.emitText(loc, extra, code, msg, hint, "", nil)
+}
+
+// emitText is emit with the message's catalogue key and its arguments,
+// for the pages in other languages (errorpages.Field.Key and Args).
+func (f *flattener) emitText(loc []string, extra string, code, msg, hint, key string, args map[string]string) {
 	toks := loc
 	if extra != "" || len(f.pre) > 0 {
 		toks = make([]string, 0, len(f.pre)+len(loc)+1)
@@ -89,7 +95,7 @@ func (f *flattener) emit(loc []string, extra string, code, msg, hint string) {
 		ptr.WriteByte('/')
 		ptr.WriteString(escapeToken(t))
 	}
-	f.c.add(errorpages.Field{Pointer: ptr.String(), Code: code, Message: msg, Hint: hint}, fieldName(f.base, toks, f.brackets))
+	f.c.add(errorpages.Field{Pointer: ptr.String(), Code: code, Message: msg, Hint: hint, Key: key, Args: args}, fieldName(f.base, toks, f.brackets))
 }
 
 // last is the last token of the full location of at.
@@ -138,7 +144,7 @@ func (f *flattener) walk(ve *jsonschema.ValidationError) {
 	case *kind.AdditionalProperties:
 		names := f.c.ss.propertyNames(ve.SchemaURL)
 		for _, p := range k.Properties {
-			f.emit(at, p, "additional_property", "is not allowed here", didYouMean(p, names))
+			f.emitText(at, p, "additional_property", "is not allowed here", didYouMean(p, names), "", suggestArgs(p, names))
 		}
 	case *kind.FalseSchema:
 		u := f.c.ss.canon(ve.SchemaURL)
@@ -154,57 +160,58 @@ func (f *flattener) walk(ve *jsonschema.ValidationError) {
 			f.emit(at, "", "not_allowed", "is not allowed here", "")
 		}
 	case *kind.Type:
-		f.emit(at, "", "type", "must be "+typeList(k.Want), "")
+		f.emitText(at, "", "type", "must be "+typeList(k.Want), "", "problem.type.want", map[string]string{"types": strings.Join(k.Want, ", ")})
 	case *kind.Enum:
 		if d := f.c.ss.w.disc[f.c.ss.canon(ve.SchemaURL)]; d != nil {
-			f.emit(at, "", "enum", "must be one of the allowed values", "expected one of: "+strings.Join(d.values, ", "))
+			f.emitText(at, "", "enum", "must be one of the allowed values", "expected one of: "+strings.Join(d.values, ", "), "", map[string]string{"allowed": strings.Join(d.values, ", ")})
 			return
 		}
-		f.emit(at, "", "enum", "must be one of the allowed values", "allowed: "+f.enumHint(ve.SchemaURL, k.Want, at))
+		allowed := f.enumHint(ve.SchemaURL, k.Want, at)
+		f.emitText(at, "", "enum", "must be one of the allowed values", "allowed: "+allowed, "", map[string]string{"allowed": allowed})
 	case *kind.Const:
 		if s, ok := shortValue(k.Want); ok {
-			f.emit(at, "", "const", "must be "+s, "")
+			f.emitText(at, "", "const", "must be "+s, "", "problem.const.want", map[string]string{"value": s})
 		} else {
 			f.emit(at, "", "const", "must be the expected value", "")
 		}
 	case *kind.Format:
-		f.emit(at, "", "format", formatMessage(k.Want), "")
+		f.emitText(at, "", "format", formatMessage(k.Want), "", "problem.format.want", map[string]string{"format": k.Want})
 	case *kind.Minimum:
-		f.emit(at, "", "minimum", "must be at least "+ratString(k.Want), "")
+		f.emitText(at, "", "minimum", "must be at least "+ratString(k.Want), "", "problem.minimum.want", map[string]string{"limit": ratString(k.Want)})
 	case *kind.Maximum:
-		f.emit(at, "", "maximum", "must be at most "+ratString(k.Want), "")
+		f.emitText(at, "", "maximum", "must be at most "+ratString(k.Want), "", "problem.maximum.want", map[string]string{"limit": ratString(k.Want)})
 	case *kind.ExclusiveMinimum:
-		f.emit(at, "", "minimum", "must be greater than "+ratString(k.Want), "")
+		f.emitText(at, "", "minimum", "must be greater than "+ratString(k.Want), "", "problem.minimum.exclusive", map[string]string{"limit": ratString(k.Want)})
 	case *kind.ExclusiveMaximum:
-		f.emit(at, "", "maximum", "must be less than "+ratString(k.Want), "")
+		f.emitText(at, "", "maximum", "must be less than "+ratString(k.Want), "", "problem.maximum.exclusive", map[string]string{"limit": ratString(k.Want)})
 	case *kind.MultipleOf:
-		f.emit(at, "", "multiple_of", "must be a multiple of "+ratString(k.Want), "")
+		f.emitText(at, "", "multiple_of", "must be a multiple of "+ratString(k.Want), "", "problem.multiple_of.want", map[string]string{"limit": ratString(k.Want)})
 	case *kind.MinLength:
 		if k.Want == 1 {
-			f.emit(at, "", "min_length", "must not be empty", "")
+			f.emitText(at, "", "min_length", "must not be empty", "", "problem.not_empty", nil)
 		} else {
-			f.emit(at, "", "min_length", fmt.Sprintf("must be at least %d characters long", k.Want), "")
+			f.emitText(at, "", "min_length", fmt.Sprintf("must be at least %d characters long", k.Want), "", "problem.min_length.want", nArgs(k.Want))
 		}
 	case *kind.MaxLength:
-		f.emit(at, "", "max_length", fmt.Sprintf("must be at most %d characters long", k.Want), "")
+		f.emitText(at, "", "max_length", fmt.Sprintf("must be at most %d characters long", k.Want), "", "problem.max_length.want", nArgs(k.Want))
 	case *kind.Pattern:
-		f.emit(at, "", "pattern", "does not have the expected format", "must match the pattern "+k.Want)
+		f.emitText(at, "", "pattern", "does not have the expected format", "must match the pattern "+k.Want, "problem.pattern", nil)
 	case *kind.MinItems:
 		if k.Want == 1 {
-			f.emit(at, "", "min_items", "must not be empty", "")
+			f.emitText(at, "", "min_items", "must not be empty", "", "problem.not_empty", nil)
 		} else {
-			f.emit(at, "", "min_items", fmt.Sprintf("must have at least %d items", k.Want), "")
+			f.emitText(at, "", "min_items", fmt.Sprintf("must have at least %d items", k.Want), "", "problem.min_items.want", nArgs(k.Want))
 		}
 	case *kind.MaxItems:
-		f.emit(at, "", "max_items", fmt.Sprintf("must have at most %d items", k.Want), "")
+		f.emitText(at, "", "max_items", fmt.Sprintf("must have at most %d items", k.Want), "", "problem.max_items.want", nArgs(k.Want))
 	case *kind.AdditionalItems:
 		f.emit(at, "", "max_items", "has more items than allowed", "")
 	case *kind.UniqueItems:
 		f.emit(at, strconv.Itoa(k.Duplicates[1]), "unique_items", fmt.Sprintf("repeats item %d; items must be unique", k.Duplicates[0]), "")
 	case *kind.MinProperties:
-		f.emit(at, "", "min_properties", fmt.Sprintf("must have at least %d properties", k.Want), "")
+		f.emitText(at, "", "min_properties", fmt.Sprintf("must have at least %d properties", k.Want), "", "problem.min_properties.want", nArgs(k.Want))
 	case *kind.MaxProperties:
-		f.emit(at, "", "max_properties", fmt.Sprintf("must have at most %d properties", k.Want), "")
+		f.emitText(at, "", "max_properties", fmt.Sprintf("must have at most %d properties", k.Want), "", "problem.max_properties.want", nArgs(k.Want))
 	case *kind.PropertyNames:
 		f.emit(at, k.Property, "property_name", "is not an allowed property name", "")
 	case *kind.Contains, *kind.MinContains:
@@ -576,4 +583,16 @@ func finish(fields []errorpages.Field, max int) ([]errorpages.Field, int) {
 		return out[:max], len(out) - max
 	}
 	return out, 0
+}
+
+// nArgs is the {n} of a message.
+func nArgs(n int) map[string]string { return map[string]string{"n": strconv.Itoa(n)} }
+
+// suggestArgs names the declared name closest to name, for a localized
+// "did you mean" hint; nil when none is close.
+func suggestArgs(name string, declared []string) map[string]string {
+	if s := closest(name, declared); s != "" {
+		return map[string]string{"suggest": s}
+	}
+	return nil
 }
