@@ -43,6 +43,8 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //		body_status    400|422
 //		security       on|off
 //		realm          <realm>
+//		max_files      <n>
+//		unsupported    refuse|skip
 //	}
 //
 // The document is loaded here too, so that `caddy adapt` fails on a
@@ -109,6 +111,8 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			h.ReadOnly, err = choice("reject", "allow")
 		case "security":
 			h.Security, err = choice("on", "off")
+		case "unsupported":
+			h.Unsupported, err = choice("refuse", "skip")
 		case "realm":
 			h.Realm, err = one()
 		case "check_formats":
@@ -126,7 +130,7 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				}
 				h.MaxBody = int64(n)
 			}
-		case "max_depth", "max_problems", "body_status":
+		case "max_depth", "max_problems", "body_status", "max_files":
 			var v string
 			if v, err = one(); err == nil {
 				n, perr := strconv.Atoi(v)
@@ -138,6 +142,8 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 					h.MaxDepth = n
 				case "max_problems":
 					h.MaxProblems = n
+				case "max_files":
+					h.MaxFiles = n
 				case "body_status":
 					if n != 400 && n != 422 {
 						return d.Errf("body_status: must be 400 or 422")

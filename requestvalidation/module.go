@@ -106,6 +106,20 @@ type Handler struct {
 	// body's schema violations: 400 or 422. Default: 400.
 	BodyStatus int `json:"body_status,omitempty"`
 
+	// MaxFiles is the most files the document may reach through `$ref`s;
+	// more fails the load. The total size (64 MiB) and value (4 million)
+	// budgets apply whatever it is. Default: 10000.
+	MaxFiles int `json:"max_files,omitempty"`
+
+	// Unsupported is `refuse` or `skip`: what a construct the validator
+	// cannot check does (a schema for an `application/xml` body, a
+	// parameter whose `content` is not JSON). `refuse` fails the load,
+	// naming the file, line and JSON Pointer; `skip` leaves only that
+	// body media type or parameter unvalidated, logs one WARN line for
+	// each at load and sets `caddy_request_validation_unvalidated` for
+	// it. Default: refuse.
+	Unsupported string `json:"unsupported,omitempty"`
+
 	spec   *validation.Spec
 	jsonOp *validation.Operation
 	report map[*validation.Operation]bool
@@ -152,6 +166,9 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		return fmt.Errorf("request_validation: metrics: %w", err)
 	}
 	h.metrics = m
+	if err := h.reportSkipped(ctx.GetMetricsRegistry(), d); err != nil {
+		return fmt.Errorf("request_validation: metrics: %w", err)
+	}
 	return h.provisionFallback(ctx)
 }
 
@@ -185,6 +202,9 @@ func (h *Handler) setDefaults() error {
 	}
 	if h.Security == "" {
 		h.Security = "on"
+	}
+	if h.Unsupported == "" {
+		h.Unsupported = "refuse"
 	}
 	h.passPath, h.passMethod, h.reportRoutes = h.UnknownPath == "pass", h.UnknownMethod == "pass", h.Mode == "report"
 	return h.Validate()
@@ -225,6 +245,12 @@ func (h *Handler) Validate() error {
 			return err
 		}
 	}
+	if err := oneOf("unsupported", h.Unsupported, "refuse", "skip"); err != nil {
+		return err
+	}
+	if h.MaxFiles < 0 {
+		return fmt.Errorf("request_validation: max_files must be positive")
+	}
 	if h.MaxBody < 0 {
 		return fmt.Errorf("request_validation: max_body must be positive")
 	}
@@ -261,6 +287,8 @@ func (h *Handler) options() validation.Options {
 		BasePath:           h.BasePath,
 		IgnoreSecurity:     h.Security == "off",
 		Realm:              h.Realm,
+		MaxFiles:           h.MaxFiles,
+		Unsupported:        h.Unsupported,
 	}
 }
 
