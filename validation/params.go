@@ -1029,9 +1029,20 @@ func (p *param) engineSchema() *jsonschema.Schema {
 // ends, without the depth bound of typeInfo's recursion: a parameter
 // reached through 2,000 $refs is coerced as its schema says. (A chain
 // that loops is refused once the document is compiled; here it stops
-// after a million links.)
+// where it comes back.)
 func (ss *schemaSet) pastRefs(l loc) loc {
+	var seen map[string]bool
 	for i := 0; i < 1<<20; i++ {
+		if i >= 16 { // a long chain: watch for a loop
+			if seen == nil {
+				seen = map[string]bool{}
+			}
+			u := l.url()
+			if seen[u] {
+				return l
+			}
+			seen[u] = true
+		}
 		m, ok := l.value().(map[string]any)
 		if !ok || len(m) != 1 {
 			return l
