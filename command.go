@@ -660,7 +660,7 @@ func (g *gallery) index(buf *bytes.Buffer, preview bool) error {
 // titleOf is the page title of code: the site's message or the reason
 // phrase.
 func (h *Handler) titleOf(code int) string {
-	if m := h.message(code, errorpages.SourceLanguage); m != "" {
+	if m := h.message(code, h.defaultTr.Lang()); m != "" {
 		return m
 	}
 	return errorpages.ReasonPhrase(code)

@@ -374,7 +374,9 @@ http://localhost:9080 {
 	error 404
 }
 `)
-	for lang, want := range map[string]string{"de": "Hier ist nichts", "fr": "Nothing here"} {
+	// An untagged message is the default language's (English): French
+	// visitors get the built-in French title, never the English text.
+	for lang, want := range map[string]string{"de": "Hier ist nichts", "fr": "Page introuvable", "en": "Nothing here"} {
 		r := get(t, tester, "GET", "http://localhost:9080/x", "Accept", browserAccept, "Accept-Language", lang)
 		if !strings.Contains(string(r.body), want) {
 			t.Errorf("Accept-Language %s: no %q in\n%s", lang, want, r.body)

@@ -296,6 +296,10 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if err := h.compile(); err != nil {
 		return err
 	}
+	if missing := h.untranslatedMessages(); len(missing) > 0 {
+		h.logger.Warn("messages without a text in some offered languages: visitors in those languages get the built-in title in their language (give each one with `message <code> \"<text>\" <lang>`)",
+			zap.Strings("missing", missing))
+	}
 	m, err := newMetrics(ctx.GetMetricsRegistry())
 	if err != nil {
 		return err
@@ -529,8 +533,10 @@ func (h *Handler) Validate() error {
 }
 
 // message is the configured title of code for a page in lang (a
-// catalogue tag): the language's own message, else the untagged one, else
-// "".
+// catalogue tag): the language's own message, else, in the default
+// language only, the untagged one, else "". An untagged message is the
+// text for the default language: a page in another language gets the
+// catalogue's title in that language, so that it is in one language.
 func (h *Handler) message(code int, lang string) string {
 	if code < 400 || code >= 600 {
 		return ""
@@ -538,7 +544,31 @@ func (h *Handler) message(code int, lang string) string {
 	if m := h.langMessages[lang]; m != nil && m[code-400] != "" {
 		return m[code-400]
 	}
+	if lang != h.defaultTr.Lang() {
+		return ""
+	}
 	return h.messages[code-400]
+}
+
+// untranslatedMessages names, for the load's WARN, the messages without a
+// text in an offered language other than the default ("404: de, fr").
+func (h *Handler) untranslatedMessages() []string {
+	var out []string
+	for _, code := range slices.Sorted(maps.Keys(h.Messages)) {
+		var missing []string
+		for _, lang := range slices.Sorted(maps.Keys(h.translators)) {
+			if lang == h.defaultTr.Lang() {
+				continue
+			}
+			if m := h.langMessages[lang]; m == nil || code < 400 || code >= 600 || m[code-400] == "" {
+				missing = append(missing, lang)
+			}
+		}
+		if len(missing) > 0 {
+			out = append(out, strconv.Itoa(code)+": "+strings.Join(missing, ", "))
+		}
+	}
+	return out
 }
 
 // compileLanguages builds the catalogue (built-in texts plus
