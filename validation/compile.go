@@ -316,7 +316,10 @@ func (ss *schemaSet) compileAll() error {
 			return err
 		}
 	}
-	ss.pending, ss.views, ss.needed, ss.w.refs = nil, nil, nil, nil
+	// What only walking and compiling needed: requests read the schemas,
+	// the discriminators and the readOnly properties, not these.
+	ss.pending, ss.views, ss.needed, ss.moved, ss.w.refs = nil, nil, nil, nil, nil
+	ss.w.visited = map[string]bool{}
 	return nil
 }
 

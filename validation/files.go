@@ -69,11 +69,15 @@ type file struct {
 	path string // absolute
 	name string // as shown in errors
 	doc  any
-	// lines maps JSON Pointers to lines: made while reading a YAML file,
-	// on first use from src for a JSON one. Both are dropped once the
-	// document is compiled (docSet.release): requests never need them.
-	lines map[string]int
-	src   []byte // a JSON file's text, until released
+	// lines maps JSON Pointers to lines, made on first use from src or
+	// by reading the file again: only a document being refused needs
+	// them, and the text of a file is not kept meanwhile. Dropped once
+	// the document is compiled (docSet.release): requests never need
+	// them.
+	lines  map[string]int
+	src    []byte // the file's text, when it is not read from path
+	reread bool   // lines can be found again (not yet released)
+	isJSON bool
 	// remote is the URL the file was served for (Options.remotes), "" for
 	// a local file.
 	remote string
@@ -215,7 +219,7 @@ func (ds *docSet) remoteFile(u string) (string, bool) {
 // text kept to make them. The values stay: hints read them.
 func (ds *docSet) release() {
 	for _, f := range ds.files {
-		f.lines, f.src = nil, nil
+		f.lines, f.src, f.reread = nil, nil, false
 	}
 }
 
@@ -249,6 +253,7 @@ func (ds *docSet) load(path string) (*file, error) {
 		return nil, err
 	}
 	f.path = abs
+	f.src = nil // line reads the file again if it must
 	ds.files[abs] = f
 	return f, nil
 }
@@ -349,7 +354,7 @@ func parseDoc(name string, data []byte, ds *docSet) (*file, error) {
 		nodes := ds.nodes
 		v, err := parseJSONDoc(name, data, ds)
 		if err == nil {
-			return &file{name: name, doc: v, src: data}, nil
+			return &file{name: name, doc: v, src: data, reread: true, isJSON: true}, nil
 		}
 		if strings.HasSuffix(strings.ToLower(name), ".json") {
 			return nil, err
@@ -359,8 +364,31 @@ func parseDoc(name string, data []byte, ds *docSet) (*file, error) {
 	return parseYAML(name, data, ds)
 }
 
-// parseYAML parses a YAML document, recording the line of every value.
+// parseYAML parses a YAML document. Lines are not recorded while
+// converting: file.line finds them by reading the text again (yamlLines).
 func parseYAML(name string, data []byte, ds *docSet) (*file, error) {
+	f := &file{name: name, src: data, reread: true}
+	v, err := convertYAML(name, data, ds, nil)
+	if err != nil {
+		return nil, err
+	}
+	f.doc = v
+	return f, nil
+}
+
+// yamlLines returns the line of every value of a YAML document by its
+// JSON Pointer; nil when it does not parse.
+func yamlLines(data []byte) map[string]int {
+	lines := map[string]int{}
+	if _, err := convertYAML("", data, newDocSet(), lines); err != nil {
+		return nil
+	}
+	return lines
+}
+
+// convertYAML parses data and converts it to JSON data, counting the
+// budgets in ds; lines, when not nil, receives the line of every value.
+func convertYAML(name string, data []byte, ds *docSet, lines map[string]int) (any, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		msg := strings.TrimPrefix(err.Error(), "yaml: ")
@@ -371,57 +399,70 @@ func parseYAML(name string, data []byte, ds *docSet) (*file, error) {
 		}
 		return nil, &LoadError{File: name, Line: line, Msg: "not valid YAML or JSON: " + msg}
 	}
-	f := &file{name: name, lines: map[string]int{}}
 	if root.Kind == 0 || len(root.Content) == 0 {
 		return nil, &LoadError{File: name, Msg: "is empty"}
 	}
-	c := converter{f: f, ds: ds}
-	v, err := c.convert(root.Content[0], "", 0)
-	if err != nil {
-		return nil, err
-	}
-	f.doc = v
-	return f, nil
+	c := converter{name: name, ds: ds, lines: lines}
+	return c.convert(root.Content[0], 0)
 }
 
 type converter struct {
-	f  *file
-	ds *docSet // the budgets
+	name  string
+	ds    *docSet        // the budgets
+	lines map[string]int // nil: not recorded
+	// path is the place being converted: a key or an index per level.
+	path []pathTok
 	// aliased is the depth of aliases the node being converted is under.
 	aliased int
 }
 
-func (c *converter) fail(n *yaml.Node, ptr, msg string) error {
-	return &LoadError{File: c.f.name, Line: n.Line, Pointer: ptr, Msg: msg}
+func (c *converter) fail(n *yaml.Node, msg string) error {
+	return &LoadError{File: c.name, Line: n.Line, Pointer: pointerOf(c.path), Msg: msg}
 }
 
-func (c *converter) convert(n *yaml.Node, ptr string, depth int) (any, error) {
+// pointerOf is the JSON Pointer of a path.
+func pointerOf(path []pathTok) string {
+	var b strings.Builder
+	for _, t := range path {
+		b.WriteByte('/')
+		if t.idx >= 0 {
+			b.WriteString(strconv.Itoa(t.idx))
+		} else {
+			b.WriteString(escapeToken(t.key))
+		}
+	}
+	return b.String()
+}
+
+func (c *converter) convert(n *yaml.Node, depth int) (any, error) {
 	c.ds.nodes++
 	if c.ds.nodes > maxDocNodes {
-		return nil, c.fail(n, ptr, fmt.Sprintf("the document holds more than %d values (objects, arrays and scalars; the limit for all its files together)", maxDocNodes))
+		return nil, c.fail(n, fmt.Sprintf("the document holds more than %d values (objects, arrays and scalars; the limit for all its files together)", maxDocNodes))
 	}
 	if c.aliased > 0 {
 		c.ds.aliasNodes++
 		if c.ds.aliasNodes > maxAliasNodes {
-			return nil, c.fail(n, ptr, fmt.Sprintf("YAML aliases expand to more than %d values (the limit on alias expansion)", maxAliasNodes))
+			return nil, c.fail(n, fmt.Sprintf("YAML aliases expand to more than %d values (the limit on alias expansion)", maxAliasNodes))
 		}
 	}
 	if depth > 512 {
-		return nil, c.fail(n, ptr, "nested too deeply")
+		return nil, c.fail(n, "nested too deeply")
 	}
-	if _, ok := c.f.lines[ptr]; !ok {
-		c.f.lines[ptr] = n.Line
+	if c.lines != nil {
+		if ptr := pointerOf(c.path); c.lines[ptr] == 0 {
+			c.lines[ptr] = n.Line
+		}
 	}
 	switch n.Kind {
 	case yaml.AliasNode:
 		c.aliased++
 		defer func() { c.aliased-- }()
-		return c.convert(n.Alias, ptr, depth+1)
+		return c.convert(n.Alias, depth+1)
 	case yaml.DocumentNode:
 		if len(n.Content) == 0 {
 			return nil, nil
 		}
-		return c.convert(n.Content[0], ptr, depth)
+		return c.convert(n.Content[0], depth)
 	case yaml.MappingNode:
 		m := make(map[string]any, len(n.Content)/2)
 		for i := 0; i+1 < len(n.Content); i += 2 {
@@ -430,71 +471,80 @@ func (c *converter) convert(n *yaml.Node, ptr string, depth int) (any, error) {
 				k = k.Alias
 			}
 			if k.Kind != yaml.ScalarNode {
-				return nil, c.fail(k, ptr, "mapping keys must be strings")
+				return nil, c.fail(k, "mapping keys must be strings")
 			}
 			if k.Tag == "!!merge" {
-				return nil, c.fail(k, ptr, "YAML merge keys (<<) are not supported")
+				return nil, c.fail(k, "YAML merge keys (<<) are not supported")
 			}
 			if _, dup := m[k.Value]; dup {
-				return nil, c.fail(k, ptr, fmt.Sprintf("key %q is defined more than once", k.Value))
+				return nil, c.fail(k, fmt.Sprintf("key %q is defined more than once", k.Value))
 			}
-			cv, err := c.convert(v, ptr+"/"+escapeToken(k.Value), depth+1)
+			c.path = append(c.path, pathTok{key: k.Value, idx: -1})
+			cv, err := c.convert(v, depth+1)
 			if err != nil {
 				return nil, err
 			}
+			c.path = c.path[:len(c.path)-1]
 			m[k.Value] = cv
 		}
 		return m, nil
 	case yaml.SequenceNode:
 		a := make([]any, 0, len(n.Content))
 		for i, e := range n.Content {
-			cv, err := c.convert(e, ptr+"/"+strconv.Itoa(i), depth+1)
+			c.path = append(c.path, pathTok{idx: i})
+			cv, err := c.convert(e, depth+1)
 			if err != nil {
 				return nil, err
 			}
+			c.path = c.path[:len(c.path)-1]
 			a = append(a, cv)
 		}
 		return a, nil
 	case yaml.ScalarNode:
-		switch n.ShortTag() {
-		case "!!null":
-			return nil, nil
-		case "!!bool":
-			var b bool
-			if err := n.Decode(&b); err != nil {
-				return nil, c.fail(n, ptr, err.Error())
-			}
-			return b, nil
-		case "!!int":
-			if _, err := strconv.ParseInt(n.Value, 10, 64); err == nil {
-				return json.Number(n.Value), nil
-			}
-			var i int64
-			if err := n.Decode(&i); err != nil {
-				// A big integer: keep its digits.
-				if isJSONNumber(n.Value) {
-					return json.Number(n.Value), nil
-				}
-				return nil, c.fail(n, ptr, "integer out of range")
-			}
-			return json.Number(strconv.FormatInt(i, 10)), nil
-		case "!!float":
+		return c.scalar(n)
+	}
+	return nil, c.fail(n, "unsupported YAML node")
+}
+
+// scalar converts a YAML scalar to its JSON value.
+func (c *converter) scalar(n *yaml.Node) (any, error) {
+	switch n.ShortTag() {
+	case "!!null":
+		return nil, nil
+	case "!!bool":
+		var b bool
+		if err := n.Decode(&b); err != nil {
+			return nil, c.fail(n, err.Error())
+		}
+		return b, nil
+	case "!!int":
+		if _, err := strconv.ParseInt(n.Value, 10, 64); err == nil {
+			return json.Number(n.Value), nil
+		}
+		var i int64
+		if err := n.Decode(&i); err != nil {
+			// A big integer: keep its digits.
 			if isJSONNumber(n.Value) {
 				return json.Number(n.Value), nil
 			}
-			var f float64
-			if err := n.Decode(&f); err != nil {
-				return nil, c.fail(n, ptr, err.Error())
-			}
-			if math.IsInf(f, 0) || math.IsNaN(f) {
-				return nil, c.fail(n, ptr, "infinite and NaN numbers are not JSON")
-			}
-			return json.Number(strconv.FormatFloat(f, 'g', -1, 64)), nil
-		default: // !!str, !!timestamp, !!binary and custom tags: the text
-			return n.Value, nil
+			return nil, c.fail(n, "integer out of range")
 		}
+		return json.Number(strconv.FormatInt(i, 10)), nil
+	case "!!float":
+		if isJSONNumber(n.Value) {
+			return json.Number(n.Value), nil
+		}
+		var f float64
+		if err := n.Decode(&f); err != nil {
+			return nil, c.fail(n, err.Error())
+		}
+		if math.IsInf(f, 0) || math.IsNaN(f) {
+			return nil, c.fail(n, "infinite and NaN numbers are not JSON")
+		}
+		return json.Number(strconv.FormatFloat(f, 'g', -1, 64)), nil
+	default: // !!str, !!timestamp, !!binary and custom tags: the text
+		return n.Value, nil
 	}
-	return nil, c.fail(n, ptr, "unsupported YAML node")
 }
 
 func isJSONNumber(s string) bool {
@@ -520,6 +570,16 @@ func unescapeToken(s string) string {
 	return strings.ReplaceAll(strings.ReplaceAll(s, "~1", "/"), "~0", "~")
 }
 
+// readLimited reads a file already read once, for its lines.
+func readLimited(path string) ([]byte, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	return io.ReadAll(io.LimitReader(fh, maxDocSize))
+}
+
 // lookup returns the value at the JSON Pointer ptr in doc.
 func lookup(doc any, ptr string) (any, bool) {
 	if ptr == "" {
@@ -529,7 +589,9 @@ func lookup(doc any, ptr string) (any, bool) {
 		return nil, false
 	}
 	v := doc
-	for _, tok := range strings.Split(ptr[1:], "/") {
+	for rest, more := ptr[1:], true; more; {
+		var tok string
+		tok, rest, more = strings.Cut(rest, "/")
 		tok = unescapeToken(tok)
 		switch x := v.(type) {
 		case map[string]any:
@@ -553,8 +615,20 @@ func lookup(doc any, ptr string) (any, bool) {
 // line returns the line of ptr in f, or of its nearest ancestor; 0 once
 // the document is compiled.
 func (f *file) line(ptr string) int {
-	if f.lines == nil && f.src != nil {
-		f.lines = jsonLines(f.src)
+	if f.lines == nil && f.reread {
+		src := f.src
+		if src == nil {
+			src, _ = readLimited(f.path)
+		}
+		if f.isJSON {
+			f.lines = jsonLines(src)
+		} else {
+			f.lines = yamlLines(src)
+		}
+		if f.lines == nil {
+			f.lines = map[string]int{}
+		}
+		f.reread = false
 	}
 	for {
 		if l, ok := f.lines[ptr]; ok {

@@ -3,7 +3,6 @@ package validation
 import (
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -89,18 +88,7 @@ func (r *jsonReader) document() (any, error) {
 }
 
 // pointer is the JSON Pointer of the place being read.
-func (r *jsonReader) pointer() string {
-	var b strings.Builder
-	for _, t := range r.path {
-		b.WriteByte('/')
-		if t.idx >= 0 {
-			b.WriteString(strconv.Itoa(t.idx))
-		} else {
-			b.WriteString(escapeToken(t.key))
-		}
-	}
-	return b.String()
-}
+func (r *jsonReader) pointer() string { return pointerOf(r.path) }
 
 func (r *jsonReader) fail(format string, args ...any) error {
 	return &LoadError{File: r.name, Line: r.line, Pointer: r.pointer(), Msg: "not valid JSON: " + fmt.Sprintf(format, args...)}

@@ -80,3 +80,29 @@ func TestFlowYAMLIsStillYAML(t *testing.T) {
 		t.Errorf("YAML in a .json file: %v", err)
 	}
 }
+
+// A problem found after reading (not a syntax error) in a JSON document
+// names its line too: the file is read again for it.
+func TestJSONDocumentProblemNamesItsLine(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "api.json")
+	doc := `{
+  "openapi": "3.1.0",
+  "info": {"title": "t", "version": "1"},
+  "paths": {
+    "/a/{id}": {
+      "get": {
+        "parameters": [
+          {"name": "id", "in": "path", "schema": {"type": "string"}}
+        ]
+      }
+    }
+  }
+}`
+	if err := os.WriteFile(p, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(p, Options{})
+	if err == nil || !strings.Contains(err.Error(), "api.json:8 (#/paths/~1a~1{id}/get/parameters/0/required): path parameter \"id\" must have required: true") {
+		t.Errorf("got %v", err)
+	}
+}
