@@ -127,9 +127,6 @@ func (h *Handler) rewriteLocal(w http.ResponseWriter, r *http.Request, err error
 	if !h.statuses.Has(code) {
 		return err // not ours to render: Caddy's own error handling applies
 	}
-	if ablating && ablationOf(r).floor {
-		return ablatedFloor(w, code, ew, false)
-	}
 	f := h.negotiator.Negotiate(r.Header.Get("Accept"))
 	tr, vary := h.translator(r, f)
 	e := h.newError(code, tr, &ew.err)
@@ -208,9 +205,6 @@ func asProblems(err error) *errorpages.Problems {
 // rewriteUpstream renders a held-back upstream error response.
 func (h *Handler) rewriteUpstream(w http.ResponseWriter, r *http.Request, ew *errorWriter) error {
 	code := ew.status
-	if ablating && ablationOf(r).floor {
-		return ablatedFloor(w, code, ew, true)
-	}
 	hdr := w.Header()
 	ctype := hdr.Get("Content-Type")
 	f := h.negotiator.Negotiate(r.Header.Get("Accept"))
@@ -237,7 +231,7 @@ func (h *Handler) rewriteUpstream(w http.ResponseWriter, r *http.Request, ew *er
 	var u errorpages.Upstream
 	if h.exposure.Allows(code) || h.logger.Core().Enabled(zapcore.DebugLevel) {
 		var ok bool
-		if body, _, ok = errorpages.Decode(raw, hdr.Get("Content-Encoding"), int(h.MaxBody)); ok && !(ablating && ablationOf(r).parse) {
+		if body, _, ok = errorpages.Decode(raw, hdr.Get("Content-Encoding"), int(h.MaxBody)); ok {
 			u = errorpages.Parse(body, ctype)
 		}
 	}
@@ -435,9 +429,7 @@ func (h *Handler) write(w http.ResponseWriter, r *http.Request, e *errorpages.Er
 			})
 		}
 	}
-	if ablating && ablationOf(r).render {
-		buf.Write(ablatedBody)
-	} else if err := h.renderer.Render(buf, f, d); err != nil {
+	if err := h.renderer.Render(buf, f, d); err != nil {
 		h.logger.Error("error page template failed; sent the built-in body instead",
 			zap.Int("status", e.Code), zap.String("format", f.String()),
 			zap.String("request_id", e.RequestID), zap.Error(err))
@@ -556,11 +548,9 @@ func (h *Handler) send(w http.ResponseWriter, r *http.Request, rep reply) error 
 	if rep.ctype != nil {
 		hdr["Content-Type"] = rep.ctype
 	}
-	if !(ablating && ablationOf(r).headers) {
-		h.setCommonHeaders(hdr, rep.rid, rep.varyLang)
-		if rep.lang != nil {
-			hdr["Content-Language"] = rep.lang
-		}
+	h.setCommonHeaders(hdr, rep.rid, rep.varyLang)
+	if rep.lang != nil {
+		hdr["Content-Language"] = rep.lang
 	}
 	if rep.length || rep.body != nil {
 		hdr["Content-Length"] = lengthValue(len(rep.body))
@@ -694,9 +684,6 @@ func addVary(hdr http.Header, token string) {
 // requestID is the incoming request ID (request_id's placeholders, else
 // the request_id_header) when valid, else Caddy's UUID for the request.
 func (h *Handler) requestID(r *http.Request) string {
-	if ablating && ablationOf(r).rid {
-		return ablatedRID
-	}
 	repl, _ := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer)
 	if h.RequestID == "" {
 		if v := r.Header.Get(h.ridName); validRequestID(v) {

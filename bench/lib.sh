@@ -7,8 +7,7 @@
 #                            the machine is (busy_note), the upstream on UP
 #   need_wrk                 wrk, installed with apt-get when running as root
 #   build OUT                caddy (cmd/caddy; CADDY_BIN=<binary> to measure
-#                            another build, BUILD_TAGS=<tags> to build with
-#                            tags) and bench/upstream into OUT
+#                            another build) and bench/upstream into OUT
 #   start_upstream ADDR      the loopback upstream, waited for
 #   start_caddy CFG LOG      validates CFG, runs Caddy on it (CADDY_PID),
 #                            waits for its sites; both check their ports are
@@ -55,7 +54,7 @@ build() {
 	mkdir -p "$1"
 	CADDY="${CADDY_BIN:-$1/caddy}"
 	UPSTREAM="$1/upstream"
-	[ -n "${CADDY_BIN:-}" ] || go build ${BUILD_TAGS:+-tags "$BUILD_TAGS"} -o "$CADDY" ./cmd/caddy
+	[ -n "${CADDY_BIN:-}" ] || go build -o "$CADDY" ./cmd/caddy
 	go build -o "$UPSTREAM" ./bench/upstream
 }
 

@@ -14,9 +14,6 @@
 #                                      #   (PROFILE_SECONDS=10), top 30
 #   SKIP_GO=1                          # without the Go benchmarks
 #   PORT_BASE=9400                     # other ports (default 9300: 9301-9320)
-#   ABLATE=1 bash bench/load.sh        # what each part of a rewrite costs:
-#                                      # pairs (2) and (4) with parts left out
-#                                      # (see "Ablation" below)
 #
 # Pairs (targets from issue 12; A/B >= target, a ratio below 1 means B
 # costs more):
@@ -34,21 +31,12 @@
 #       handle_errors) vs error_pages                                    1.7
 #   (8), (9) reference pairs without a target: (2) and (4) with side A
 #       sending the headers and request ID every error_pages answer
-#       carries (contract §7) through Caddy's header directive, so B/A
-#       shows what error_pages costs beyond them
+#       carries through Caddy's header directive, so B/A shows what
+#       error_pages costs beyond them
 #
-# Ablation (ABLATE=1): Caddy is built with the errorpages_ablate tag, in
-# which a request's X-Errorpages-Ablate header names parts of the rewrite to
-# leave out (ablation.go): rid (a constant request ID instead of Caddy's
-# UUID), headers (none of the headers error_pages sets: nosniff,
-# Cache-Control, Vary, Content-Language, the request ID), render (a
-# constant body), parse (the upstream body is not read), floor (nothing but
-# the interception: the held-back response, or a constant body, written
-# back). Pairs (2) and (4) are then run with side B leaving out each set in
-# turn, in one run: (2.0)/(4.0) leave out nothing (the ablation build's
-# hooks, a header-map lookup each, about 0.1 µs in all, are in every B),
-# and how far a row's ratio rises above them is what the parts left out
-# cost.
+# What each part of a rewrite costs (request ID, headers, rendering,
+# parsing, the interception itself) is measured by Go benchmarks, one per
+# part: docs/performance.md names them.
 #
 # Needs wrk (Debian package "wrk"; installed if missing and running as root).
 source "$(dirname "$0")/lib.sh"
@@ -63,11 +51,7 @@ plain=$((base + 11)) pages=$((base + 12)) stock=$((base + 13)) static=$((base + 
 plainhdr=$((base + 17)) statichdr=$((base + 18))
 OUT=bench/out
 
-if [ -n "${ABLATE:-}" ]; then
-	BUILD_TAGS=errorpages_ablate
-	SKIP_RSS=1 SKIP_GO=1
-fi
-prepare "standard modules + error_pages${BUILD_TAGS:+, tags $BUILD_TAGS}"
+prepare "standard modules + error_pages"
 
 json_h=("Accept: application/json")
 browser_h=("Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8" "Accept-Language: en-US,en;q=0.9")
@@ -109,9 +93,8 @@ local_cfg="	error_pages
 stocklocal_cfg="	error 404
 $stock_errors"
 # The reference pairs 8 and 9: the untouched proxy and the static respond
-# sending what every error_pages answer carries by contract (§7): nosniff,
-# Cache-Control, Vary, Content-Language and Caddy's request UUID as
-# X-Request-Id. error_pages vs these is what it costs beyond its headers.
+# sending what every error_pages answer carries: nosniff, Cache-Control,
+# Vary, Content-Language and Caddy's request UUID as X-Request-Id. error_pages vs these is what it costs beyond its headers.
 contract_headers="	header X-Content-Type-Options nosniff
 	header Cache-Control no-store
 	header Vary Accept
@@ -165,22 +148,6 @@ pairs=(
 	"8|upstream 400 JSON: untouched + contract headers, request ID vs error_pages|$plainhdr /bad $json|$pages /bad $json|-"
 	"9|local error JSON: respond + contract headers, request ID vs error_pages|$statichdr /x $json|$localerr /x $json|-"
 )
-if [ -n "${ABLATE:-}" ]; then
-	# The build must ablate: floor passes the upstream's body on untouched.
-	probe json $plain /bad 400 application/json "${jh[@]}"
-	untouched=$PROBE_SIZE
-	probe "floor" $pages /bad 400 application/json "${jh[@]}" -H "X-Errorpages-Ablate: floor"
-	[ "$PROBE_SIZE" = "$untouched" ] || { echo "   the ablation build did not leave the rewrite out" >&2; exit 1; }
-	ablations=("" rid headers rid,headers render,parse rid,headers,render,parse floor)
-	pairs=()
-	for i in "${!ablations[@]}"; do
-		a=${ablations[$i]}
-		script=$OUT/json-ablate-$i.lua
-		wrk_script "$script" GET "" "${json_h[@]}" "X-Errorpages-Ablate: $a"
-		pairs+=("2.$i|(2) B without: ${a:-nothing}|$plain /bad $json|$pages /bad $script|-")
-		pairs+=("4.$i|(4) B without: ${a:-nothing}|$static /x $json|$localerr /x $script|-")
-	done
-fi
 judge_pairs "${pairs[@]}"
 
 if [ -z "${SKIP_RSS:-}" ]; then
@@ -196,9 +163,10 @@ fi
 if [ -z "${SKIP_GO:-}" ]; then
 	echo
 	echo "== Go benchmarks: time and allocations per request"
-	gobench . 'PassThrough|Rewrite' 20000
+	gobench . 'PassThrough|Rewrite|Intercept|RequestID|Headers' 20000
 	gobench ./errorpages 'Negotiate' 200000
 	gobench ./errorpages '^BenchmarkRender$' 20000
+	gobench ./errorpages '^BenchmarkParse$' 200000
 	# root-package tests share fixed ports with others on a shared machine
 	if command -v flock >/dev/null; then lock=(flock /tmp/caddytest.lock); else lock=(); fi
 	"${lock[@]}" go test -count=1 -run TestPassThroughAllocations -v . 2>&1 | grep -E 'allocations per request|^--- FAIL|^FAIL' || true
