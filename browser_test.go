@@ -55,6 +55,13 @@ http://brand.localhost:9080 {
 		header Content-Type image/svg+xml
 		respond %[2]q 200
 	}
+	handle /api/* {
+		request_validation {
+			openapi testdata/browser-api.yaml
+			unknown_query reject
+		}
+		reverse_proxy %[1]s
+	}
 	reverse_proxy %[1]s
 }
 
@@ -87,6 +94,9 @@ type pageState struct {
 	Styled bool `json:"styled"`
 	// Violations are the securitypolicyviolation events of the page.
 	Violations []string `json:"violations"`
+	// Text is what the page shows; CodeTags counts its <code> elements.
+	Text     string `json:"text"`
+	CodeTags int    `json:"codeTags"`
 }
 
 // cspListenerJS records CSP violations; injected through the DevTools
@@ -118,6 +128,7 @@ const pageStateJS = `(() => {
 		})(),
 		styled: !!document.querySelector('main') && getComputedStyle(document.querySelector('main')).borderTopWidth === '6px',
 		violations: window.__csp || [],
+		text: document.body.innerText, codeTags: document.querySelectorAll('li code').length,
 	};
 })()`
 
@@ -174,6 +185,10 @@ func TestBrowserPages(t *testing.T) {
 		// Languages: German (long words) and Arabic, right to left.
 		{"lang-de", "http://brand.localhost:9080/status/503", 503, errorpages.Builtin().Translator("de").Title(503), []string{"http://brand.localhost:9080/logo.svg"}, false, "de"},
 		{"lang-ar", "http://brand.localhost:9080/status/503", 503, errorpages.Builtin().Translator("ar").Title(503), []string{"http://brand.localhost:9080/logo.svg"}, false, "ar"},
+		// A validation 400 in German and Arabic: every problem in the
+		// page's language, the suggested name as code.
+		{"validation-de", "http://brand.localhost:9080/api/search?limit=0&colr=red", 400, errorpages.Builtin().Translator("de").Title(400), []string{"http://brand.localhost:9080/logo.svg"}, false, "de"},
+		{"validation-ar", "http://brand.localhost:9080/api/search?limit=0&colr=red", 400, errorpages.Builtin().Translator("ar").Title(400), []string{"http://brand.localhost:9080/logo.svg"}, false, "ar"},
 	}
 	// 320 px is the narrowest phone the page promises; checked, not pictured.
 	viewports := []struct{ w, h int64 }{{320, 568}, {375, 812}, {1280, 800}}
@@ -299,6 +314,18 @@ func TestBrowserPages(t *testing.T) {
 						if h1Start < 0 || h1Start > 2 || primaryStart < 0 || primaryStart > 2 {
 							t.Errorf("layout does not mirror for %s: h1 text starts %.0f px and the primary action %.0f px from the card's %s content edge",
 								p.lang, h1Start, primaryStart, edge)
+						}
+					}
+					if strings.HasPrefix(p.name, "validation-") {
+						// One language per page: no English problem text, no
+						// Markdown; the suggestion is code.
+						for _, english := range []string{"is required", "must be", "did you mean", "is not a parameter", "`"} {
+							if strings.Contains(st.Text, english) {
+								t.Errorf("%s page shows %q:\n%s", p.lang, english, st.Text)
+							}
+						}
+						if st.CodeTags == 0 {
+							t.Errorf("%s page: the suggested name is not in <code>", p.lang)
 						}
 					}
 					if len(st.Violations) > 0 {

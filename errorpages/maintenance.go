@@ -24,13 +24,17 @@ func NewMaintenanceError(tr Translator, message string, until time.Time, refresh
 	if !until.IsZero() {
 		message += " " + tr.T(KeyMaintenanceUntil, "time", FormatTime(tr.Lang(), until))
 	}
-	return &Error{
+	e := &Error{
 		Code:    http.StatusServiceUnavailable,
 		Type:    MaintenanceType,
 		Message: tr.T(KeyMaintenanceTitle),
 		Details: message,
 		Refresh: refresh,
 	}
+	if !until.IsZero() {
+		e.Zone(until.Location()) // the retry time in the same clock as "back by"
+	}
+	return e
 }
 
 // FormatTime writes t for a reader of lang, in t's own zone (the one the

@@ -77,6 +77,9 @@ type Error struct {
 	// RetryAfter is the seconds after which the client may try again —
 	// the response's Retry-After, for a 429 or 503 — 0 when not known.
 	RetryAfter int
+
+	// zone is the time zone of the times a page writes (Zone); nil: UTC.
+	zone *time.Location
 }
 
 // NewError returns the standard error for code: reason phrase as message
@@ -189,7 +192,7 @@ func (d *PageData) fill() {
 	d.Retry = ""
 	if d.RetryAfter > 0 {
 		if d.RetryAfter <= RetryCountdownMax {
-			d.Retry = tr.T(KeyRetryIn, "countdown", fmt.Sprintf("%d:%02d", d.RetryAfter/60, d.RetryAfter%60))
+			d.Retry = tr.T(KeyRetryIn, "countdown", tr.Duration(d.RetryAfter))
 			if d.Refresh == 0 && (d.Method == "GET" || d.Method == "") {
 				// The page reloads itself once the wait is over.
 				d.Refresh = d.RetryAfter
@@ -199,7 +202,11 @@ func (d *PageData) fill() {
 			if now.IsZero() {
 				now = time.Now()
 			}
-			at := now.UTC().Add(time.Duration(d.RetryAfter) * time.Second).Truncate(time.Minute).Add(time.Minute)
+			zone := e.zone
+			if zone == nil {
+				zone = time.UTC
+			}
+			at := now.In(zone).Add(time.Duration(d.RetryAfter) * time.Second).Truncate(time.Minute).Add(time.Minute)
 			d.Retry = tr.T(KeyRetryAt, "time", FormatTime(tr.Lang(), at))
 		}
 	}

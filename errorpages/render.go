@@ -428,8 +428,8 @@ func writeText(buf *bytes.Buffer, e *Error, tr Translator) {
 	if e.RetryAfter > 0 {
 		buf.WriteString(tr.T(KeyTextRetryAfter))
 		buf.WriteString(": ")
-		buf.WriteString(strconv.Itoa(e.RetryAfter))
-		buf.WriteString(" s\n")
+		buf.WriteString(oneLine(tr.Duration(e.RetryAfter)))
+		buf.WriteByte('\n')
 	}
 	if e.Docs != "" {
 		buf.WriteString(tr.T(KeyTextDocs))

@@ -867,11 +867,11 @@ func TestRenderRetryAfter(t *testing.T) {
 		{"json member in seconds", render(JSON, "en", 30, "GET"), []string{`"retry_after":30`}, nil},
 		{"problem member in seconds", render(Problem, "en", 30, "GET"), []string{`"retry_after":30`}, nil},
 		{"xml element", render(XML, "en", 30, "GET"), []string{"<retry_after>30</retry_after>"}, nil},
-		{"text line, localized", render(Text, "de", 30, "GET"), []string{"Erneut versuchen nach: 30 s\n"}, nil},
+		{"text line, localized", render(Text, "de", 30, "GET"), []string{"Erneut versuchen nach: 30 Sekunden\n"}, nil},
 		{"no hint without a wait", render(JSON, "en", 0, "GET") + render(Text, "en", 0, "GET") + render(HTML, "en", 0, "GET"), nil, []string{"retry_after", "Retry after", `class="retry"`, "refresh"}},
-		{"short wait: countdown and reload", render(HTML, "en", 90, "GET"), []string{"You can try again in 1:30.", `<meta http-equiv="refresh" content="90">`}, nil},
-		{"short wait in German", render(HTML, "de", 30, "GET"), []string{"Sie können es in 0:30 erneut versuchen."}, nil},
-		{"no reload for a POST", render(HTML, "en", 30, "POST"), []string{"You can try again in 0:30."}, []string{"refresh"}},
+		{"short wait: countdown and reload", render(HTML, "en", 90, "GET"), []string{"You can try again in 90 seconds.", `<meta http-equiv="refresh" content="90">`}, nil},
+		{"short wait in German", render(HTML, "de", 30, "GET"), []string{"Sie können es in 30 Sekunden erneut versuchen."}, nil},
+		{"no reload for a POST", render(HTML, "en", 30, "POST"), []string{"You can try again in 30 seconds."}, []string{"refresh"}},
 		{"long wait: the time, no reload", render(HTML, "en", 3600, "GET"), []string{"You can try again after March 1, 2026, 14:01 UTC."}, []string{"refresh"}},
 	} {
 		t.Run(row.name, func(t *testing.T) {

@@ -459,6 +459,7 @@ func (op *Operation) checkParams(m *Match, req *Request, c *collector) {
 				f := errorpages.Field{Pointer: "/query/" + escapeToken(q.key), Code: "unknown_parameter", Message: "is not a parameter of this operation"}
 				if s := closest(q.key, declaredList(op.declared)); s != "" {
 					f.Hint = "did you mean `" + s + "`?"
+					f.Args = map[string]string{"suggest": s}
 				}
 				c.add(f, q.key)
 			}
