@@ -30,8 +30,9 @@ var keptBodyHeaders = []string{
 	"Trailer", // trailers announced for the upstream body won't come
 }
 
-// entityHeaders are removed from a rewritten response (contract §7): the
-// above, plus the type, encoding and length of the body being replaced.
+// entityHeaders are removed from a rewritten response, since they
+// describe the body being replaced: the above, plus its type, encoding
+// and length.
 var entityHeaders = append([]string{"Content-Length", "Content-Encoding", "Content-Type"}, keptBodyHeaders...)
 
 // ServeHTTP passes the request on, holding back error responses of the
@@ -253,7 +254,7 @@ func (h *Handler) rewriteUpstream(w http.ResponseWriter, r *http.Request, ew *er
 // keep reports whether the upstream body (of Content-Type ctype) goes out
 // unchanged: upstream_json keep for a JSON body when the client gets
 // json, or a keep_upstream range when the client's Accept names the
-// body's type (contract §6; see Handler.KeepUpstream).
+// body's type (see Handler.KeepUpstream).
 func (h *Handler) keep(f errorpages.Format, ctype, accept string) bool {
 	if h.keepJSON && f == errorpages.JSON && isJSON(ctype) {
 		return true
@@ -378,8 +379,8 @@ func unreserved(c byte) bool {
 }
 
 // write sends e in format f, its built-in texts in tr's language, with
-// the headers of contract §7 plus Content-Language (and Vary:
-// Accept-Language when vary: the language was negotiated). ew is the
+// the headers every rewrite carries (see send) plus Content-Language (and
+// Vary: Accept-Language when vary: the language was negotiated). ew is the
 // request's writer, which lends the page data its storage; upstream says
 // whether it holds an intercepted upstream response (else the error is
 // local).
@@ -403,7 +404,7 @@ func (h *Handler) write(w http.ResponseWriter, r *http.Request, e *errorpages.Er
 	}
 	if up != nil && r.Method == http.MethodHead {
 		// The upstream's HEAD reply had no body, so the page a GET gets
-		// can't be known: send no body and no length (contract §4).
+		// can't be known: send no body and no length.
 		return h.send(w, r, rep)
 	}
 	buf := getBuffer()
@@ -527,11 +528,12 @@ type reply struct {
 	varyLang bool
 }
 
-// send writes the reply with the headers of contract §7: it removes the
-// listed headers, the pass-through header, an upstream's trailers and
-// fingerprints, replaces the page's CSP, sets ctype, nosniff,
-// Cache-Control, Vary, the request ID and Content-Length, and leaves out
-// the body for HEAD.
+// send writes the reply with the headers every rewritten or kept error
+// response carries: it removes the listed headers, the pass-through
+// header, an upstream's trailers and fingerprints, replaces the page's
+// CSP, sets ctype, X-Content-Type-Options: nosniff, Cache-Control
+// (cache_control), Vary: Accept, the request ID (request_id_header) and
+// Content-Length, and leaves out the body for HEAD.
 func (h *Handler) send(w http.ResponseWriter, r *http.Request, rep reply) error {
 	hdr := w.Header()
 	for _, k := range rep.remove {
@@ -566,9 +568,10 @@ func (h *Handler) send(w http.ResponseWriter, r *http.Request, rep reply) error 
 	return err
 }
 
-// dropFingerprints removes what names the upstream's software (contract
-// §7) unless keep_headers keeps it. Server goes only when it is not the
-// value it had before the request went on: Caddy's own stays.
+// dropFingerprints removes the headers that name the upstream's software
+// (FingerprintHeaders) unless keep_headers keeps them. Server goes only
+// when it is not the value it had before the request went on: Caddy's own
+// stays.
 func (h *Handler) dropFingerprints(hdr http.Header, server []string) {
 	for _, k := range h.fingerprints {
 		v, ok := hdr[k]

@@ -42,62 +42,70 @@ const (
 )
 
 // Maintenance is maintenance mode: while it is on, every request under the
-// directive — except those from Allow ranges or with the bypass header —
+// directive — except those from `allow` ranges or with the `bypass_header` —
 // is answered 503 with Retry-After and a maintenance page in the
 // negotiated format, and never reaches the handlers after error_pages.
 //
-// It is switched by this config, and at run time through Caddy's admin API
-// (POST /error_pages/maintenance/<name>) or, when StorageKey is set, through
-// the state kept in Caddy's storage, shared by every instance that uses it.
-// A run-time switch lasts until the next config load; with StorageKey the
-// stored state outlives loads and restarts.
+// It is switched by this config, and at run time through Caddy's admin
+// API (POST /error_pages/maintenance/<name>) or, when `storage_key` is
+// set, through the state kept in Caddy's storage, shared by every
+// instance that uses it. A run-time switch lasts until the next config
+// load; with `storage_key` the stored state outlives loads and restarts.
 type Maintenance struct {
-	// Enabled turns maintenance on when the config loads.
+	// `enabled` turns maintenance mode on when the config loads. The
+	// admin API can switch it at run time until the next load; with
+	// `storage_key`, a state stored by a run-time switch outlives loads
+	// and restarts. Default: false.
 	Enabled bool `json:"enabled,omitempty"`
 
-	// Until is when the maintenance is expected to end, an RFC 3339 time
-	// (2026-03-01T14:00:00+01:00). It is shown on the page, sets
-	// Retry-After, and the HTML page reloads itself once it has passed.
-	// Maintenance does not end by itself: it is on until it is switched
-	// off. Default: none.
+	// `until` is when the maintenance is expected to end, an RFC 3339
+	// time (2026-03-01T14:00:00+01:00). It is shown on the page, sets
+	// Retry-After (instead of `retry_after`), and the HTML page reloads
+	// itself once it has passed. Maintenance does not end by itself: it
+	// is on until it is switched off. Default: none.
 	Until string `json:"until,omitempty"`
 
-	// RetryAfter is the Retry-After sent, and the time after which the
-	// HTML page reloads itself, when Until is not given or has passed.
+	// `retry_after` is the Retry-After sent, and the time after which the
+	// HTML page reloads itself, when `until` is not given or has passed.
 	// Default: 60s.
 	RetryAfter caddy.Duration `json:"retry_after,omitempty"`
 
-	// Allow lists client IP ranges (CIDR, a single address, or
+	// `allow` lists client IP ranges (CIDR, a single address, or
 	// private_ranges) that pass while maintenance is on. The client IP is
 	// Caddy's: the connection's address, or the one the trusted proxies
-	// forwarded when the server has trusted_proxies (like the client_ip
+	// forwarded when the server has `trusted_proxies` (like the client_ip
 	// matcher, unlike remote_ip). Default: none.
 	Allow []string `json:"allow,omitempty"`
 
-	// BypassHeader is a request header that lets a request pass while
-	// maintenance is on when its value is BypassValue. Default: none.
+	// `bypass_header` is a request header that lets a request pass while
+	// maintenance is on when its value is `bypass_value`; the two are set
+	// together. Default: none.
 	BypassHeader string `json:"bypass_header,omitempty"`
 
-	// BypassValue is the value BypassHeader must have; placeholders such
-	// as {env.MAINTENANCE_TOKEN} are filled when the config loads.
+	// `bypass_value` is the value `bypass_header` must have; placeholders
+	// such as {env.MAINTENANCE_TOKEN} are filled when the config loads.
+	// Default: none.
 	BypassValue string `json:"bypass_value,omitempty"`
 
-	// Message replaces the built-in explanation on the page. Default:
+	// `message` replaces the built-in explanation on the page, in every
+	// language; the admin API can set another one at run time. Default:
 	// the built-in one, in the page's language.
 	Message string `json:"message,omitempty"`
 
-	// Name is the switch this handler follows. Handlers with the same
-	// name are switched together by the admin API. Default: default.
+	// `name` is the switch this handler follows: handlers with the same
+	// name are switched together by the admin API
+	// (POST /error_pages/maintenance/<name>). Default: default.
 	Name string `json:"name,omitempty"`
 
-	// StorageKey, when set, keeps the run-time state under this key in
+	// `storage_key`, when set, keeps the run-time state under this key in
 	// Caddy's configured storage (file system by default, or the Redis,
 	// Consul or S3 storage modules) so that every instance sharing that
-	// storage switches together. Default: none (this instance only).
+	// storage switches together; it is read every `poll_interval`.
+	// Default: none (this instance only).
 	StorageKey string `json:"storage_key,omitempty"`
 
-	// PollInterval is how often the state in storage is read (one Load).
-	// Default: 5s.
+	// `poll_interval` is how often the state under `storage_key` is read
+	// from storage (one Load); at least 100ms. Default: 5s.
 	PollInterval caddy.Duration `json:"poll_interval,omitempty"`
 
 	until      time.Time

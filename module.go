@@ -37,184 +37,238 @@ const (
 // Handler rewrites error responses into HTML pages or JSON/problem/text/XML
 // bodies chosen by content negotiation.
 type Handler struct {
-	// Status codes to rewrite: codes ("404"), classes ("4xx") or ranges
-	// ("500-599"). Default: every 4xx and 5xx.
+	// `status` lists the status codes to rewrite: codes ("404"), classes
+	// ("4xx") or ranges ("500-599"). An error of another status passes
+	// untouched (a local one goes back to Caddy, so `handle_errors`
+	// applies). Only 4xx and 5xx can be listed. Default: every 4xx and
+	// 5xx.
 	Status []string `json:"status,omitempty"`
 
-	// Formats offered to clients, in tie-break order. Any of html, json,
-	// problem, text, xml. Default: html json problem text xml.
+	// `formats` lists the formats offered to the client's Accept header,
+	// in tie-break order: any of html, json, problem, text, xml. The
+	// json, xml and text formats are shaped by `preset`,
+	// `json_template`, `xml_template` and `text_template`, which each
+	// need their format offered. Default: html json problem text xml.
 	Formats []string `json:"formats,omitempty"`
 
-	// DefaultFormat is used when the client states no preference (no
-	// Accept, or only */*) or accepts nothing offered. Default: json.
+	// `default_format` is the format sent when the client states no
+	// preference (no Accept, or only */*) or accepts none of `formats`.
+	// Default: json, or the first of `formats` when json is not among
+	// them.
 	DefaultFormat string `json:"default_format,omitempty"`
 
-	// Templates is a directory of the site's own HTML templates:
+	// `templates` is a directory of the site's own HTML page templates:
 	// <code>.html, <class>.html (4xx.html) and error.html, tried in that
-	// order. Default: none, the embedded page is used.
+	// order; a status with none of them gets the embedded page, which
+	// `brand` fills. Templates read placeholders as
+	// `template_placeholders` allows. Default: none (the embedded page for
+	// every status).
 	Templates string `json:"templates,omitempty"`
 
-	// Brand fills the embedded HTML page: name, logo, color, home, support.
+	// `brand` fills the embedded HTML page: the site's name, logo, accent
+	// color, home, support and status page links. It does not apply to
+	// pages from `templates`. Default: none (a neutral page).
 	Brand *errorpages.Brand `json:"brand,omitempty"`
 
-	// Docs is a documentation URL put in every error; placeholders are
-	// allowed, {code} is the status code. Default: none.
+	// `docs` is a documentation URL put in every error (the envelope's
+	// docs member, problem+json's type, a link on the HTML page): an
+	// http(s) URL or a path starting with /. {code} is replaced by the
+	// status code, Caddy's placeholders by their percent-encoded values.
+	// An error that carries its operation's own documentation (from
+	// `request_validation`) keeps that one. Default: none.
 	Docs string `json:"docs,omitempty"`
 
-	// Messages overrides the public title (the reason phrase) per status.
+	// `messages` replaces the public title (the reason phrase, "Not
+	// Found") of a 4xx or 5xx status, by status code, in every format. It
+	// is the text for `default_language`: a page in another language shows
+	// that language's own message from `language_messages`, else the
+	// built-in title in that language, so that a page is in one language
+	// (the load logs a WARN naming the messages without a text in an
+	// offered language). Default: none (the built-in title).
 	Messages map[int]string `json:"messages,omitempty"`
 
-	// Details is the exposure policy for upstream and local messages:
-	// auto (4xx only), always, never. Default: auto.
+	// `details` decides whether an error's own text reaches the client:
+	// the upstream body's message, type and field problems, and the text
+	// of Caddy's `error "<text>" <code>`. auto shows it for 4xx only,
+	// always for 4xx and 5xx, never for none; the standard description of
+	// the status is shown instead. Problems found by `request_validation`
+	// are written for clients and always shown. Default: auto.
 	Details string `json:"details,omitempty"`
 
-	// UpstreamJSON is normalize (rewrite upstream JSON into the envelope)
-	// or keep (forward it unchanged to clients that want JSON).
-	// Default: normalize.
+	// `upstream_json` is normalize (an upstream JSON error body is read
+	// and rewritten into the chosen format) or keep (a JSON body goes out
+	// unchanged to clients that get the json format; other clients still
+	// get it rewritten). `keep_upstream` keeps bodies by media type
+	// instead. Default: normalize.
 	UpstreamJSON string `json:"upstream_json,omitempty"`
 
-	// MaxBody is how many bytes of an upstream error body are read.
-	// Default: 65536.
+	// `max_body` is how many bytes of an upstream error body are held
+	// back and read; the rest is discarded and the cut counted in
+	// caddy_error_pages_truncated_total. A body cut short is never
+	// forwarded by `upstream_json` keep or `keep_upstream`. Default:
+	// 65536 (64 KiB).
 	MaxBody int64 `json:"max_body,omitempty"`
 
-	// PassthroughHeader names the response header that makes an upstream
-	// response pass untouched. Default: X-Error-Pages.
+	// `passthrough_header` names the upstream response header that makes
+	// an error response pass untouched when its value is
+	// `passthrough_value`; the header itself is removed from the
+	// response. Default: X-Error-Pages.
 	PassthroughHeader string `json:"passthrough_header,omitempty"`
 
-	// PassthroughValue is the value PassthroughHeader must have; "*"
-	// accepts any value. Default: passthrough.
+	// `passthrough_value` is the value `passthrough_header` must have
+	// (compared without regard to case); "*" accepts any value. Default:
+	// passthrough when `passthrough_header` is not set either, else "*".
 	PassthroughValue string `json:"passthrough_value,omitempty"`
 
-	// RequestIDHeader is the request header whose value, when valid, is
-	// the request ID; the response carries it too. Default: X-Request-ID.
+	// `request_id_header` names the request header whose value, when
+	// valid (1–128 characters of [A-Za-z0-9._:-]), is the error's request
+	// ID, and the response header that carries the request ID back. When
+	// `request_id` is set, the ID is read from there instead; without a
+	// valid one, Caddy's request UUID is used. Default: X-Request-ID.
 	RequestIDHeader string `json:"request_id_header,omitempty"`
 
-	// CacheControl is the Cache-Control of rewritten responses.
-	// Default: no-store.
+	// `cache_control` is the Cache-Control header of rewritten responses,
+	// so that caches do not keep an error as the resource. Default:
+	// no-store.
 	CacheControl string `json:"cache_control,omitempty"`
 
-	// Preset is the shape of the json format's body: errorpages (the
-	// module's envelope), simple, jsonapi, graphql or google (AIP-193).
-	// With jsonapi, a client whose Accept names application/vnd.api+json
-	// gets that Content-Type, others application/json; with graphql, a
-	// client whose Accept names application/graphql-response+json gets
-	// that one (GraphQL-over-HTTP).
-	// Default: errorpages.
+	// `preset` is the shape of the json format's body: errorpages (this
+	// module's envelope), simple, jsonapi (JSON:API), graphql
+	// (GraphQL-over-HTTP) or google (Google's AIP-193). With jsonapi, a
+	// client whose Accept names application/vnd.api+json gets that
+	// Content-Type, others application/json; with graphql, a client whose
+	// Accept names application/graphql-response+json gets that one.
+	// `json_template` replaces the preset; google cannot be combined with
+	// json in `localize`. Default: errorpages.
 	Preset string `json:"preset,omitempty"`
 
-	// JSONTemplate is a file holding a Go text/template for the json
-	// format's body; it replaces the preset. The template is checked
-	// when the config loads by rendering samples of every kind of error
-	// and parsing the output; at run time an output that does not parse
-	// is replaced by the built-in body and logged at ERROR.
-	// Default: none.
+	// `json_template` is a file holding a Go text/template for the json
+	// format's body; it replaces `preset`. The template is checked when
+	// the config loads by rendering samples of every kind of error and
+	// parsing the output; at run time an output that does not parse is
+	// replaced by the built-in body and logged at ERROR. json must be in
+	// `formats`. Default: none.
 	JSONTemplate string `json:"json_template,omitempty"`
 
-	// XMLTemplate is JSONTemplate for the xml format. Default: none.
+	// `xml_template` is the same as `json_template` for the xml format's
+	// body. xml must be in `formats`. Default: none.
 	XMLTemplate string `json:"xml_template,omitempty"`
 
-	// TextTemplate is JSONTemplate for the text format. Default: none.
+	// `text_template` is the same as `json_template` for the text
+	// format's body. text must be in `formats`. Default: none.
 	TextTemplate string `json:"text_template,omitempty"`
 
-	// ProblemExtensions are extra top-level members of the problem+json
-	// body, by name. Values are strings; placeholders are allowed and
-	// their values JSON-escaped. Names start with a letter and hold
-	// letters, digits and _ (RFC 9457 §3.2), and must not shadow type,
-	// title, status, detail, instance, request_id, trace_id, errors or
-	// more. They follow the standard members, sorted by name.
-	// Default: none.
+	// `problem_extensions` are extra top-level members of the
+	// problem+json body, by name. Values are strings; placeholders are
+	// allowed and their values JSON-escaped. Names start with a letter
+	// and hold letters, digits and _ (RFC 9457 §3.2), and must not shadow
+	// type, title, status, detail, instance, request_id, trace_id, errors
+	// or more. They follow the standard members, sorted by name (after
+	// "lang" when `localize` includes problem). Default: none.
 	ProblemExtensions map[string]string `json:"problem_extensions,omitempty"`
 
-	// Sources are the sources of errors rewritten: local (errors that
-	// Caddy's handlers return: reverse_proxy's 502 when no upstream
+	// `sources` lists the sources of the errors rewritten: local (errors
+	// that Caddy's handlers return: reverse_proxy's 502 when no upstream
 	// answers, file_server's 404, basic_auth's 401, request_body's 413,
 	// the error directive) and upstream (error responses written by the
 	// handlers after this one: reverse_proxy's upstream, forward_auth's
 	// denial, respond). A local error from an unlisted source goes back
-	// to Caddy unchanged, so handle_errors applies; an upstream response
-	// from an unlisted source streams through untouched.
-	// Default: local and upstream.
+	// to Caddy unchanged, so `handle_errors` applies; an upstream
+	// response from an unlisted source streams through untouched. Only
+	// errors whose status is in `status` are rewritten. Default: local
+	// upstream.
 	Sources []string `json:"sources,omitempty"`
 
-	// KeepUpstream lists media ranges (application/problem+json,
+	// `keep_upstream` lists media ranges (application/problem+json,
 	// application/*, application/*+json): an upstream error body whose
 	// Content-Type matches one is forwarded unchanged, with its own
 	// Content-Type and Content-Encoding, when the client's Accept
 	// accepts that type with q > 0 through a range that names it: the
 	// type itself, its type/* or, for a +json (+xml) type,
 	// application/json (application/xml). A bare */* does not count: it
-	// is what browsers and curl send. Vary, nosniff, Cache-Control and
-	// the request ID header are still set and the upstream's
-	// fingerprints removed. A body cut at max_body is not kept.
-	// Default: none.
+	// is what browsers and curl send. Vary, nosniff, `cache_control` and
+	// the `request_id_header` are still set and the upstream's
+	// fingerprints removed (see `keep_headers`). A body cut at `max_body`
+	// is not kept. Default: none.
 	KeepUpstream []string `json:"keep_upstream,omitempty"`
 
-	// RequestID is a placeholder expression whose value is the request
-	// ID, such as {http.request.header.X-Amzn-Trace-Id} or
-	// {http.vars.trace_id}, used instead of the incoming
-	// RequestIDHeader. It is validated the same way (1–128 characters of
-	// [A-Za-z0-9._:-]), else Caddy's request UUID is used. The response
-	// header is still RequestIDHeader. Default: none.
+	// `request_id` is a placeholder expression whose value is the
+	// request ID, such as {http.request.header.X-Amzn-Trace-Id} or
+	// {http.vars.trace_id}, read instead of the incoming
+	// `request_id_header`. Its value is validated the same way (1–128
+	// characters of [A-Za-z0-9._:-]), else Caddy's request UUID is used.
+	// The response header is still `request_id_header`. Default: none.
 	RequestID string `json:"request_id,omitempty"`
 
-	// KeepHeaders names upstream headers that stay on rewritten responses
-	// although they are removed by default as the upstream's fingerprints:
-	// any of X-Powered-By, Server, X-AspNet-Version, X-AspNetMvc-Version,
-	// X-SourceFiles, X-Runtime, X-Debug-Token, X-Debug-Token-Link,
-	// X-Generator, X-Backend-Server, X-Drupal-Cache,
-	// X-Drupal-Dynamic-Cache, X-Turbo-Charged-By. Default: none.
+	// `keep_headers` names upstream headers that stay on rewritten
+	// responses although they are removed by default as the upstream's
+	// fingerprints: any of X-Powered-By, Server, X-AspNet-Version,
+	// X-AspNetMvc-Version, X-SourceFiles, X-Runtime, X-Debug-Token,
+	// X-Debug-Token-Link, X-Generator, X-Backend-Server, X-Drupal-Cache,
+	// X-Drupal-Dynamic-Cache, X-Turbo-Charged-By. Caddy's own Server
+	// header always stays. Default: none.
 	KeepHeaders []string `json:"keep_headers,omitempty"`
 
-	// TemplatePlaceholders lets templates' .Placeholder read placeholders
-	// that reach outside the request: {env.*}, {file.*} and {system.*}
-	// give "" unless listed here, by exact name (env.APP_VERSION) or by a
-	// prefix ending in * (env.APP_*, file.*). Default: none.
+	// `template_placeholders` lets templates' .Placeholder (in
+	// `templates` pages) read placeholders that reach outside the
+	// request: {env.*}, {file.*} and {system.*} give "" unless listed
+	// here, by exact name (env.APP_VERSION) or by a prefix ending in *
+	// (env.APP_*, file.*). Placeholders about the request are always
+	// readable. Default: none.
 	TemplatePlaceholders []string `json:"template_placeholders,omitempty"`
 
-	// DefaultLanguage is the language of the built-in texts when the
-	// client's Accept-Language names none of Languages (or there is
-	// none), as a BCP 47 tag; it must be offered. Default: en, or the
-	// first of Languages when they are given.
+	// `default_language` is the language of the built-in texts when the
+	// client's Accept-Language names none of `languages` (or there is no
+	// Accept-Language), as a BCP 47 tag; it must be among `languages`.
+	// Default: en, or the first of `languages` when they are given.
 	DefaultLanguage string `json:"default_language,omitempty"`
 
-	// Languages are the languages offered to Accept-Language (RFC 9110
-	// §12.5.4), as BCP 47 tags: built-in ones (en de fr es it pt-BR
-	// pt-PT nl pl cs sv da fi tr ru uk ja ko zh-Hans zh-Hant ar he hi id
-	// vi) or those Translations adds. With one language there is no
-	// negotiation and no Vary: Accept-Language. Default: every built-in
-	// language and every language Translations adds.
+	// `languages` lists the languages offered to the client's
+	// Accept-Language (RFC 9110 §12.5.4), as BCP 47 tags: built-in ones
+	// (en de fr es it pt-BR pt-PT nl pl cs sv da fi tr ru uk ja ko
+	// zh-Hans zh-Hant ar he hi id vi) or those `translations` adds. With
+	// one language there is no negotiation and no Vary:
+	// Accept-Language. Only the formats in `localize` follow the
+	// language. Default: every built-in language and every language
+	// `translations` adds.
 	Languages []string `json:"languages,omitempty"`
 
-	// Localize lists the formats whose built-in texts (title,
-	// description, labels) follow the negotiated language: any of html,
-	// text, json, problem, xml. json, problem and xml keep English by
-	// default: API clients key on the type, and AIP-193 keeps messages in
-	// English. A localized problem+json carries a "lang" member.
+	// `localize` lists the formats whose built-in texts (title,
+	// description, labels) follow the language negotiated among
+	// `languages`: any of html, text, json, problem, xml. json, problem
+	// and xml keep English by default: API clients key on the type, and
+	// AIP-193 keeps messages in English (so json cannot be localized with
+	// `preset` google). A localized problem+json carries a "lang" member.
 	// Upstream texts are never translated. Default: html text.
 	Localize []string `json:"localize,omitempty"`
 
-	// LanguageMessages are Messages for one language: language tag →
-	// status → title. For that language they win over Messages.
-	// Default: none.
+	// `language_messages` are `messages` for one language: language tag
+	// → status code → title, shown on pages in that language (for
+	// `default_language` they take precedence over `messages`); each tag
+	// must be among the catalogue's languages (built in or added by
+	// `translations`). Default: none.
 	LanguageMessages map[string]map[int]string `json:"language_messages,omitempty"`
 
-	// Translations is a directory of the site's translations: one flat
-	// JSON object of key → text per language, named <tag>.json
-	// (de.json, pt-BR.json), with the keys of the built-in en.json. Its
-	// texts override the built-in ones; a new tag adds a language whose
-	// missing texts come from its parent language or English. An unknown
-	// key, a bad tag or a malformed file fails the config load.
-	// Default: none.
+	// `translations` is a directory of the site's translations: one flat
+	// JSON object of key → text per language, named <tag>.json (de.json,
+	// pt-BR.json), with the keys of the built-in en.json. Its texts
+	// override the built-in ones; a new tag adds a language (offered
+	// unless `languages` says otherwise) whose missing texts come from
+	// its parent language or English. An unknown key, a bad tag or a
+	// malformed file fails the config load. Default: none.
 	Translations string `json:"translations,omitempty"`
 
-	// RetryAfter is the Retry-After sent with local 502, 503 and 504
-	// errors that have none, so that clients know when to try again.
-	// Default: none.
+	// `retry_after` is the Retry-After sent with local 502, 503 and 504
+	// errors that have none, so that clients know when to try again; the
+	// bodies show it too. Upstream responses keep their own Retry-After,
+	// and `maintenance` has its own `retry_after`. Default: none.
 	RetryAfter caddy.Duration `json:"retry_after,omitempty"`
 
-	// Maintenance is maintenance mode: while on, requests get a 503
-	// maintenance page instead of reaching the handlers after this one;
-	// switched by config, the admin API or shared storage. Default: none.
+	// `maintenance` is maintenance mode: while it is on, requests get a
+	// 503 maintenance page in the negotiated format instead of reaching
+	// the handlers after this one; it is switched by this config, Caddy's
+	// admin API or shared storage. Default: none (maintenance mode is
+	// off and cannot be switched on at run time).
 	Maintenance *Maintenance `json:"maintenance,omitempty"`
 
 	statuses errorpages.StatusSet
@@ -266,7 +320,7 @@ type Handler struct {
 }
 
 // FingerprintHeaders name the upstream's software, framework or debug
-// tooling; rewritten responses drop them unless KeepHeaders keeps them.
+// tooling; rewritten responses drop them unless `keep_headers` keeps them.
 var FingerprintHeaders = []string{
 	"X-Powered-By", "Server", "X-AspNet-Version", "X-AspNetMvc-Version", "X-SourceFiles",
 	"X-Runtime", "X-Debug-Token", "X-Debug-Token-Link", "X-Generator", "X-Backend-Server",

@@ -5,9 +5,12 @@ import (
 	"strings"
 )
 
-// Parse recognizes the error dialects of common frameworks (contract §6)
-// in body, which has the given Content-Type. It never fails: anything it
-// doesn't understand gives an empty Upstream.
+// Parse recognizes the error dialects of common frameworks and APIs
+// (problem+json, Stripe, Google, express-validator, Spring Boot, JSON:API,
+// Rails, Laravel, ASP.NET Core, Django REST framework, FastAPI, NestJS,
+// hapi, Fastify, Go's http.Error) in body, which has the given
+// Content-Type. It never fails: anything it doesn't understand gives an
+// empty Upstream.
 //
 // JSON is read in place (jsonscan.go), in one pass per object, keeping the
 // upstream's order of fields; its cost is linear in the body. Of duplicate
