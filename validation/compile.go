@@ -132,9 +132,10 @@ const relocatedMember = "x-errorpages-relocated"
 // relocate decides, once every schema is walked, what the engine is
 // given of each file (schemaView). A file whose root is not a schema
 // but whose members that lead to schemas are named as JSON Schema
-// keywords (a file of Parameter objects with one named "type") cannot
-// be given as it is, nor cut down: the engine would read that "type" as
-// the keyword. The engine gets those members one level down, under
+// keywords (a file of Parameter objects with one named "type"), or
+// whose root is a list (of parameters), cannot be given as it is, nor
+// cut down: the engine would read that "type" as the keyword, and a
+// list as an invalid schema. The engine gets those members one level down, under
 // relocatedMember, and every $ref the walker followed into the file is
 // rewritten to match; the locations the engine reports are mapped back
 // (canonURL, locOf).
@@ -153,7 +154,15 @@ func (ss *schemaSet) relocate() {
 	}
 	ss.moved = map[string]bool{}
 	for path, need := range ss.needed {
-		if f := ss.ds.files[path]; need[""] || f == nil || !cutsDown(f.doc) {
+		f := ss.ds.files[path]
+		if need[""] || f == nil {
+			continue
+		}
+		if _, list := f.doc.([]any); list {
+			ss.moved[path] = true // a list is no schema at all
+			continue
+		}
+		if !cutsDown(f.doc) {
 			continue
 		}
 		for k := range need {
@@ -257,6 +266,8 @@ func (ss *schemaSet) schemaView(f *file) any {
 		if ss.moved[f.path] {
 			v = map[string]any{relocatedMember: view}
 		}
+	} else if _, list := f.doc.([]any); list && ss.moved[f.path] {
+		v = map[string]any{relocatedMember: f.doc}
 	}
 	if ss.views == nil {
 		ss.views = map[*file]any{}

@@ -9,8 +9,8 @@ import (
 )
 
 // A document split over files as published APIs are (testdata/multifile):
-// a path item, an operation, a Parameter, a RequestBody and a properties
-// map kept in files of their own are read as the objects they are, and
+// a path item, an operation, a list of parameters, a Parameter, a
+// RequestBody and a properties map kept in files of their own are read as the objects they are, and
 // validated; Parameter objects named "type" and "required" in a file of
 // parameters are not read as JSON Schema; a $ref inside an example is
 // data; a cycle through a property is a linked list.
@@ -30,7 +30,8 @@ func TestMultiFileDocument(t *testing.T) {
 		{"a $ref'd properties map", req{method: "POST", target: "/things", ct: ct, body: `{"name":"","tags":[1]}`}, []string{"/body/name min_length", "/body/tags/0 type"}},
 		{"additionalProperties beside a $ref'd properties map", req{method: "POST", target: "/things", ct: ct, body: `{"name":"a","colour":"red"}`}, []string{"/body/colour additional_property"}},
 		{"a cycle through a property", req{method: "POST", target: "/things", ct: ct, body: `{"name":"a","next":{"name":"b","next":{"name":""}}}`}, []string{"/body/next/next/name min_length"}},
-		{"valid", req{method: "POST", target: "/things", ct: ct, body: `{"name":"a","tags":["x"],"next":{"name":"b"}}`}, nil},
+		{"valid", req{method: "POST", target: "/things?dry_run=true", ct: ct, body: `{"name":"a","tags":["x"],"next":{"name":"b"}}`}, nil},
+		{"a $ref'd list of parameters", req{method: "POST", target: "/things?dry_run=maybe", ct: ct, body: `{"name":"a"}`}, []string{"/query/dry_run type"}},
 		{"a $ref'd path item and path parameter", req{method: "GET", target: "/things/0?required=true"}, []string{"/path/thing_id minimum"}},
 		{"a parameter named type in a file of parameters", req{method: "GET", target: "/things/5?type=c&required=true"}, []string{"/query/type enum"}},
 		{"a parameter named required", req{method: "GET", target: "/things/5?type=a"}, []string{"/query/required required"}},
@@ -117,5 +118,51 @@ func TestAbsoluteURIOfAnEmbeddedResourceIsLocal(t *testing.T) {
 	}
 	if _, err := LoadJSONSchema(p, Options{}); err == nil || !strings.Contains(err.Error(), "never the network") {
 		t.Errorf("a URI naming nothing loaded: %v", err)
+	}
+}
+
+// A pattern Go's regular expressions cannot run (a lookahead, valid
+// ECMA-262) is refused naming it; with Unsupported "skip" only that
+// pattern goes unchecked, and is listed.
+func TestLookaheadPatternIsRefusedOrSkipped(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "api.yaml")
+	doc := `openapi: 3.1.0
+info: {title: t, version: "1"}
+paths:
+  /users:
+    post:
+      operationId: createUser
+      requestBody:
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [password]
+              properties:
+                password: {type: string, minLength: 8, pattern: '^(?=.*[0-9]).+$'}
+`
+	if err := os.WriteFile(p, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(p, Options{})
+	if err == nil || !strings.Contains(err.Error(), "api.yaml:14 (#/paths/~1users/post/requestBody/content/application~1json/schema/properties/password/pattern): pattern ^(?=.*[0-9]).+$ cannot be validated: it uses `(?=` (lookahead or lookbehind), which Go's regular expressions (RE2) do not have") {
+		t.Errorf("default: %v", err)
+	}
+	s, err := Load(p, Options{Unsupported: "skip"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sk := s.Skipped(); len(sk) != 1 || sk[0].Operation != "createUser" || sk[0].Part != "pattern ^(?=.*[0-9]).+$" {
+		t.Errorf("skipped: %+v", sk)
+	}
+	for body, want := range map[string][]string{
+		`{"password":"abcdefgh"}`: nil,
+		`{"password":"abc"}`:      {"/body/password min_length"},
+		`{}`:                      {"/body/password required"},
+	} {
+		got := problems(run(t, s, req{method: "POST", target: "/users", ct: "application/json", body: body}).res)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: problems %q, want %q", body, got, want)
+		}
 	}
 }

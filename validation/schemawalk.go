@@ -32,6 +32,11 @@ type schemaWalker struct {
 	// refs lists the $refs to files and JSON Pointers the walker
 	// followed, for schemaSet.relocate.
 	refs []refSite
+	// op names the operation being built, for what is left unvalidated.
+	op string
+	// unsupported refuses a construct or records it as skipped (the
+	// builder's); nil: refused.
+	unsupported func(l loc, op, part, reason string) error
 }
 
 // refSite is a schema object holding a $ref, and where it leads.
@@ -133,6 +138,9 @@ func (w *schemaWalker) walkIn(l loc, base string) error {
 		if err := w.translate30(l, m); err != nil {
 			return err
 		}
+	}
+	if err := w.patterns(l, m); err != nil {
+		return err
 	}
 	if err := w.readOnlyProps(l, m); err != nil {
 		return err

@@ -193,6 +193,7 @@ func Load(path string, opts Options) (*Spec, error) {
 	ss := newSchemaSet(ds, oas30, opts)
 	s.schemas = ss
 	b := builder{ds: ds, ss: ss, spec: s}
+	ss.w.unsupported = b.walkerUnsupported
 	if err := b.documentSecurity(root); err != nil {
 		return nil, err
 	}
@@ -291,7 +292,12 @@ func (b *builder) paths(root loc) error {
 		if err != nil {
 			return err
 		}
-		common, err := b.params(pl.child("parameters"), item["parameters"], nil)
+		b.ss.w.op = tmpl
+		cl, cv, err := b.listAt(pl.child("parameters"), item["parameters"])
+		if err != nil {
+			return err
+		}
+		common, err := b.params(cl, cv, nil)
 		if err != nil {
 			return err
 		}
@@ -323,6 +329,7 @@ func (b *builder) operation(ol loc, tmpl string, segs []segment, method string, 
 	if op.ID == "" {
 		op.ID = method + " " + tmpl
 	}
+	b.ss.w.op = op.ID
 	if ed, ok := om["externalDocs"].(map[string]any); ok {
 		op.Docs, _ = ed["url"].(string)
 	}
@@ -333,7 +340,11 @@ func (b *builder) operation(ol loc, tmpl string, segs []segment, method string, 
 		}
 		op.Mode = s
 	}
-	params, err := b.params(ol.child("parameters"), om["parameters"], common)
+	pl, pv, err := b.listAt(ol.child("parameters"), om["parameters"])
+	if err != nil {
+		return nil, err
+	}
+	params, err := b.params(pl, pv, common)
 	if err != nil {
 		return nil, err
 	}
@@ -381,6 +392,23 @@ func (b *builder) operation(ol loc, tmpl string, segs []segment, method string, 
 		}
 	}
 	return op, nil
+}
+
+// listAt follows a $ref that stands for a whole list (`parameters:
+// {$ref: common.yml#/parameters}`), as OpenAPI tools resolve it.
+func (b *builder) listAt(l loc, v any) (loc, any, error) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return l, v, nil
+	}
+	if _, ok := m["$ref"].(string); !ok {
+		return l, v, nil
+	}
+	t, err := b.ss.w.derefValue(l)
+	if err != nil {
+		return l, nil, err
+	}
+	return t, t.value(), nil
 }
 
 func templateHas(segs []segment, name string) bool {

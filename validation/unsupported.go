@@ -1,7 +1,10 @@
 package validation
 
 import (
+	"errors"
 	"fmt"
+	"regexp"
+	"regexp/syntax"
 	"strings"
 )
 
@@ -119,4 +122,57 @@ func (b *builder) contentParams(op *Operation) error {
 		}
 	}
 	return nil
+}
+
+// walkerUnsupported is the walker's unsupported.
+func (b *builder) walkerUnsupported(l loc, op, part, reason string) error {
+	return b.unsupported(l, op, part, reason)
+}
+
+// patterns finds the regular expressions Go's engine (RE2, which the
+// schema engine and the fast path use) cannot run although ECMA-262
+// can: lookahead, lookbehind, backreferences. A `pattern` with one is
+// refused, or with Unsupported "skip" removed from the schema (only it
+// goes unchecked, for every operation sharing the schema); a
+// `patternProperties` name with one is always refused (without it, the
+// names it covers would fall to additionalProperties).
+func (w *schemaWalker) patterns(l loc, m map[string]any) error {
+	if p, ok := m["pattern"].(string); ok {
+		if reason := re2Unsupported(p); reason != "" {
+			pl := l.child("pattern")
+			if w.unsupported == nil {
+				return pl.errf("pattern cannot be validated: %s", reason)
+			}
+			if err := w.unsupported(pl, w.op, "pattern "+p, reason); err != nil {
+				return err
+			}
+			delete(m, "pattern")
+		}
+	}
+	if pp, ok := m["patternProperties"].(map[string]any); ok {
+		for _, k := range sortedKeys(pp) {
+			if reason := re2Unsupported(k); reason != "" {
+				return l.child("patternProperties", k).errf("patternProperties %q cannot be validated: %s", k, reason)
+			}
+		}
+	}
+	return nil
+}
+
+// re2Unsupported says why Go's regular expressions cannot run p when
+// it uses an ECMA-262 construct they lack; "" when they can (or when p
+// is invalid anyway: the schema engine refuses it as such).
+func re2Unsupported(p string) string {
+	_, err := regexp.Compile(p)
+	var se *syntax.Error
+	if !errors.As(err, &se) {
+		return ""
+	}
+	switch se.Code {
+	case syntax.ErrInvalidPerlOp:
+		return fmt.Sprintf("it uses `%s` (lookahead or lookbehind), which Go's regular expressions (RE2) do not have", se.Expr)
+	case syntax.ErrInvalidEscape:
+		return fmt.Sprintf("it uses the escape `%s` (a backreference?), which Go's regular expressions (RE2) do not have", se.Expr)
+	}
+	return ""
 }
