@@ -1,7 +1,3 @@
-// Package errorpages is the Caddy-independent core of caddy-errorpages:
-// the error model, Accept negotiation, upstream-body normalization and
-// rendering in every format. It imports only the standard library and
-// compression decoders, so any net/http program can use it.
 package errorpages
 
 import (
@@ -44,8 +40,9 @@ type Field struct {
 	Args map[string]string `json:"-" xml:"-"`
 }
 
-// Error is the one description of an error that every format renders
-// (contract §4).
+// Error is the one description of an error that every format renders:
+// the members of the JSON envelope, problem+json, the text and XML
+// bodies and the HTML page all come from it.
 type Error struct {
 	// Code is the HTTP status.
 	Code int
@@ -240,20 +237,27 @@ type Member struct {
 	Value string
 }
 
-// Brand fills the default HTML template.
+// Brand fills the embedded HTML page: error_pages' `brand` option. Every
+// member is optional; the links are checked when the config loads.
 type Brand struct {
-	// Name of the site or company, shown in the header and the title.
+	// `name` is the site's or company's name, shown in the page's
+	// header and footer and at the end of its title. Default: none.
 	Name string `json:"name,omitempty"`
-	// Logo is an image URL shown beside the name.
+	// `logo` is the URL of an image shown beside `name` in the header: an
+	// http(s) URL or a path on the site. Default: none.
 	Logo string `json:"logo,omitempty"`
-	// Color is the accent color, a hex color like #0a66c2.
+	// `color` is the accent color, a hex color like #0a66c2, for links,
+	// buttons and decoration; it is darkened (lightened in dark mode)
+	// where text needs more contrast. Default: #2457c5.
 	Color string `json:"color,omitempty"`
-	// Home is the URL of the site's home page.
+	// `home` is the URL of the site's home page, the page's main action.
+	// Default: / (the site's root).
 	Home string `json:"home,omitempty"`
-	// Support is a support URL or mailto: address.
+	// `support` is a support URL or mailto: address, shown as a "Contact
+	// support" action. Default: none.
 	Support string `json:"support,omitempty"`
-	// StatusPage is the URL of the service's status page, shown as a
-	// "System status" action on 5xx pages.
+	// `status_page` is the URL of the service's status page, shown as a
+	// "System status" action on 5xx pages. Default: none.
 	StatusPage string `json:"status_page,omitempty"`
 
 	// Computed by Prepare, for templates. Base is Color itself (or the
