@@ -106,3 +106,30 @@ http://localhost:9180 {
 		}
 	}
 }
+
+// The false acceptance itself, on a document that loaded before: an
+// operation written as a $ref (`post: {$ref: ops/create_thing.yml}`) on a
+// path without parameters was read as an empty operation, and the body
+// `not json at all` reached the upstream.
+func TestCaddyRefOperationIsNotAnEmptyOperation(t *testing.T) {
+	up := newRecorder(t)
+	tester := startCaddy(t, globalOptions+`
+http://localhost:9180 {
+	error_pages
+	request_validation {
+		openapi `+abs(t, "../validation/testdata/multifile/api.yaml")+`
+	}
+	reverse_proxy `+up.addr()+`
+}
+`)
+	json := map[string]string{"Content-Type": "application/json", "Accept": "application/json"}
+	_, before := up.last()
+	resp, body := send(t, tester, "POST", "http://localhost:9180/things", json, "not json at all")
+	if _, after := up.last(); resp.StatusCode != 400 || after != before || !strings.Contains(body, `"pointer":"/body"`) {
+		t.Errorf("status %d, upstream reached %v: %.300s", resp.StatusCode, after != before, body)
+	}
+	resp, body = send(t, tester, "POST", "http://localhost:9180/things", json, `{"name":"lamp"}`)
+	if _, after := up.last(); resp.StatusCode != 200 || after != before+1 {
+		t.Errorf("a valid body: status %d: %.300s", resp.StatusCode, body)
+	}
+}
