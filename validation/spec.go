@@ -1,9 +1,3 @@
-// Package validation checks HTTP requests against an OpenAPI 3.0/3.1
-// document or a JSON Schema, at the edge, before they reach a service.
-// Everything is parsed and compiled by Load; validating a request only
-// reads immutable data, so a Spec is safe for concurrent use. Problems
-// come back in errorpages' error model (errorpages.Field) and are never
-// rendered here. The package imports no Caddy code.
 package validation
 
 import (
