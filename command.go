@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -33,7 +34,7 @@ import (
 func init() {
 	caddycmd.RegisterCommand(caddycmd.Command{
 		Name:  "error-pages",
-		Usage: "preview|export --config <path> [--adapter <name>] [--listen <addr>] [--out <dir>] [--all]",
+		Usage: "preview|export|schema --config <path> [--adapter <name>] [--listen <addr>] [--out <dir>] [--all] [--openapi]",
 		Short: "Previews or exports the error pages of a config",
 		Long: `
 Shows the pages every error_pages handler of a config produces — every
@@ -50,13 +51,18 @@ brand, templates and messages, without making errors happen.
            403 404 405 408 409 410 412 413 415 416 422 429 500 501 502 503
            504) and those the site's status option names one by one, among
            the ones it rewrites; --all writes every status it rewrites.
+  schema   prints the JSON Schema (2020-12) of each site's JSON error
+           bodies, by media type: the json format (its preset's shape) and
+           problem+json (with the configured extension members), for an
+           API's own document and its SDK generators; --openapi prints the
+           same as an OpenAPI 3.1 components fragment.
 
 --config is the config file (default: ./Caddyfile), --adapter its adapter
 when its name does not tell (as for caddy run). Relative template
 directories are read from the current directory, as caddy run does.
 `,
 		CobraFunc: func(cmd *cobra.Command) {
-			cmd.AddCommand(previewCommand(), exportCommand())
+			cmd.AddCommand(previewCommand(), exportCommand(), schemaCommand())
 		},
 	})
 }
@@ -705,3 +711,92 @@ a{color:#2457c5}
 </body>
 </html>
 `))
+
+func schemaCommand() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "schema --config <path> [--adapter <name>] [--openapi]",
+		Short: "Prints the JSON Schema of the config's JSON error bodies",
+		Args:  cobra.NoArgs,
+		RunE:  caddycmd.WrapCommandFuncForCobra(cmdSchema),
+	}
+	configFlags(c)
+	c.Flags().Bool("openapi", false, "Print an OpenAPI 3.1 components fragment instead")
+	return c
+}
+
+func cmdSchema(fl caddycmd.Flags) (int, error) {
+	g, err := loadGallery(fl.String("config"), fl.String("adapter"))
+	if err != nil {
+		return caddy.ExitCodeFailedStartup, err
+	}
+	defer g.close()
+	out, err := g.schemas(fl.Bool("openapi"))
+	if err != nil {
+		return caddy.ExitCodeFailedStartup, err
+	}
+	os.Stdout.Write(out)
+	return caddy.ExitCodeSuccess, nil
+}
+
+// schemas is the JSON Schema of each site's JSON error bodies, by site and
+// media type, or (openapi) an OpenAPI 3.1 components fragment naming them
+// by shape (ErrorEnvelope, ProblemDetails, SimpleError …), prefixed with
+// the site when a config has several.
+func (g *gallery) schemas(openapi bool) ([]byte, error) {
+	bySite := map[string]map[string]any{}
+	components := map[string]any{}
+	for _, s := range g.sites {
+		h := s.h
+		if h.JSONTemplate != "" {
+			// A body template writes what its author wrote: no schema to
+			// derive; the built-in problem+json still has one.
+			bySite[s.Name] = map[string]any{"application/json": "json_template " + h.JSONTemplate + ": described by its author"}
+		}
+		preset := errorpages.PresetErrorPages
+		if h.Preset != "" {
+			p, err := errorpages.ParsePreset(h.Preset)
+			if err != nil {
+				return nil, err
+			}
+			preset = p
+		}
+		ext := slices.Sorted(maps.Keys(h.ProblemExtensions))
+		if h.localized[errorpages.Problem] {
+			ext = append(ext, "lang")
+		}
+		site := bySite[s.Name]
+		if site == nil {
+			site = map[string]any{}
+			bySite[s.Name] = site
+		}
+		for _, f := range []errorpages.Format{errorpages.JSON, errorpages.Problem} {
+			if !h.offers(f) || f == errorpages.JSON && h.JSONTemplate != "" {
+				continue
+			}
+			schema := errorpages.BodySchema(f, preset, ext)
+			mt := "application/json"
+			if f == errorpages.Problem {
+				mt = "application/problem+json"
+			} else if pm := preset.MediaType(); pm != "" {
+				mt = pm
+			}
+			site[mt] = schema
+			name := errorpages.SchemaTitle(f, preset)
+			if len(g.sites) > 1 {
+				name = strings.NewReplacer(".", "_", "-", "_").Replace(s.Name) + "_" + name
+			}
+			c := maps.Clone(schema)
+			delete(c, "$schema") // an OpenAPI 3.1 document's dialect says it
+			components[name] = c
+		}
+	}
+	var v any = bySite
+	if openapi {
+		v = map[string]any{"components": map[string]any{"schemas": components}}
+	}
+	b, err := json.MarshalIndent(v, "", "\t")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
