@@ -364,7 +364,7 @@ func TestMessageLanguageIsUnambiguous(t *testing.T) {
 			}
 		})
 	}
-	// The languages config of the README loads and serves each language.
+	// The languages config of docs/languages.md loads and serves each language.
 	tester := startCaddy(t, globalOptions+`
 http://localhost:9080 {
 	error_pages {

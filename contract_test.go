@@ -1155,7 +1155,7 @@ http://localhost:9080 {
 }
 
 // A validation error's docs is its operation's externalDocs; error_pages'
-// own docs fills in for operations without one (README, request_validation).
+// own docs fills in for operations without one (docs/request-validation.md).
 func TestOperationDocsWinAndSiteDocsFillIn(t *testing.T) {
 	tester := startCaddy(t, globalOptions+`
 http://localhost:9080 {

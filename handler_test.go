@@ -196,7 +196,8 @@ func TestResponseControllerReachesRealWriter(t *testing.T) {
 	}
 }
 
-// The FastAPI example in the README is what the module produces.
+// The FastAPI example in the docs (docs/upstream.md) is what the module
+// produces.
 func TestReadmeFastAPIExample(t *testing.T) {
 	h := provisioned(t, &Handler{})
 	body := `{"detail":[{"type":"value_error","loc":["body","email"],"msg":"value is not a valid email address: An email address must have an @-sign.","input":"x"},{"type":"missing","loc":["body","age"],"msg":"Field required","input":{}}]}`
@@ -208,12 +209,12 @@ func TestReadmeFastAPIExample(t *testing.T) {
 	if got := rec.body.String(); got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
-	readme, err := os.ReadFile("README.md")
+	doc, err := os.ReadFile("docs/upstream.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(readme), strings.Replace(want, `"rid"`, `"…"`, 1)) {
-		t.Error("README's FastAPI example is out of date")
+	if !strings.Contains(string(doc), strings.Replace(want, `"rid"`, `"…"`, 1)) {
+		t.Error("docs/upstream.md's FastAPI example is out of date")
 	}
 }
 

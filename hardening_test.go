@@ -276,7 +276,7 @@ http://ownpolicy.localhost:9080 {
 		if csp := r.Header.Values("Content-Security-Policy"); len(csp) != 1 || csp[0] != "frame-ancestors 'self' https://app.example.com" {
 			t.Errorf("own template: Content-Security-Policy = %q", csp)
 		}
-		// The README's way to give one's own pages a policy.
+		// docs/templates.md's way to give one's own pages a policy.
 		r = get(t, tester, "GET", "http://ownpolicy.localhost:9080/express", "Accept", browserAccept)
 		if csp := r.Header.Values("Content-Security-Policy"); len(csp) != 1 || csp[0] != "default-src 'self'" {
 			t.Errorf("own template with a deferred header: Content-Security-Policy = %q", csp)

@@ -132,8 +132,8 @@ func TestDirectiveOrder(t *testing.T) {
 	}
 }
 
-// The README's example document and Caddyfile load as shown, and the
-// README quotes them verbatim.
+// The docs' example document and Caddyfile load as shown, and
+// docs/request-validation.md quotes them verbatim.
 func TestReadmeExample(t *testing.T) {
 	wd, _ := os.Getwd()
 	defer os.Chdir(wd)
@@ -148,13 +148,13 @@ func TestReadmeExample(t *testing.T) {
 		t.Fatalf("adapt: %v", err)
 	}
 	doc, _ := os.ReadFile("openapi.yaml")
-	readme, err := os.ReadFile("../../../README.md")
+	page, err := os.ReadFile("../../../docs/request-validation.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for name, content := range map[string][]byte{"openapi.yaml": doc, "Caddyfile": cf} {
-		if !strings.Contains(string(readme), string(content)) {
-			t.Errorf("README.md does not quote %s as it is", name)
+		if !strings.Contains(string(page), string(content)) {
+			t.Errorf("docs/request-validation.md does not quote %s as it is", name)
 		}
 	}
 }

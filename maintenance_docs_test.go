@@ -13,23 +13,15 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig"
 )
 
-// readmeSection returns the fenced blocks of README.md's section that
-// starts with heading, by language (caddyfile, sh), in order.
-func readmeSection(t *testing.T, heading string) map[string][]string {
+// docBlocks returns the fenced blocks of a documentation page, by
+// language (caddyfile, sh), in order.
+func docBlocks(t *testing.T, file string) map[string][]string {
 	t.Helper()
-	b, err := os.ReadFile("README.md")
+	b, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := string(b)
-	i := strings.Index(s, "\n"+heading+"\n")
-	if i < 0 {
-		t.Fatalf("README has no %q", heading)
-	}
-	s = s[i+len(heading)+2:]
-	if j := strings.Index(s, "\n## "); j >= 0 {
-		s = s[:j]
-	}
 	blocks := map[string][]string{}
 	for _, m := range regexp.MustCompile("(?s)```([a-z]*)\n(.*?)```").FindAllStringSubmatch(s, -1) {
 		blocks[m[1]] = append(blocks[m[1]], m[2])
@@ -37,7 +29,7 @@ func readmeSection(t *testing.T, heading string) map[string][]string {
 	return blocks
 }
 
-// curlCmd is one curl command line of the README.
+// curlCmd is one curl command line of the docs.
 type curlCmd struct {
 	method, url, data string
 	header            http.Header
@@ -136,14 +128,14 @@ func (c curlCmd) do(t *testing.T, client *http.Client, ports *strings.Replacer) 
 	return res.StatusCode, b.String()
 }
 
-// The README's maintenance example works when pasted: its Caddyfile with
+// The maintenance page's example (docs/maintenance.md) works when pasted: its Caddyfile with
 // the token set answers its curl commands as their comments say, its
 // admin API commands find the switch it names, and without the token the
 // load error says where.
 func TestReadmeMaintenanceExamplesWork(t *testing.T) {
-	blocks := readmeSection(t, "## Maintenance mode")
+	blocks := docBlocks(t, "docs/maintenance.md")
 	if len(blocks["caddyfile"]) == 0 || len(blocks["sh"]) < 2 {
-		t.Fatalf("the maintenance section has %d Caddyfile and %d sh blocks", len(blocks["caddyfile"]), len(blocks["sh"]))
+		t.Fatalf("docs/maintenance.md has %d Caddyfile and %d sh blocks", len(blocks["caddyfile"]), len(blocks["sh"]))
 	}
 	site := strings.ReplaceAll(blocks["caddyfile"][0], "localhost:8080", "localhost:9080")
 	try := blocks["sh"][0]
@@ -183,7 +175,7 @@ func TestReadmeMaintenanceExamplesWork(t *testing.T) {
 	for _, c := range cmds {
 		code, body := c.do(t, tester.Client, ports)
 		if c.want == 0 || code != c.want {
-			t.Errorf("%s %s %v: %d, the README says %d\n%s", c.method, c.url, c.header, code, c.want, body)
+			t.Errorf("%s %s %v: %d, docs/maintenance.md says %d\n%s", c.method, c.url, c.header, code, c.want, body)
 		}
 	}
 	// The admin API block: every command succeeds on the switch the
