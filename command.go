@@ -325,7 +325,6 @@ func hostList(hosts []string) string {
 }
 
 // galleryPage is one page of a site: a status (or maintenance) in a format.
-// A language will be one more member when pages are localized.
 type galleryPage struct {
 	File        string // 404.html, maintenance.problem.json …
 	Code        int
