@@ -65,14 +65,30 @@ http://brand.localhost:9080 {
 	reverse_proxy %[1]s
 }
 
+http://maint.localhost:9080 {
+	error_pages {
+		brand {
+			name "Example Shop"
+		}
+		maintenance on {
+			until %[3]s
+		}
+	}
+	respond "ok"
+}
+
 http://custom.localhost:9080 {
 	error_pages {
 		templates testdata/templates
 	}
 	reverse_proxy %[1]s
 }
-`, up.addr(), logoSVG)
+`, up.addr(), logoSVG, maintenanceUntil.Format(time.RFC3339))
 }
+
+// maintenanceUntil is the end of the browser test's maintenance window,
+// two days ahead in UTC+01:00: its page shows a long wait as a time.
+var maintenanceUntil = time.Now().Add(48 * time.Hour).Truncate(time.Hour).In(time.FixedZone("", 3600))
 
 type pageState struct {
 	Title     string `json:"title"`
@@ -189,6 +205,8 @@ func TestBrowserPages(t *testing.T) {
 		// page's language, the suggested name as code.
 		{"validation-de", "http://brand.localhost:9080/api/search?limit=0&colr=red", 400, errorpages.Builtin().Translator("de").Title(400), []string{"http://brand.localhost:9080/logo.svg"}, false, "de"},
 		{"validation-ar", "http://brand.localhost:9080/api/search?limit=0&colr=red", 400, errorpages.Builtin().Translator("ar").Title(400), []string{"http://brand.localhost:9080/logo.svg"}, false, "ar"},
+		// The maintenance page in German: one language, one clock.
+		{"maintenance-de", "http://maint.localhost:9080/", 503, errorpages.Builtin().Translator("de").T(errorpages.KeyMaintenanceTitle), nil, false, "de"},
 	}
 	// 320 px is the narrowest phone the page promises; checked, not pictured.
 	viewports := []struct{ w, h int64 }{{320, 568}, {375, 812}, {1280, 800}}
@@ -314,6 +332,17 @@ func TestBrowserPages(t *testing.T) {
 						if h1Start < 0 || h1Start > 2 || primaryStart < 0 || primaryStart > 2 {
 							t.Errorf("layout does not mirror for %s: h1 text starts %.0f px and the primary action %.0f px from the card's %s content edge",
 								p.lang, h1Start, primaryStart, edge)
+						}
+					}
+					if p.name == "maintenance-de" {
+						// Every time in the operator's zone, no English.
+						if n := strings.Count(st.Text, "UTC+01:00"); n != 2 || strings.Contains(strings.ReplaceAll(st.Text, "UTC+01:00", ""), "UTC") {
+							t.Errorf("the maintenance page shows %d times in UTC+01:00 and no other clock is allowed:\n%s", n, st.Text)
+						}
+						for _, english := range []string{"You can try again", "We expect", "Down for maintenance", "Request ID"} {
+							if strings.Contains(st.Text, english) {
+								t.Errorf("the German maintenance page shows %q:\n%s", english, st.Text)
+							}
 						}
 					}
 					if strings.HasPrefix(p.name, "validation-") {
