@@ -32,63 +32,70 @@ const (
 // Handler validates requests against an OpenAPI document or a JSON
 // Schema.
 type Handler struct {
-	// OpenAPI is the path of an OpenAPI 3.0 or 3.1 document, YAML or
-	// JSON, relative to Caddy's working directory. $refs to other local
+	// `openapi` is the path of an OpenAPI 3.0 or 3.1 document, YAML or
+	// JSON, relative to Caddy's working directory. `$ref`s to other local
 	// files are relative to the document holding them; nothing is ever
-	// fetched over the network. One of openapi and json_schema is needed.
+	// fetched over the network. One of `openapi` and `json_schema` is
+	// needed.
 	OpenAPI string `json:"openapi,omitempty"`
 
-	// JSONSchema is the path of a JSON Schema (2020-12 unless its
-	// $schema says otherwise) that the JSON body of every request the
+	// `json_schema` is the path of a JSON Schema (2020-12 unless its
+	// `$schema` says otherwise) that the JSON body of every request the
 	// handler's matcher selects must satisfy. Such requests need a JSON
 	// body: none is a 400, another media type a 415.
 	JSONSchema string `json:"json_schema,omitempty"`
 
-	// Mode is enforce (reject invalid requests) or report (let them
-	// pass, log each violation at WARN and count it). Default: enforce.
+	// `mode` is `enforce` (reject invalid requests) or `report` (let
+	// them pass, log each violation at WARN and count it). Default:
+	// enforce.
 	Mode string `json:"mode,omitempty"`
 
-	// Operations sets the mode per operationId, over Mode and over the
-	// document's x-request-validation extension.
+	// `operations` sets the mode per operationId
+	// (`{"createOrder": "enforce"}`), over `mode` and over the document's
+	// `x-request-validation` extension. Default: none.
 	Operations map[string]string `json:"operations,omitempty"`
 
-	// BasePath is removed from the request path before routing.
-	// Default: the path of the document's first servers URL ("/" for
+	// `base_path` is removed from the request path before routing.
+	// Default: the path of the document's first `servers` URL ("/" for
 	// none).
 	BasePath string `json:"base_path,omitempty"`
 
-	// UnknownPath is reject (404) or pass, for paths the document does
-	// not declare. Default: reject.
+	// `unknown_path` is `reject` (404, with the nearest declared path as
+	// a hint) or `pass`, for paths the document does not declare.
+	// Default: reject.
 	UnknownPath string `json:"unknown_path,omitempty"`
 
-	// UnknownMethod is reject (405 with Allow) or pass, for methods a
-	// declared path does not declare. Default: reject.
+	// `unknown_method` is `reject` (405 with `Allow`) or `pass`, for
+	// methods a declared path does not declare. Default: reject.
 	UnknownMethod string `json:"unknown_method,omitempty"`
 
-	// UnknownQuery is allow or reject, for query parameters the
+	// `unknown_query` is `allow` or `reject`, for query parameters the
 	// operation does not declare. Default: allow.
 	UnknownQuery string `json:"unknown_query,omitempty"`
 
-	// MaxBody is the largest request body read, in bytes; a larger one
-	// is answered 413 without reading the rest. Default: 1 MiB.
+	// `max_body` is the largest request body read, in bytes; a larger
+	// one is answered 413 without reading the rest. Default: 1048576
+	// (1 MiB).
 	MaxBody int64 `json:"max_body,omitempty"`
 
-	// MaxDepth bounds the nesting of JSON bodies. Default: 64.
+	// `max_depth` bounds the nesting of JSON bodies (deeper is a 400
+	// `too_deep`). Default: 64.
 	MaxDepth int `json:"max_depth,omitempty"`
 
-	// MaxProblems caps the problems listed in one answer; the rest are
-	// counted. Default: 50.
+	// `max_problems` caps the problems listed in one answer; the rest
+	// are counted in `more` (up to 1,000 problems are counted, then the
+	// answer says "more than"). Default: 50.
 	MaxProblems int `json:"max_problems,omitempty"`
 
-	// CheckFormats asserts "format" (email, date-time, uuid …) when true
-	// or absent; false makes it an annotation. Default: true.
+	// `check_formats` asserts `format` (email, date-time, uuid …) when
+	// true or absent; false makes it an annotation. Default: true.
 	CheckFormats *bool `json:"check_formats,omitempty"`
 
-	// ReadOnly is reject or allow, for readOnly properties in request
-	// bodies. Default: reject.
+	// `read_only` is `reject` or `allow`, for `readOnly` properties in
+	// request bodies. Default: reject.
 	ReadOnly string `json:"read_only,omitempty"`
 
-	// Security is `on` or `off`: whether the document's security
+	// `security` is `on` or `off`: whether the document's security
 	// requirements (`security`, `components.securitySchemes`) are
 	// checked. A request to an operation that requires credentials and
 	// carries none of the acceptable ones is answered 401 with a
@@ -98,20 +105,20 @@ type Handler struct {
 	// handler's job. Default: on.
 	Security string `json:"security,omitempty"`
 
-	// Realm is the realm of the 401's `WWW-Authenticate` challenges.
+	// `realm` is the realm of the 401's `WWW-Authenticate` challenges.
 	// Default: the document's `info.title`, else "api".
 	Realm string `json:"realm,omitempty"`
 
-	// BodyStatus is the status for requests whose only problems are the
-	// body's schema violations: 400 or 422. Default: 400.
+	// `body_status` is the status for requests whose only problems are
+	// the body's schema violations: 400 or 422. Default: 400.
 	BodyStatus int `json:"body_status,omitempty"`
 
-	// MaxFiles is the most files the document may reach through `$ref`s;
+	// `max_files` is the most files the document may reach through `$ref`s;
 	// more fails the load. The total size (64 MiB) and value (4 million)
 	// budgets apply whatever it is. Default: 10000.
 	MaxFiles int `json:"max_files,omitempty"`
 
-	// Unsupported is `refuse` or `skip`: what a construct the validator
+	// `unsupported` is `refuse` or `skip`: what a construct the validator
 	// cannot check does (a schema for an `application/xml` body, a
 	// parameter whose `content` is not JSON). `refuse` fails the load,
 	// naming the file, line and JSON Pointer; `skip` leaves only that
