@@ -2,8 +2,11 @@ package requestvalidation
 
 import (
 	"os"
+	"strings"
 	"testing"
 	"time"
+
+	"go.uber.org/zap/zapcore"
 )
 
 // A compiled document is shared while its files are unchanged: the
@@ -77,5 +80,31 @@ func TestDocumentsAreSharedWhileUnchanged(t *testing.T) {
 	documents.Range(func(key, _ any) bool { left++; return true })
 	if left != 0 {
 		t.Fatalf("%d documents kept after every handler was cleaned up", left)
+	}
+}
+
+// Credentials are checked before the body and once: enforced, a request
+// without them is a 401 whose body was never read; in report mode it
+// passes, reported as unauthorized (nothing else checked).
+func TestSecurityBeforeTheBody(t *testing.T) {
+	doc := t.TempDir() + "/api.yaml"
+	if err := os.WriteFile(doc, []byte("openapi: 3.1.0\ninfo: {title: t, version: '1'}\nsecurity: [{bearer: []}]\ncomponents: {securitySchemes: {bearer: {type: http, scheme: bearer}}}\npaths:\n  /a:\n    post:\n      requestBody:\n        content:\n          application/json:\n            schema: {type: object, required: [n]}\n      responses: {'200': {description: ok}}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []string{"enforce", "report"} {
+		th := newTestHandler(t, Handler{OpenAPI: doc, Mode: mode})
+		body := &countingReader{r: strings.NewReader(`{"x":1}`)}
+		e := th.do(t, "POST", "/a", map[string]string{"Content-Type": "application/json"}, body)
+		switch mode {
+		case "enforce":
+			if e.status() != 401 || body.n != 0 {
+				t.Errorf("enforce: status %d, %d body bytes read", e.status(), body.n)
+			}
+		case "report":
+			warns := th.logs.FilterLevelExact(zapcore.WarnLevel).All()
+			if !e.up.called || len(warns) != 1 || warns[0].ContextMap()["result"] != "unauthorized" {
+				t.Errorf("report: passed %v, log %v", e.up.called, warns)
+			}
+		}
 	}
 }

@@ -71,8 +71,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, next caddyhttp.H
 		ClientCertificate: r.TLS != nil && len(r.TLS.PeerCertificates) > 0}
 	// Credentials first: a request without them learns nothing of the
 	// parameters or the body, whose bytes are not even read.
-	if res := op.CheckSecurity(&vr); res != nil && !report {
-		return h.refuse(w, r, next, repl, op, res, false)
+	security := op.CheckSecurity(&vr)
+	if security != nil && !report {
+		return h.refuse(w, r, next, repl, op, security, false)
 	}
 	var buf *[]byte // the pooled body buffer, while this handler owns it
 	if op.HasBody() && hasBody(r) {
@@ -103,7 +104,10 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, next caddyhttp.H
 		}
 	}
 
-	res := op.Validate(m, &vr, h.MaxProblems)
+	res := security // in report mode, missing credentials are what is reported
+	if res == nil {
+		res = op.CheckRequest(m, &vr, h.MaxProblems)
+	}
 	if res == nil || report {
 		if buf != nil {
 			r.Body = newPooledBody(buf, len(vr.Body), nil)

@@ -50,6 +50,13 @@ func (op *Operation) Validate(m *Match, req *Request, maxProblems int) *Result {
 	if res := op.CheckSecurity(req); res != nil {
 		return res // nothing else is looked at without credentials
 	}
+	return op.CheckRequest(m, req, maxProblems)
+}
+
+// CheckRequest is Validate without the credentials: the parameters and
+// the body, for a caller that ran CheckSecurity first (request_validation
+// does, before it reads the body).
+func (op *Operation) CheckRequest(m *Match, req *Request, maxProblems int) *Result {
 	c := collector{ss: op.schemas}
 	op.checkParams(m, req, &c)
 	status := http.StatusBadRequest
