@@ -72,29 +72,42 @@ func (s *Spec) slashHint(method string, segs []string) string {
 	return ""
 }
 
+// pathTemplate is a declared path and its segments.
+type pathTemplate struct {
+	path string
+	segs []string
+}
+
+// pathTemplates lists the declared paths once, sorted.
+func (s *Spec) pathTemplates() []pathTemplate {
+	s.templatesOnce.Do(func() {
+		seen := map[string]bool{}
+		for _, op := range s.ops {
+			if !seen[op.Path] {
+				seen[op.Path] = true
+				s.templates = append(s.templates, pathTemplate{op.Path, strings.Split(strings.TrimPrefix(op.Path, "/"), "/")})
+			}
+		}
+		sort.Slice(s.templates, func(i, j int) bool { return s.templates[i].path < s.templates[j].path })
+	})
+	return s.templates
+}
+
 // nearestPath is the declared path template with as many segments as the
 // request whose literal segments are closest to the request's (edit
 // distance, case-insensitive; a templated segment matches anything), or
 // "" when the nearest differs by more than a few letters.
 func (s *Spec) nearestPath(segs []string) string {
-	paths := make([]string, 0, len(s.ops))
-	for _, op := range s.ops {
-		if len(paths) == 0 || paths[len(paths)-1] != op.Path {
-			paths = append(paths, op.Path)
-		}
-	}
-	sort.Strings(paths)
 	best, bestD, size := "", 0, 0
 	for _, seg := range segs {
 		size += len(seg)
 	}
-	for _, path := range paths {
-		tsegs := strings.Split(strings.TrimPrefix(path, "/"), "/")
-		if len(tsegs) != len(segs) {
+	for _, tp := range s.pathTemplates() {
+		if len(tp.segs) != len(segs) {
 			continue
 		}
 		d := 0
-		for i, t := range tsegs {
+		for i, t := range tp.segs {
 			if strings.Contains(t, "{") {
 				if segs[i] == "" {
 					d += 2
@@ -106,7 +119,7 @@ func (s *Spec) nearestPath(segs []string) string {
 			}
 		}
 		if d > 0 && (best == "" || d < bestD) {
-			best, bestD = path, d
+			best, bestD = tp.path, d
 		}
 	}
 	if best == "" || bestD > min(3, 1+size/8) {

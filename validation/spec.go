@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
@@ -68,6 +69,11 @@ type Spec struct {
 	router  *router
 	opts    Options
 	schemas *schemaSet
+
+	// The declared path templates split into segments, made on the first
+	// 404 that asks for a hint (hints.go).
+	templatesOnce sync.Once
+	templates     []pathTemplate
 }
 
 // Operations lists the document's operations in path, method order.
