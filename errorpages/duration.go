@@ -2,6 +2,7 @@ package errorpages
 
 import (
 	"strconv"
+	"sync"
 	"time"
 
 	"golang.org/x/text/feature/plural"
@@ -15,38 +16,67 @@ import (
 // number's grammatical form is the language's CLDR plural category
 // (x/text's plural rules): "1 minute", "2 minuty", "5 minut".
 func (tr Translator) Duration(secs int) string {
-	unit, n := "second", secs
+	unit, n := 0, secs
 	switch {
 	case secs < 120:
 	case secs < 120*60:
-		unit, n = "minute", (secs+59)/60
+		unit, n = 1, (secs+59)/60
 	case secs < 48*3600:
-		unit, n = "hour", (secs+3599)/3600
+		unit, n = 2, (secs+3599)/3600
 	default:
-		unit, n = "day", (secs+86399)/86400
+		unit, n = 3, (secs+86399)/86400
 	}
-	return tr.T("duration."+unit+"."+pluralForm(tr.Lang(), n), "n", strconv.Itoa(n))
+	return tr.T(durationKeys[unit][pluralIndex(tr.Lang(), n)], "n", strconv.Itoa(n))
 }
 
+// durationKeys are the catalogue keys duration.<unit>.<form>, by unit and
+// plural form (pluralForms' order): made once, not per page.
+var durationKeys = func() (k [4][6]string) {
+	for u, unit := range []string{"second", "minute", "hour", "day"} {
+		for f, form := range pluralForms {
+			k[u][f] = "duration." + unit + "." + form
+		}
+	}
+	return k
+}()
+
+// pluralForms are the CLDR plural categories.
+var pluralForms = [6]string{"zero", "one", "two", "few", "many", "other"}
+
+// pluralTags holds the parsed tag of each catalogue language asked for
+// (a catalogue's languages: bounded), so that a page with a wait parses
+// no tag.
+var pluralTags sync.Map // string → language.Tag
+
 // pluralForm is the CLDR plural category of the integer n in lang.
-func pluralForm(lang string, n int) string {
-	tag, err := language.Parse(lang)
-	if err != nil {
-		return "other"
+func pluralForm(lang string, n int) string { return pluralForms[pluralIndex(lang, n)] }
+
+// pluralIndex is pluralForm as an index into pluralForms.
+func pluralIndex(lang string, n int) int {
+	var tag language.Tag
+	if t, ok := pluralTags.Load(lang); ok {
+		tag = t.(language.Tag)
+	} else {
+		t, err := language.Parse(lang)
+		if err != nil {
+			return 5
+		}
+		pluralTags.Store(lang, t)
+		tag = t
 	}
 	switch plural.Cardinal.MatchPlural(tag, n, 0, 0, 0, 0) {
 	case plural.Zero:
-		return "zero"
+		return 0
 	case plural.One:
-		return "one"
+		return 1
 	case plural.Two:
-		return "two"
+		return 2
 	case plural.Few:
-		return "few"
+		return 3
 	case plural.Many:
-		return "many"
+		return 4
 	}
-	return "other"
+	return 5
 }
 
 // Zone sets the time zone the page writes times in: the operator's, as
