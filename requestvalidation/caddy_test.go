@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/caddyserver/caddy/v2/caddytest"
 
@@ -159,6 +160,28 @@ func startCaddy(t *testing.T, cfg string) *caddytest.Tester {
 	t.Helper()
 	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{AdminPort: adminPort})
 	tester.InitServer(cfg, "caddyfile")
+	if t.Failed() {
+		t.FailNow()
+	}
+	return tester
+}
+
+// startAPI starts Caddy with one site, http://localhost:9180: error_pages,
+// request_validation of doc, and a proxy to up. A published document of
+// several MB takes seconds to load on a busy machine, more than
+// caddytest's 5 s default: the load may take two minutes.
+func startAPI(t *testing.T, doc string, up *recorder) *caddytest.Tester {
+	t.Helper()
+	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{AdminPort: adminPort, LoadRequestTimeout: 2 * time.Minute})
+	tester.InitServer(globalOptions+`
+http://localhost:9180 {
+	error_pages
+	request_validation {
+		openapi `+doc+`
+	}
+	reverse_proxy `+up.addr()+`
+}
+`, "caddyfile")
 	if t.Failed() {
 		t.FailNow()
 	}

@@ -162,15 +162,7 @@ func TestCaddyConcurrentManyProblemBodies(t *testing.T) {
 	if err := os.WriteFile(doc, []byte(hostileArrayDoc), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	tester := startCaddy(t, globalOptions+`
-http://localhost:9180 {
-	error_pages
-	request_validation {
-		openapi `+doc+`
-	}
-	reverse_proxy `+up.addr()+`
-}
-`)
+	tester := startAPI(t, doc, up)
 	const clients, maxBody = 16, 1 << 20
 	body := []byte(`{"tags":[` + strings.TrimSuffix(strings.Repeat("1,", 500000), ",") + `]}`)
 	if len(body) > maxBody {

@@ -46,15 +46,7 @@ func TestCaddyProblemMetricIsBounded(t *testing.T) {
 	if err := os.WriteFile(doc, []byte(analyticsDoc), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	tester := startCaddy(t, globalOptions+`
-http://localhost:9180 {
-	error_pages
-	request_validation {
-		openapi `+doc+`
-	}
-	reverse_proxy `+up.addr()+`
-}
-`)
+	tester := startAPI(t, doc, up)
 	rnd := rand.New(rand.NewSource(23))
 	h := map[string]string{"Content-Type": "application/json", "Accept": "application/json"}
 	for i := 0; i < 10000; i++ {

@@ -1,60 +1,11 @@
 package requestvalidation_test
 
 import (
-	"archive/tar"
-	"compress/gzip"
-	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/caddyserver/caddy/v2/caddytest"
+	"github.com/errorpages/caddy-errorpages/internal/publisheddocs"
 )
-
-// extractDigitalOcean extracts DigitalOcean's published specification
-// (validation/testdata/digitalocean) into a temporary directory and
-// returns the path of its top file.
-func extractDigitalOcean(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	in, err := os.Open("../validation/testdata/digitalocean/specification.tar.gz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	zr, err := gzip.NewReader(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr := tar.NewReader(zr)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		name := filepath.Clean(h.Name)
-		if h.Typeflag != tar.TypeReg || strings.HasPrefix(name, "..") || filepath.IsAbs(name) {
-			continue
-		}
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		data, err := io.ReadAll(tr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return filepath.Join(dir, "specification", "DigitalOcean-public.v2.yaml")
-}
 
 // DigitalOcean's document writes its operations as $refs to files of
 // their own (`post: {$ref: resources/inference/inference_create_batch.yml}`).
@@ -63,21 +14,9 @@ func extractDigitalOcean(t *testing.T) string {
 // upstream; a valid one does, byte for byte. (Read as an empty
 // operation, POST /v1/batches let "not json at all" through.)
 func TestCaddyDigitalOceanRefOperationsAreValidated(t *testing.T) {
-	doc := extractDigitalOcean(t)
+	doc := publisheddocs.DigitalOcean(t)
 	up := newRecorder(t)
-	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{AdminPort: adminPort, LoadRequestTimeout: 2 * time.Minute})
-	tester.InitServer(globalOptions+`
-http://localhost:9180 {
-	error_pages
-	request_validation {
-		openapi `+doc+`
-	}
-	reverse_proxy `+up.addr()+`
-}
-`, "caddyfile")
-	if t.Failed() {
-		t.FailNow()
-	}
+	tester := startAPI(t, doc, up)
 	json := map[string]string{"Content-Type": "application/json", "Accept": "application/json", "Authorization": "Bearer dop_v1_0123456789"}
 	valid := `{"file_id":"a1b2c3d4-e5f6-4789-90ab-cdef12345678","provider":"openai","endpoint":"/v1/chat/completions","completion_window":"24h","request_id":"c7e3ad1e-20c3-4e47-9bf2-6f2a4d6a2f11"}`
 	for _, tt := range []struct {

@@ -1,16 +1,11 @@
 package requestvalidation_test
 
 import (
-	"bytes"
-	"compress/gzip"
-	"io"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/caddyserver/caddy/v2/caddytest"
+	"github.com/errorpages/caddy-errorpages/internal/publisheddocs"
 )
 
 // Stripe's published document (validation/testdata/stripe), unmodified,
@@ -19,39 +14,9 @@ import (
 // missing or an unknown field get the problem at the right pointer and
 // never reach it.
 func TestCaddyStripeRequests(t *testing.T) {
-	in, err := os.Open("../validation/testdata/stripe/spec3.json.gz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	zr, err := gzip.NewReader(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc := t.TempDir() + "/spec3.json"
-	var buf bytes.Buffer
-	if _, err := io.Copy(&buf, zr); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(doc, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	doc := publisheddocs.Stripe(t)
 	up := newRecorder(t)
-	// Loading a 4 MB document takes seconds on a busy machine: more than
-	// caddytest's 5 s default when the other tests run beside it.
-	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{AdminPort: adminPort, LoadRequestTimeout: 2 * time.Minute})
-	tester.InitServer(globalOptions+`
-http://localhost:9180 {
-	error_pages
-	request_validation {
-		openapi `+doc+`
-	}
-	reverse_proxy `+up.addr()+`
-}
-`, "caddyfile")
-	if t.Failed() {
-		t.FailNow()
-	}
+	tester := startAPI(t, doc, up)
 	form := map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json",
 		"Authorization": "Bearer sk_test_4eC39HqLyjWDarjtT1zdp7dc"}
 	for _, tt := range []struct{ method, target, body string }{

@@ -1,41 +1,16 @@
 package validation
 
 import (
-	"compress/gzip"
 	"encoding/json"
-	"io"
-	"os"
 	"reflect"
 	"sync"
 	"testing"
+
+	"github.com/errorpages/caddy-errorpages/internal/publisheddocs"
 )
 
-// stripeDoc decompresses Stripe's published document (testdata/stripe)
-// into a temporary directory and returns its path.
-func stripeDoc(t testing.TB) string {
-	t.Helper()
-	in, err := os.Open("testdata/stripe/spec3.json.gz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	zr, err := gzip.NewReader(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := t.TempDir() + "/spec3.json"
-	out, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(out, zr); err != nil {
-		t.Fatal(err)
-	}
-	if err := out.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
+// stripeDoc unpacks Stripe's published document (testdata/stripe).
+func stripeDoc(t testing.TB) string { return publisheddocs.Stripe(t) }
 
 var (
 	stripeOnce sync.Once
