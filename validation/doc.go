@@ -13,9 +13,11 @@
 //	   │
 //	Operation.Validate (validate.go)
 //	   ├─ CheckSecurity (security.go)     credentials present? else 401
-//	   ├─ checkParams (params.go)         path, query, header, cookie:
-//	   │                                  decode each style, coerce, check
-//	   │                                  (brackets.go: a[b][0]= nesting)
+//	   ├─ checkParams (params_check.go)   path, query, header, cookie:
+//	   │   ├─ params_style.go             read each style's text
+//	   │   │                              (brackets.go: a[b][0]= nesting)
+//	   │   ├─ params_coerce.go            text → the schema's JSON types
+//	   │   └─ fast.go, the engine         the value against its schema
 //	   └─ checkBody (validate.go)         media type (415), then by kind:
 //	        ├─ forms.go                   urlencoded and multipart fields
 //	        └─ JSON:
@@ -66,5 +68,6 @@
 // schemas into JSON Schema 2020-12 and applies OpenAPI's readOnly rule;
 // compile.go compiles every schema with the engine (in batches, so that
 // loading grows linearly with the number of operations) and refuses
-// schemas that only refer to themselves; spec.go builds the operations.
+// schemas that only refer to themselves; spec.go builds the operations,
+// params.go their parameters.
 package validation
