@@ -155,6 +155,12 @@ func (b *fastBuilder) collapseAliases() {
 	}
 }
 
+// build compiles the engine's schema s into an fnode, once per schema
+// (b.done also closes $ref cycles). A schema using a keyword the fast
+// validator does not implement, or a draft before 2019-09, clears b.ok:
+// the whole schema then gets no fnode and the engine decides alone,
+// because a fast answer that differed from the engine's would let a body
+// through that the engine refuses (or the reverse).
 func (b *fastBuilder) build(s *jsonschema.Schema) *fnode {
 	if s == nil {
 		return nil
@@ -268,6 +274,11 @@ func (n *fnode) valid(v any) bool {
 // validJ reports whether a parsed value satisfies the schema.
 func (n *fnode) validJ(v *jv) bool { return n.check(v, 0) }
 
+// check decides whether v satisfies n, in the engine's order of
+// keywords but stopping at the first failure: it only answers yes or no,
+// so it builds no error and reads the applicators (walk.apps) only for
+// schemas that have any. Past depth 256 it answers no, which sends the
+// value to the engine to decide and explain.
 func (n *fnode) check(v *jv, depth int) bool {
 	if n == nil {
 		return true
@@ -392,6 +403,12 @@ func (n *fnode) stringFormat(s string) bool {
 	return n.format(s) == nil
 }
 
+// checkMembers decides an object's keywords: property counts, required
+// and dependentRequired names, dependentSchemas, then each member
+// against properties, patternProperties (a member may match several) and
+// additionalProperties for a member matched by neither, as JSON Schema
+// defines them. An object with none of the per-member keywords is
+// decided without looking at its members.
 func (n *fnode) checkMembers(o []jmember, depth int) bool {
 	if n.minProps >= 0 && len(o) < n.minProps || n.maxProps >= 0 && len(o) > n.maxProps {
 		return false
@@ -456,6 +473,10 @@ func (n *fnode) checkMembers(o []jmember, depth int) bool {
 	return true
 }
 
+// checkArray decides an array's keywords: item counts, prefixItems then
+// items for the rest, uniqueItems (pairwise, by JSON equality: 1 and
+// 1.0 are the same item) and contains with minContains (1 when absent)
+// and maxContains.
 func (n *fnode) checkArray(a []jmember, depth int) bool {
 	if n.minItems >= 0 && len(a) < n.minItems || n.maxItems >= 0 && len(a) > n.maxItems {
 		return false

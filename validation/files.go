@@ -434,6 +434,12 @@ func pointerOf(path []pathTok) string {
 	return b.String()
 }
 
+// convert turns a YAML node into the JSON value the rest of the package
+// reads (map[string]any, []any, scalars), counting every value against
+// the document's budgets (maxDocNodes, and maxAliasNodes for values
+// reached through an alias, so that an alias bomb is refused while it
+// expands) and recording each pointer's line for errors. It refuses what
+// JSON cannot say: non-string keys, merge keys and a key defined twice.
 func (c *converter) convert(n *yaml.Node, depth int) (any, error) {
 	c.ds.nodes++
 	if c.ds.nodes > maxDocNodes {

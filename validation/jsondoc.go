@@ -163,6 +163,10 @@ func (r *jsonReader) literal(word string, v any) (any, error) {
 	return v, nil
 }
 
+// object reads a JSON object of a document into a map, keeping the path
+// to each member for errors. A key defined twice is refused, as the YAML
+// reader refuses it: tools disagree on which of the two counts, so the
+// document would not mean one thing.
 func (r *jsonReader) object(depth int) (any, error) {
 	r.pos++ // {
 	m := map[string]any{}

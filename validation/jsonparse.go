@@ -274,6 +274,13 @@ func (p *jsonParser) enter() *jsonError {
 	return nil
 }
 
+// object parses an object's members onto the scratch stack and copies
+// them out once at their size (nothing kept under discard). It refuses a
+// duplicate key, which conforming parsers read differently (first or
+// last wins), so the upstream could see a value other than the one
+// validated: small objects look the key up among the members read so
+// far, and past 16 members a set takes over to keep a wide object
+// linear.
 func (p *jsonParser) object() (jv, *jsonError) {
 	if err := p.enter(); err != nil {
 		return jv{}, err
@@ -357,6 +364,9 @@ func (p *jsonParser) object() (jv, *jsonError) {
 	}
 }
 
+// array parses an array's items onto the scratch stack and copies them
+// out once at their size (nothing kept under discard), keeping the index
+// in the path for a duplicate key found inside an item.
 func (p *jsonParser) array() (jv, *jsonError) {
 	if err := p.enter(); err != nil {
 		return jv{}, err
@@ -417,6 +427,12 @@ func (p *jsonParser) pointer() string {
 	return s
 }
 
+// str reads a string from the opening quote at p.i without copying it
+// when it can: a short ASCII string is scanned inline, a longer one is
+// found with a vector search and checked eight bytes at a time
+// (plainString); only a string with an escape is decoded into new memory
+// (strEscaped). It refuses control characters (RFC 8259 forbids them)
+// and invalid UTF-8, which parsers replace or keep as they each see fit.
 func (p *jsonParser) str() (string, *jsonError) {
 	start := p.i + 1
 	// Short plain ASCII strings (most keys and values) are read here.
@@ -505,6 +521,11 @@ func (p *jsonParser) badUTF8(from, to int) *jsonError {
 	return &jsonError{code: "invalid_encoding", offset: off, msg: "is not valid UTF-8"}
 }
 
+// strEscaped decodes a string that holds an escape, from start (after
+// the opening quote). A \u escape of a UTF-16 surrogate must be followed
+// by its pair, and a lone surrogate is refused: decoders would turn it
+// into U+FFFD or keep it, so the upstream could read another string than
+// the one validated.
 func (p *jsonParser) strEscaped(start int) (string, *jsonError) {
 	buf := make([]byte, 0, 32)
 	i := start
@@ -599,6 +620,11 @@ func hex4(b []byte, at int) (rune, bool) {
 	return r, true
 }
 
+// number reads a JSON number by RFC 8259's grammar and keeps its text
+// (no conversion: the schema checks compare it exactly). A number with
+// more than maxDigits digits or an exponent beyond maxExponent is
+// refused with number_range, so that no body can make one check cost
+// milliseconds.
 func (p *jsonParser) number() (jv, *jsonError) {
 	start := p.i
 	i := p.i

@@ -127,6 +127,14 @@ var allowedStyles = [...][]string{
 	inCookie: {"form"},
 }
 
+// param compiles one declared parameter: its style (the location's
+// default, or one OpenAPI allows there) and explode, and either a schema
+// (with the types coercion needs) or a content with one media type (a
+// JSON one is parsed and checked against its schema; any other is only
+// checked for presence). It
+// refuses what cannot be read unambiguously: a path parameter that is not
+// required, schema and content together, and spaceDelimited or
+// pipeDelimited for a primitive.
 func (b *builder) param(pl loc, pm map[string]any, name string, in paramIn) (*param, error) {
 	p := &param{name: name, hkey: textproto.CanonicalMIMEHeaderKey(name), in: in, where: pl, ptr: "/" + in.String() + "/" + escapeToken(name)}
 	p.required, _ = pm["required"].(bool)

@@ -106,6 +106,13 @@ func (f *flattener) last(at []string) string {
 	return f.pre[len(f.pre)-1]
 }
 
+// walk turns the engine's error tree into problems, one per failing
+// keyword, each with the code, message, hint and translation key the
+// error model documents. Grouping errors (schema, allOf, $ref) are
+// walked through; a failed oneOf or anyOf is reported through its
+// closest branch (narrow), not every branch's errors; a discriminator's
+// missing or unknown value names the allowed ones; a false schema is
+// told apart by where it came from (readOnly, unevaluated*).
 func (f *flattener) walk(ve *jsonschema.ValidationError) {
 	at := ve.InstanceLocation
 	switch k := ve.ErrorKind.(type) {

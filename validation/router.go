@@ -51,6 +51,11 @@ func (s segment) key() string {
 	return b.String()
 }
 
+// parseTemplate splits a path template into segments: literals
+// (unescaped, as request paths are matched unescaped), whole-segment
+// variables, and mixed segments alternating literal text and variables
+// ("report.{format}"). Two variables with no literal between them are
+// refused: where one ends would be a guess.
 func parseTemplate(tmpl string) ([]segment, error) {
 	var segs []segment
 	for _, raw := range strings.Split(tmpl[1:], "/") {
@@ -157,6 +162,11 @@ type router struct {
 	root *node
 }
 
+// newRouter builds the trie of path templates: per segment a literal
+// child, one variable child, and mixed children keyed with the variable
+// names anonymized, so that templates differing only in names share a
+// node. Two operations on the same template (up to variable names) with
+// the same method are refused: a request could not tell them apart.
 func newRouter(ops []*Operation) (*router, error) {
 	r := &router{root: &node{}}
 	for _, op := range ops {
@@ -299,6 +309,11 @@ func (s *Spec) skipOptions(method string, n *node) RouteResult {
 	return NotFound
 }
 
+// match finds the node of path's remaining segments, trying a literal
+// child first, then mixed children, then the variable child, and
+// backtracking when a branch ends without an operation: the most literal
+// template wins, as OpenAPI asks. A segment is unescaped for matching;
+// its raw text is kept in m for the parameters.
 func (n *node) match(path string, depth int, m *Match) *node {
 	if depth >= maxSegments {
 		return nil

@@ -270,6 +270,9 @@ type builder struct {
 	realm    string
 }
 
+// paths builds an operation for each method of each path item, in the
+// order of the templates (sorted, so that loading is deterministic),
+// with the path item's parameters as the operations' common ones.
 func (b *builder) paths(root loc) error {
 	doc := root.value().(map[string]any)
 	paths, ok := doc["paths"].(map[string]any)
@@ -315,6 +318,12 @@ func (b *builder) paths(root loc) error {
 	return nil
 }
 
+// operation builds one operation: its security, ID (method and template
+// when there is no operationId), mode override, parameters and body. It
+// refuses a template variable that is not a declared path parameter and
+// a path parameter that is not in the template, and lists the query
+// names the operation knows (an exploded form object's properties
+// included) for reject_unknown_query.
 func (b *builder) operation(ol loc, tmpl string, segs []segment, method string, common []*param) (*Operation, error) {
 	// An operation may be a $ref to one kept elsewhere (in another file).
 	ol, om, err := b.ds.deref(ol)
@@ -422,6 +431,11 @@ func templateHas(segs []segment, name string) bool {
 	return false
 }
 
+// requestBody builds a body's media types, most specific first (exact,
+// type/*, */*), as a request's Content-Type is matched against them. A
+// schema that constrains a media type the package cannot read
+// (application/xml) refuses the document, or with `unsupported skip` is
+// listed as unvalidated: never silently ignored.
 func (b *builder) requestBody(l loc, opID string) (*requestBody, error) {
 	l, m, err := b.ds.deref(l)
 	if err != nil {
@@ -478,6 +492,10 @@ func (b *builder) requestBody(l loc, opID string) (*requestBody, error) {
 	return rb, nil
 }
 
+// encoding builds a form or multipart property's encoding: the content
+// types allowed for a part, its style and explode (form, explode by
+// default), and for multipart the part's own headers, compiled as header
+// parameters (Content-Type is described by contentType instead).
 func (b *builder) encoding(l loc, kind bodyKind) (*encoding, error) {
 	m, ok := l.value().(map[string]any)
 	if !ok {

@@ -166,6 +166,12 @@ func (rb *requestBody) match(typ string, params map[string]string) *mediaType {
 	return nil
 }
 
+// checkJSON decides a JSON body the cheapest way that can: the walker
+// on its bytes (a valid body ends there), then for a rejected one the
+// syntax check and the explanation of its failing members only; the
+// parsed tree and the engine on the whole body only when the walker gave
+// up or the schema has no fast form. Each step gives the same answer as
+// the engine (the differential tests hold them to it).
 func (op *Operation) checkJSON(mt *mediaType, body []byte, c *collector) {
 	p := getParser(body, op.opts.MaxDepth)
 	defer putParser(p)
