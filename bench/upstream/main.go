@@ -5,7 +5,7 @@
 // a web app that serves both an API and pages answers (Express's
 // res.format, Django, Rails).
 // /bomb/* answer a 400 whose compressed body declares far more than it
-// holds (bench/bombs.sh):
+// holds (the bombs suite of bench/cmd/load):
 //
 //	/bomb/br          brotli: WBITS 24 and an uncompressed 16 MiB meta-block, 40 bytes
 //	/bomb/zstd        zstd: a 64 MiB window, 512 RLE blocks of 128 KiB, 2 KiB
@@ -108,7 +108,7 @@ func main() {
 	mux.HandleFunc("/ok", func(w http.ResponseWriter, r *http.Request) {
 		// Read the body as an API would: unread, a body over 256 KiB makes
 		// Go's server close the connection, and the proxy answers 502
-		// (bench/validation.sh posts 1 MiB bodies).
+		// (the validation suite posts 1 MiB bodies).
 		io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(okBody)

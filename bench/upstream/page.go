@@ -6,7 +6,7 @@ import "strings"
 // /bad: the kind of page a web framework renders for a 400 (laid out like
 // Laravel's minimal error view: a normalize-style reset, a centred "code |
 // message" line, inline CSS only), 5.0 KiB, of the order of error_pages'
-// default page (3.7 KiB), so the HTML pair of bench/load.sh compares pages
+// default page (3.7 KiB), so the HTML pair of the load suite compares pages
 // of comparable weight.
 var badPage = []byte(strings.TrimSpace(`
 <!DOCTYPE html>
