@@ -27,7 +27,7 @@ type schemaWalker struct {
 	// response: the schemas of responses, where writeOnly properties are
 	// the ones not allowed (response.go), recorded in readOnly.
 	response bool
-	visited       map[string]bool
+	visited  map[string]bool
 	// disc maps the schemas generated for a discriminator (its
 	// required+enum check) to it, for hints.
 	disc     map[string]*discriminator
