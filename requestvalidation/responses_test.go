@@ -12,9 +12,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // contractDoc declares what the upstream answers to GET /pets/{case}:
@@ -414,4 +418,110 @@ func grepLines(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// bigChecker counts a body and checks it is writeBig's, byte by byte,
+// without keeping it.
+type bigChecker struct {
+	n   int
+	bad bool
+}
+
+func (c *bigChecker) Write(p []byte) (int, error) {
+	for i, b := range p {
+		want := byte('a')
+		if at := c.n + i; at == 0 || at == bigSize-1 {
+			want = '"'
+		}
+		if b != want {
+			c.bad = true
+		}
+	}
+	c.n += len(p)
+	return len(p), nil
+}
+
+// 200 concurrent 10 MiB answers through response checks with a 64 KiB
+// max_body: every client gets its 10 MiB intact, and the heap's peak
+// growth stays far below what holding the bodies would take (2 GB):
+// under 200 × max_body × 4 + 64 MiB.
+func TestCaddyResponsesMemoryIsBounded(t *testing.T) {
+	up := newContractUpstream(t)
+	logFile := filepath.Join(t.TempDir(), "caddy.log")
+	_, doc := contractConfig(t, up, logFile)
+	tester := startCaddy(t, globalOptions+`
+http://localhost:9180 {
+	request_validation {
+		openapi `+doc+`
+		responses report {
+			max_body 64KiB
+		}
+	}
+	reverse_proxy `+up.addr()+`
+}
+`)
+	const clients, limit = 200, 64 << 10
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients, DisableCompression: true}}
+	defer client.CloseIdleConnections()
+
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	baseline := ms.HeapAlloc
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		var ms runtime.MemStats
+		for {
+			runtime.ReadMemStats(&ms)
+			if ms.HeapAlloc > peak.Load() {
+				peak.Store(ms.HeapAlloc)
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+		}
+	}()
+
+	var wg sync.WaitGroup
+	errs := make(chan string, clients)
+	for i := 0; i < clients; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequest("GET", "http://127.0.0.1:9180/pets/big", nil)
+			req.Host = "localhost:9180"
+			resp, err := client.Do(req)
+			if err != nil {
+				errs <- err.Error()
+				return
+			}
+			defer resp.Body.Close()
+			var c bigChecker
+			if _, err := io.Copy(&c, resp.Body); err != nil || c.n != bigSize || c.bad || resp.StatusCode != 200 {
+				errs <- fmt.Sprintf("status %d, %d bytes, intact %v, %v", resp.StatusCode, c.n, !c.bad, err)
+			}
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	<-sampled
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	growth := int64(peak.Load()) - int64(baseline)
+	bound := int64(clients*limit*4 + 64<<20)
+	t.Logf("peak heap growth %d MiB for %d × %d MiB answers (bound %d MiB)", growth>>20, clients, bigSize>>20, bound>>20)
+	if growth > bound {
+		t.Errorf("peak heap growth %d MiB, over %d MiB", growth>>20, bound>>20)
+	}
+	_, metrics := send(t, tester, "GET", fmt.Sprintf("http://localhost:%d/metrics", adminPort), nil, "")
+	if got := metricValue(metrics, `caddy_request_validation_responses_total{operation="getPet",result="skipped"}`); got != clients {
+		t.Errorf("skipped %d, want %d", got, clients)
+	}
 }
