@@ -100,6 +100,14 @@ func newContractUpstream(t *testing.T) *contractUpstream {
 			gz := gzip.NewWriter(w)
 			io.WriteString(gz, `{"id":"`+upstreamMark+`","tag":"`+upstreamMark+`"}`)
 			gz.Close()
+		case "long3", "longvalid":
+			// Past encode's 512-byte minimum: compressed by Caddy.
+			pad := strings.Repeat("p", 600)
+			if c == "long3" {
+				io.WriteString(w, `{"id":"`+upstreamMark+`","tag":"`+upstreamMark+`","pad":"`+pad+`"}`)
+			} else {
+				io.WriteString(w, `{"id":1,"name":"`+upstreamMark+`","pad":"`+pad+`"}`)
+			}
 		case "chunked":
 			// A valid body written in pieces, each flushed (chunked):
 			// held until its end, then checked.
@@ -176,6 +184,15 @@ http://localhost:9180 {
 				max_body 64KiB
 			}
 			operation_responses getOther off
+		}
+		reverse_proxy ` + up.addr() + `
+	}
+	handle /encoded/* {
+		encode gzip
+		request_validation {
+			openapi ` + doc + `
+			base_path /encoded
+			responses enforce
 		}
 		reverse_proxy ` + up.addr() + `
 	}
@@ -333,6 +350,32 @@ func TestCaddyResponses(t *testing.T) {
 				t.Errorf("%s: a conforming answer: %d %s", c, resp.StatusCode, body)
 			}
 		}
+		// encode is inside request_validation (its directive order): the
+		// check decodes what encode compressed.
+		for _, tt := range []struct {
+			c      string
+			status int
+		}{{"long3", 502}, {"longvalid", 200}} {
+			resp, body := send(t, tester, "GET", base+"/encoded/pets/"+tt.c, map[string]string{"Accept": "application/json", "Accept-Encoding": "gzip"}, "")
+			if resp.StatusCode != tt.status {
+				t.Fatalf("encoded %s: status %d: %.300s", tt.c, resp.StatusCode, body)
+			}
+			if tt.status == 200 {
+				if resp.Header.Get("Content-Encoding") != "gzip" {
+					t.Fatalf("encoded %s: not compressed: %v", tt.c, resp.Header)
+				}
+				zr, err := gzip.NewReader(strings.NewReader(body))
+				if err != nil {
+					t.Fatal(err)
+				}
+				plain, _ := io.ReadAll(zr)
+				if !strings.Contains(string(plain), upstreamMark) {
+					t.Errorf("encoded %s: %q", tt.c, plain)
+				}
+			} else if strings.Contains(body, upstreamMark) || !strings.Contains(body, "upstream_contract_violation") {
+				t.Errorf("encoded %s: %s", tt.c, body)
+			}
+		}
 		// operation_responses getOther off: its answers are not checked.
 		if resp, body := send(t, tester, "GET", base+"/enforce/other/body3", nil, ""); resp.StatusCode != 200 || !strings.Contains(body, upstreamMark) {
 			t.Errorf("operation off: %d %s", resp.StatusCode, body)
@@ -348,8 +391,8 @@ func TestCaddyResponses(t *testing.T) {
 				enforced++
 			}
 		}
-		if enforced != 2*len(violating)+1 {
-			t.Errorf("%d enforce log lines, want %d", enforced, 2*len(violating)+1)
+		if enforced != 2*len(violating)+2 {
+			t.Errorf("%d enforce log lines, want %d", enforced, 2*len(violating)+2)
 		}
 	})
 
@@ -393,14 +436,14 @@ func TestCaddyResponses(t *testing.T) {
 		// The three routes share the counter: the sampled route's
 		// answers are all body3, counted invalid or sampled_out.
 		reportInvalid := 4                     // status, ctype, header, body3 in report mode
-		enforceInvalid := 2*len(violating) + 1 // and the site without error_pages
+		enforceInvalid := 2*len(violating) + 2 // and the site without error_pages, and encode's
 		invalid := metricValue(metrics, `caddy_request_validation_responses_total{operation="getPet",result="invalid"}`) - reportInvalid - enforceInvalid
 		out := metricValue(metrics, `caddy_request_validation_responses_total{operation="getPet",result="sampled_out"}`)
 		if invalid+out != n || invalid == 0 || out == 0 {
 			t.Errorf("sampled: %d checked (invalid), %d sampled out, want %d in all, both some", invalid, out, n)
 		}
 		for _, want := range []string{
-			`caddy_request_validation_responses_total{operation="getPet",result="valid"} 5`,   // valid and chunked in both modes, the declared 404
+			`caddy_request_validation_responses_total{operation="getPet",result="valid"} 6`,   // valid and chunked in both modes, the declared 404, encode's longvalid
 			`caddy_request_validation_responses_total{operation="getPet",result="skipped"} 9`, // big, bigcl, HEAD and 304 in both modes, the event stream
 		} {
 			if !strings.Contains(metrics, want) {
