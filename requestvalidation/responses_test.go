@@ -4,11 +4,15 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
+	"net/textproto"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -108,6 +112,28 @@ func newContractUpstream(t *testing.T) *contractUpstream {
 			} else {
 				io.WriteString(w, `{"id":1,"name":"`+upstreamMark+`","pad":"`+pad+`"}`)
 			}
+		case "chunked3":
+			// A violating body written in flushed pieces: enforce mode
+			// holds the flushes, so no piece reaches the client.
+			for _, part := range []string{`{"id":"`, upstreamMark, `","tag":"`, upstreamMark, `"}`} {
+				io.WriteString(w, part)
+				w.(http.Flusher).Flush()
+			}
+		case "hints":
+			h.Set("Link", "</pets.css>; rel=preload")
+			w.WriteHeader(http.StatusEarlyHints)
+			io.WriteString(w, `{"id":"`+upstreamMark+`","tag":"`+upstreamMark+`"}`)
+		case "upgrade":
+			conn, brw, err := http.NewResponseController(w).Hijack()
+			if err != nil {
+				return
+			}
+			defer conn.Close()
+			brw.WriteString("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
+			brw.Flush()
+			line, _ := brw.ReadString('\n')
+			brw.WriteString(line)
+			brw.Flush()
 		case "chunked":
 			// A valid body written in pieces, each flushed (chunked):
 			// held until its end, then checked.
@@ -277,6 +303,8 @@ func TestCaddyResponses(t *testing.T) {
 		{"header", []string{"required /response/header/X-Rate-Limit"}},
 		{"body3", []string{"type /response/body/id", "required /response/body/name", "max_length /response/body/tag"}},
 		{"gzip3", []string{"type /response/body/id", "required /response/body/name", "max_length /response/body/tag"}},
+		{"chunked3", []string{"type /response/body/id", "required /response/body/name", "max_length /response/body/tag"}},
+		{"hints", []string{"type /response/body/id", "required /response/body/name", "max_length /response/body/tag"}},
 	}
 
 	t.Run("report passes every answer unchanged and logs the violations", func(t *testing.T) {
@@ -339,6 +367,19 @@ func TestCaddyResponses(t *testing.T) {
 				}
 			}
 		}
+		// An informational answer goes out at once; the answer after it
+		// is the one checked.
+		var hints []int
+		trace := &httptrace.ClientTrace{Got1xxResponse: func(code int, _ textproto.MIMEHeader) error {
+			hints = append(hints, code)
+			return nil
+		}}
+		req, _ := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), trace), "GET", base+"/enforce/pets/hints", nil)
+		if resp, err := tester.Client.Do(req); err != nil || resp.StatusCode != 502 || fmt.Sprint(hints) != "[103]" {
+			t.Errorf("103 then a violating answer: %v %v, hints %v", resp, err, hints)
+		} else {
+			resp.Body.Close()
+		}
 		// Without error_pages around, request_validation renders the 502
 		// itself (error_pages' defaults).
 		if resp, body := send(t, tester, "GET", "http://localhost:9181/pets/body3", map[string]string{"Accept": "application/json"}, ""); resp.StatusCode != 502 ||
@@ -391,8 +432,8 @@ func TestCaddyResponses(t *testing.T) {
 				enforced++
 			}
 		}
-		if enforced != 2*len(violating)+2 {
-			t.Errorf("%d enforce log lines, want %d", enforced, 2*len(violating)+2)
+		if enforced != 2*len(violating)+3 {
+			t.Errorf("%d enforce log lines, want %d", enforced, 2*len(violating)+3)
 		}
 	})
 
@@ -410,6 +451,26 @@ func TestCaddyResponses(t *testing.T) {
 			if resp, _ := send(t, tester, "GET", base+"/"+mode+"/pets/notmodified", nil, ""); resp.StatusCode != 304 {
 				t.Errorf("%s 304: %d", mode, resp.StatusCode)
 			}
+		}
+		// An upgrade: the connection is handed over, bytes flow both ways.
+		conn, err := net.Dial("tcp", "127.0.0.1:9180")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		io.WriteString(conn, "GET /enforce/pets/upgrade HTTP/1.1\r\nHost: localhost:9180\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
+		br := bufio.NewReader(conn)
+		status, _ := br.ReadString('\n')
+		for {
+			l, err := br.ReadString('\n')
+			if err != nil || l == "\r\n" {
+				break
+			}
+		}
+		io.WriteString(conn, "ping "+upstreamMark+"\n")
+		echo, _ := br.ReadString('\n')
+		if !strings.HasPrefix(status, "HTTP/1.1 101") || echo != "ping "+upstreamMark+"\n" {
+			t.Errorf("upgrade: %q, echo %q", status, echo)
 		}
 		// The event stream's first event arrives while the upstream
 		// still holds the stream open: nothing is held back.
@@ -436,15 +497,15 @@ func TestCaddyResponses(t *testing.T) {
 		// The three routes share the counter: the sampled route's
 		// answers are all body3, counted invalid or sampled_out.
 		reportInvalid := 4                     // status, ctype, header, body3 in report mode
-		enforceInvalid := 2*len(violating) + 2 // and the site without error_pages, and encode's
+		enforceInvalid := 2*len(violating) + 3 // and hints' traced request, the site without error_pages, and encode's
 		invalid := metricValue(metrics, `caddy_request_validation_responses_total{operation="getPet",result="invalid"}`) - reportInvalid - enforceInvalid
 		out := metricValue(metrics, `caddy_request_validation_responses_total{operation="getPet",result="sampled_out"}`)
 		if invalid+out != n || invalid == 0 || out == 0 {
 			t.Errorf("sampled: %d checked (invalid), %d sampled out, want %d in all, both some", invalid, out, n)
 		}
 		for _, want := range []string{
-			`caddy_request_validation_responses_total{operation="getPet",result="valid"} 6`,   // valid and chunked in both modes, the declared 404, encode's longvalid
-			`caddy_request_validation_responses_total{operation="getPet",result="skipped"} 9`, // big, bigcl, HEAD and 304 in both modes, the event stream
+			`caddy_request_validation_responses_total{operation="getPet",result="valid"} 6`,    // valid and chunked in both modes, the declared 404, encode's longvalid
+			`caddy_request_validation_responses_total{operation="getPet",result="skipped"} 10`, // big, bigcl, HEAD and 304 in both modes, the upgrade, the event stream
 		} {
 			if !strings.Contains(metrics, want) {
 				t.Errorf("metrics lack %s:\n%s", want, grepLines(metrics, "responses_total"))
