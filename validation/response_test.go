@@ -253,3 +253,47 @@ func petList(n int) []byte {
 	b.WriteString("]")
 	return []byte(b.String())
 }
+
+// OpenAPI 3.0 response schemas are translated like request schemas
+// (nullable, exclusiveMinimum as a boolean), and a pattern Go cannot run
+// follows Unsupported.
+func TestCheckResponseOpenAPI30(t *testing.T) {
+	doc := `openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /a:
+    get:
+      operationId: getA
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  note: {type: string, nullable: true}
+                  n: {type: integer, minimum: 0, exclusiveMinimum: true}
+                  code: {type: string, pattern: '^(?!x)'}
+`
+	path := filepath.Join(t.TempDir(), "a30.yaml")
+	os.WriteFile(path, []byte(doc), 0o644)
+	if _, err := Load(path, Options{Responses: true}); err == nil || !strings.Contains(err.Error(), "lookahead") {
+		t.Fatalf("a lookahead in a response schema: %v", err)
+	}
+	s, err := Load(path, Options{Responses: true, Unsupported: "skip"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sk := s.Skipped(); len(sk) != 1 || sk[0].Operation != "getA" || !strings.Contains(sk[0].Where, "responses") {
+		t.Errorf("skipped %+v", sk)
+	}
+	op := opByID(t, s, "getA")
+	h := hdr("Content-Type", "application/json")
+	if res := op.CheckResponse(200, h, []byte(`{"note":null,"n":1,"code":"xyz"}`), 0); res != nil {
+		t.Errorf("valid: %q", problems(res))
+	}
+	if got := problems(op.CheckResponse(200, h, []byte(`{"note":1,"n":0}`), 0)); !reflect.DeepEqual(got, []string{"/response/body/n minimum", "/response/body/note type"}) {
+		t.Errorf("invalid: %q", got)
+	}
+}
