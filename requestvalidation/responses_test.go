@@ -347,8 +347,9 @@ func TestCaddyResponses(t *testing.T) {
 				if resp.StatusCode != 502 {
 					t.Fatalf("%s %s: status %d: %.300s", v.c, accept, resp.StatusCode, body)
 				}
-				if !strings.Contains(body, "upstream_contract_violation") && !strings.Contains(body, "upstream's response does not match") {
-					t.Errorf("%s %s: the type is not in the answer: %.400s", v.c, accept, body)
+				if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, accept) || !strings.Contains(body, "The upstream&#39;s response does not match the API description.") &&
+					!strings.Contains(body, "The upstream's response does not match the API description.") {
+					t.Errorf("%s %s: not error_pages' answer in the format asked: %s %.400s", v.c, accept, ct, body)
 				}
 				if strings.Contains(body, upstreamMark) || strings.Contains(body, "/response/") || strings.Contains(fmt.Sprint(resp.Header), upstreamMark) ||
 					resp.Header.Get("X-Rate-Limit") != "" || resp.Header.Get("Content-Encoding") != "" {
