@@ -38,6 +38,11 @@ func (p Exposure) String() string {
 // source gave no code of its own.
 const TypeValidationFailed = "validation_failed"
 
+// TypeUpstreamContractViolation is the type of the 502 that
+// request_validation answers in place of an upstream response that does
+// not match the API description (responses enforce).
+const TypeUpstreamContractViolation = "upstream_contract_violation"
+
 // Allows reports whether upstream text may be shown for status code.
 func (p Exposure) Allows(code int) bool {
 	switch p {

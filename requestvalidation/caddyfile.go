@@ -45,6 +45,11 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //		realm          <realm>
 //		max_files      <n>
 //		unsupported    refuse|skip
+//		responses      off|report|enforce {
+//			sample   <0..1>
+//			max_body <size>
+//		}
+//		operation_responses <operationId> off|report|enforce
 //	}
 //
 // The document is loaded here too, so that `caddy adapt` fails on a
@@ -57,7 +62,7 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	seen := map[string]bool{}
 	for d.NextBlock(0) {
 		sub := d.Val()
-		if sub != "operation" && seen[sub] {
+		if sub != "operation" && sub != "operation_responses" && seen[sub] {
 			return d.Errf("request_validation: %s is specified more than once", sub)
 		}
 		seen[sub] = true
@@ -99,6 +104,20 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				h.Operations = map[string]string{}
 			}
 			h.Operations[args[0]] = args[1]
+		case "responses":
+			err = h.parseResponses(d, args)
+		case "operation_responses":
+			if len(args) != 2 || respModeName(args[1]) == "" {
+				return d.Errf("operation_responses: needs an operationId and off, report or enforce")
+			}
+			rc := h.responseChecks()
+			if _, dup := rc.Operations[args[0]]; dup {
+				return d.Errf("operation_responses: %s is specified more than once", args[0])
+			}
+			if rc.Operations == nil {
+				rc.Operations = map[string]string{}
+			}
+			rc.Operations[args[0]] = args[1]
 		case "base_path":
 			h.BasePath, err = one()
 		case "unknown_path":
@@ -173,6 +192,64 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	}
 	if err := check.use(doc); err != nil {
 		return d.Err(err.Error())
+	}
+	return nil
+}
+
+// responseChecks returns h.Responses, made on first use.
+func (h *Handler) responseChecks() *ResponseChecks {
+	if h.Responses == nil {
+		h.Responses = &ResponseChecks{}
+	}
+	return h.Responses
+}
+
+func respModeName(s string) string {
+	switch s {
+	case "off", "report", "enforce":
+		return s
+	}
+	return ""
+}
+
+// parseResponses reads `responses off|report|enforce { sample <0..1>
+// max_body <size> }`.
+func (h *Handler) parseResponses(d *caddyfile.Dispenser, args []string) error {
+	if len(args) != 1 || respModeName(args[0]) == "" {
+		return d.Errf("responses: needs off, report or enforce")
+	}
+	rc := h.responseChecks()
+	rc.Mode = args[0]
+	seen := map[string]bool{}
+	for d.NextBlock(1) {
+		sub := d.Val()
+		if seen[sub] {
+			return d.Errf("responses: %s is specified more than once", sub)
+		}
+		seen[sub] = true
+		if !d.NextArg() {
+			return d.Errf("responses %s: needs one argument", sub)
+		}
+		v := d.Val()
+		if d.NextArg() {
+			return d.Errf("responses %s: needs exactly one argument", sub)
+		}
+		switch sub {
+		case "sample":
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil || f < 0 || f > 1 {
+				return d.Errf("responses sample: %q is not a fraction between 0 and 1", v)
+			}
+			rc.Sample = &f
+		case "max_body":
+			n, err := humanize.ParseBytes(v)
+			if err != nil || n == 0 || n > 1<<30 {
+				return d.Errf("responses max_body: %q is not a size like 64KiB or 1MB (at most 1GiB)", v)
+			}
+			rc.MaxBody = int64(n)
+		default:
+			return d.Errf("responses: unknown subdirective %q (sample, max_body)", sub)
+		}
 	}
 	return nil
 }

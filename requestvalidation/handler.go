@@ -114,7 +114,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, next caddyhttp.H
 		}
 		if res == nil {
 			st.countValid(h.metrics, op.ID)
-			return next.ServeHTTP(w, r) // result: "valid" from the provider
+			return h.forward(w, r, next, op, st) // result: "valid" from the provider
 		}
 		return h.refuse(w, r, next, repl, op, res, true)
 	}
@@ -159,6 +159,9 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, next caddyhttp.
 		h.metrics.count(id, resultReported)
 		setPlaceholder(repl, phResult, resultReported)
 		h.logReport(r, id, res.Kind, res)
+		if op != nil {
+			return h.forward(w, r, next, op, h.ops[op])
+		}
 		return next.ServeHTTP(w, r)
 	}
 	h.metrics.count(id, res.Kind)

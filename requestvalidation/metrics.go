@@ -97,6 +97,9 @@ type opState struct {
 	// valid is the operation's counter of valid requests, looked up
 	// once: a valid request pays no label hashing.
 	valid atomic.Pointer[prometheus.Counter]
+	// resp is the operation's response checks (responses.go); nil when
+	// responses are not configured.
+	resp *respState
 }
 
 // countValid counts a valid request of the operation id.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
 	"github.com/errorpages/caddy-errorpages/validation"
@@ -127,6 +128,12 @@ type Handler struct {
 	// it. Default: refuse.
 	Unsupported string `json:"unsupported,omitempty"`
 
+	// `responses` checks the upstream's answers against the responses
+	// the matched operation declares: status, Content-Type, required
+	// headers and JSON body (see ResponseChecks: `mode`, `sample`,
+	// `max_body`, `operations`). Default: not checked.
+	Responses *ResponseChecks `json:"responses,omitempty"`
+
 	spec   *validation.Spec
 	jsonOp *validation.Operation
 	report map[*validation.Operation]bool
@@ -143,6 +150,11 @@ type Handler struct {
 	docKey string
 	// The string options the request path reads, decided once.
 	passPath, passMethod, reportRoutes bool
+	// Response checks (responses.go): the counter, the report-mode
+	// sampling rate and the largest body held.
+	respMetric *prometheus.CounterVec
+	respSample float64
+	respMax    int
 }
 
 // CaddyModule returns the Caddy module information.
@@ -174,6 +186,9 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	}
 	h.metrics = m
 	if err := h.reportSkipped(ctx.GetMetricsRegistry(), d); err != nil {
+		return fmt.Errorf("request_validation: metrics: %w", err)
+	}
+	if err := h.provisionResponses(ctx.GetMetricsRegistry()); err != nil {
 		return fmt.Errorf("request_validation: metrics: %w", err)
 	}
 	return h.provisionFallback(ctx)
@@ -273,7 +288,7 @@ func (h *Handler) Validate() error {
 	if h.BasePath != "" && !strings.HasPrefix(h.BasePath, "/") {
 		return fmt.Errorf("request_validation: base_path %q must start with /", h.BasePath)
 	}
-	return nil
+	return h.validateResponses()
 }
 
 func oneOf(name, v string, allowed ...string) error {
@@ -296,6 +311,7 @@ func (h *Handler) options() validation.Options {
 		Realm:              h.Realm,
 		MaxFiles:           h.MaxFiles,
 		Unsupported:        h.Unsupported,
+		Responses:          h.responsesOn(),
 	}
 }
 
@@ -342,7 +358,7 @@ func (h *Handler) use(d *document) error {
 	}
 	h.spec = spec
 	h.makePlaceholders()
-	return nil
+	return h.useResponses(spec)
 }
 
 func (h *Handler) makePlaceholders() {

@@ -61,6 +61,16 @@
 //   - FuzzSimplePattern and FuzzNativeFormats hold the hand-written
 //     pattern and format checks to regexp and the engine's formats.
 //
+// # Responses
+//
+// With Options.Responses, Load also compiles what each operation declares
+// of its answers (response.go): the document is read a second time and
+// its response schemas walked in response context (readOnly allowed,
+// writeOnly refused), since the request walk rewrote the first reading's
+// schemas in place. Operation.CheckResponse checks a status, headers and
+// body against them; a JSON body goes through the same deciders as a
+// request body (walker, then explain), its problems under /response/body.
+//
 // # Loading
 //
 // files.go reads documents (regular files only, within size and value

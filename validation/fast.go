@@ -112,6 +112,9 @@ func newBound(r *big.Rat) *bound {
 type fastBuilder struct {
 	done map[*jsonschema.Schema]*fnode
 	ok   bool
+	// added records the schemas this build added to done, when done is
+	// shared by several builds (fastForAll); nil otherwise.
+	added *[]*jsonschema.Schema
 }
 
 // fastFor compiles s into an fnode, or returns nil when s (or a schema
@@ -170,6 +173,9 @@ func (b *fastBuilder) build(s *jsonschema.Schema) *fnode {
 	}
 	n := &fnode{minProps: -1, maxProps: -1, minItems: -1, maxItems: -1, minLen: -1, maxLen: -1, minContains: -1, maxContains: -1, src: s}
 	b.done[s] = n
+	if b.added != nil {
+		*b.added = append(*b.added, s)
+	}
 	if s.Bool != nil {
 		n.always, n.never = *s.Bool, !*s.Bool
 		return n

@@ -156,6 +156,8 @@ func (f *flattener) walk(ve *jsonschema.ValidationError) {
 	case *kind.FalseSchema:
 		u := f.c.ss.canon(ve.SchemaURL)
 		switch {
+		case f.c.ss.w.readOnly[u] && f.c.ss.w.response:
+			f.emit(at, "", "write_only", "is write-only and cannot be in a response", "")
 		case f.c.ss.w.readOnly[u]:
 			f.emit(at, "", "read_only", "is read-only and cannot be set in a request", "")
 		case strings.HasSuffix(u, "/unevaluatedProperties") && len(f.pre)+len(at) > 0:

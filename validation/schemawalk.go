@@ -24,7 +24,10 @@ type schemaWalker struct {
 	ds            *docSet
 	oas30         bool
 	allowReadOnly bool
-	visited       map[string]bool
+	// response: the schemas of responses, where writeOnly properties are
+	// the ones not allowed (response.go), recorded in readOnly.
+	response bool
+	visited  map[string]bool
 	// disc maps the schemas generated for a discriminator (its
 	// required+enum check) to it, for hints.
 	disc     map[string]*discriminator
@@ -374,6 +377,9 @@ func (w *schemaWalker) isReadOnly(l loc) bool {
 // responses: they are not required in a request, and (unless allowed)
 // not accepted in one.
 func (w *schemaWalker) readOnlyProps(l loc, m map[string]any) error {
+	if w.response {
+		return w.writeOnlyProps(l, m)
+	}
 	props, ok := m["properties"].(map[string]any)
 	if !ok {
 		return nil

@@ -37,6 +37,10 @@ type Options struct {
 	// Realm is the realm of the 401's WWW-Authenticate challenges.
 	// Default: the document's info.title, else "api".
 	Realm string
+	// Responses compiles the operations' declared responses for
+	// Operation.CheckResponse (response.go); the document is read a
+	// second time for them. Default: off (requests only).
+	Responses bool
 
 	// MaxFiles is the most files a document may reach through $refs.
 	// Default: DefaultMaxFiles (10,000).
@@ -103,6 +107,7 @@ type Operation struct {
 	schemas   *schemaSet
 	security  []requirement // alternatives; none: public (security.go)
 	realm     string
+	resp      *responses // nil: not compiled or none declared (response.go)
 }
 
 type requestBody struct {
@@ -205,6 +210,11 @@ func Load(path string, opts Options) (*Spec, error) {
 	}
 	for _, op := range s.ops {
 		op.prepareFast()
+	}
+	if opts.Responses {
+		if err := buildResponses(path, opts, s, oas30); err != nil {
+			return nil, err
+		}
 	}
 	if s.router, err = newRouter(s.ops); err != nil {
 		return nil, root.child("paths").errf("%v", err)
