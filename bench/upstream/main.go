@@ -18,6 +18,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"flag"
+	"fmt"
 	"io"
 	"log"
 	"net/http"
@@ -30,7 +31,20 @@ import (
 )
 
 var (
-	okBody  = []byte(`{"ok":true,"items":[1,2,3],"next":null}`)
+	okBody = []byte(`{"ok":true,"items":[1,2,3],"next":null}`)
+	// petsBody is a list of pets of about 1 KiB.
+	petsBody = func() []byte {
+		var b strings.Builder
+		b.WriteString("[")
+		for i := 0; b.Len() < 1000; i++ {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			fmt.Fprintf(&b, `{"id":%d,"name":"pet number %d","tag":"dog","age":3}`, i, i)
+		}
+		b.WriteString("]")
+		return []byte(b.String())
+	}()
 	badBody = []byte(`{"message":"email is not a valid address","code":"validation_failed","errors":[{"field":"email","message":"Invalid email format"}]}`)
 )
 
@@ -112,6 +126,13 @@ func main() {
 		io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(okBody)
+	})
+	// /pets: a ~1 KiB JSON list that conforms to bench/testdata/pets.yaml,
+	// with the header it declares required (the responses pair).
+	mux.HandleFunc("/pets", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Rate-Limit", "10")
+		w.Write(petsBody)
 	})
 	mux.HandleFunc("/bad", func(w http.ResponseWriter, r *http.Request) {
 		if strings.Contains(r.Header.Get("Accept"), "text/html") {

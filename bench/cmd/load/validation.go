@@ -18,6 +18,9 @@ import (
 //	(3) peak RSS with 200 connections posting valid 1 MiB bodies:
 //	    reverse_proxy vs request_validation + reverse_proxy, against a
 //	    bound of 1.5 MiB per body in flight
+//	(4) GET /pets, a ~1 KiB JSON answer that conforms to
+//	    bench/testdata/pets.yaml: request_validation with responses off
+//	    vs responses report (every answer checked)              0.90
 //
 // Ports: PortBase + 1… the sites, + 9 the admin endpoint (-profile
 // only), + 11 the upstream, + 20 the RSS runs.
@@ -42,12 +45,16 @@ var (
 )
 
 // validationSites are the suite's site configurations.
-type validationSites struct{ proxy, validated, pages string }
+type validationSites struct{ proxy, validated, pages, responsesOff, responsesReport string }
 
-func newValidationSites(up, doc string) validationSites {
+func newValidationSites(up, doc, pets string) validationSites {
 	proxy := "\treverse_proxy " + up + " {\n\t\trewrite /ok\n\t}"
 	validated := "\trequest_validation {\n\t\topenapi " + doc + "\n\t}\n" + proxy
-	return validationSites{proxy: proxy, validated: validated, pages: "\terror_pages\n" + validated}
+	petsSite := func(responses string) string {
+		return "\trequest_validation {\n\t\topenapi " + pets + "\n\t\tresponses " + responses + "\n\t}\n\treverse_proxy " + up
+	}
+	return validationSites{proxy: proxy, validated: validated, pages: "\terror_pages\n" + validated,
+		responsesOff: petsSite("off"), responsesReport: petsSite("report")}
 }
 
 // validationPairs is the suite's table.
@@ -55,11 +62,17 @@ func validationPairs(s validationSites) []harness.Pair {
 	json := func(site string, r harness.Request, status int) harness.Side {
 		return harness.Side{Site: site, Path: "/api/orders", Req: r, Status: status, Type: "application/json"}
 	}
+	pets := func(site string) harness.Side {
+		return harness.Side{Site: site, Path: "/pets", Req: harness.Request{Name: "pets", Headers: []string{"Accept: application/json"}},
+			Status: 200, Type: "application/json"}
+	}
 	return []harness.Pair{
 		{ID: "1", Title: "valid 1 KiB order: reverse_proxy vs request_validation + reverse_proxy",
 			A: json(s.proxy, validReq, 200), B: json(s.validated, validReq, 200), Target: 0.90},
 		{ID: "2", Title: "error_pages+request_validation: valid accepted vs 5 problems rejected",
 			A: json(s.pages, validReq, 200), B: json(s.pages, invalidReq, 400), Target: 1.0},
+		{ID: "4", Title: "GET /pets, ~1 KiB JSON answer: responses off vs responses report",
+			A: pets(s.responsesOff), B: pets(s.responsesReport), Target: 0.90},
 	}
 }
 
@@ -69,7 +82,7 @@ func runValidation(h *harness.H) error {
 	if _, err := h.Prepare("standard modules + error_pages + request_validation", up); err != nil {
 		return err
 	}
-	sites := newValidationSites(up, filepath.Join(h.Root, "validation/testdata/shop/openapi.yaml"))
+	sites := newValidationSites(up, filepath.Join(h.Root, "validation/testdata/shop/openapi.yaml"), filepath.Join(h.Root, "bench/testdata/pets.yaml"))
 	pairs := validationPairs(sites)
 	h.Printf("   (the order is %d bytes)\n", len(validOrder))
 	b, err := h.ServePairs(pairs, base+1, addr(base+9))
