@@ -218,8 +218,7 @@ func TestJSONConfigErrors(t *testing.T) {
 
 // A JSON config works like the Caddyfile: loaded into the real server.
 func TestJSONConfigServes(t *testing.T) {
-	tester := caddytest.NewTester(t)
-	tester.InitServer(`{
+	tester := startCaddyAs(t, `{
 	"admin": {"listen": "localhost:2999"},
 	"apps": {
 		"pki": {"certificate_authorities": {"local": {"install_trust": false}}},

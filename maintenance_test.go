@@ -498,7 +498,7 @@ const adminBase = "http://localhost:2999" + maintenancePath
 
 func adminCall(t *testing.T, method, url, body string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	req, _ := http.NewRequest(method, ports.URL(url), strings.NewReader(body))
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -625,7 +625,9 @@ func TestMaintenanceSwitchUnderLoad(t *testing.T) {
 	var normal, maint atomic.Int64
 	var wg sync.WaitGroup
 	errs := make(chan string, workers*perWorker)
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
+	tr := ports.Transport()
+	tr.MaxIdleConnsPerHost = workers
+	client := &http.Client{Transport: tr}
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
