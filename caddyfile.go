@@ -12,6 +12,7 @@ import (
 	"github.com/dustin/go-humanize"
 
 	"github.com/errorpages/caddy-errorpages/errorpages"
+	"github.com/errorpages/caddy-errorpages/maintenance"
 )
 
 func init() {
@@ -68,7 +69,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //		localize       html|text|json|problem|xml...
 //		translations   <dir>
 //		retry_after    <duration>
-//		maintenance [on|off] { ... }  // see parseMaintenance
+//		maintenance [on|off] { ... }  // see maintenance.Parse
 //	}
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // the directive name
@@ -247,7 +248,7 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			}
 			h.KeepHeaders = args
 		case "maintenance":
-			h.Maintenance, err = parseMaintenance(d)
+			h.Maintenance, err = maintenance.Parse(d)
 		case "default_language":
 			if h.DefaultLanguage, err = oneArg(d, sub); err == nil {
 				if _, e := errorpages.ParseLanguage(h.DefaultLanguage); e != nil {

@@ -29,6 +29,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/errorpages/caddy-errorpages/errorpages"
+	"github.com/errorpages/caddy-errorpages/maintenance"
 )
 
 func init() {
@@ -164,7 +165,7 @@ type gallerySite struct {
 	Name  string
 	Hosts []string
 	h     *Handler
-	maint *Maintenance // the maintenance config (compiled), or defaults
+	maint *maintenance.Maintenance // the maintenance config (compiled), or defaults
 	// all: pages for every status the handler rewrites, not only
 	// AnsweredStatuses and the ones its status option names.
 	all bool
@@ -223,9 +224,9 @@ func newGallerySite(ctx caddy.Context, f foundHandler) (*gallerySite, error) {
 	m := h.Maintenance
 	h.Maintenance = nil
 	if m == nil {
-		m = &Maintenance{}
+		m = &maintenance.Maintenance{}
 	}
-	if err := m.compile(); err != nil {
+	if err := m.Compile(); err != nil {
 		return nil, fmt.Errorf("maintenance: %w", err)
 	}
 	if err := h.Provision(ctx); err != nil {
@@ -438,8 +439,7 @@ func (s *gallerySite) render(p galleryPage, preview bool, lang string) (http.Hea
 	w := httptest.NewRecorder()
 	var err error
 	if p.Maintenance {
-		m := s.maint
-		err = s.h.serveMaintenance(w, r, m, maintView{on: true, until: m.until, retryAfter: m.retryAfter, message: m.Message})
+		err = s.h.serveMaintenance(w, r, s.maint.Page())
 	} else {
 		err = s.h.ServeHTTP(w, r, caddyhttp.HandlerFunc(func(http.ResponseWriter, *http.Request) error {
 			return caddyhttp.Error(p.Code, nil)
@@ -653,7 +653,7 @@ func (g *gallery) index(buf *bytes.Buffer, preview bool) error {
 		for _, c := range s.codes() {
 			is.Rows = append(is.Rows, indexRow{Label: fmt.Sprintf("%d %s", c, s.h.titleOf(c)), Base: fmt.Sprint(c)})
 		}
-		is.Rows = append(is.Rows, indexRow{Label: "503 " + s.maint.tr.T(errorpages.KeyMaintenanceTitle), Base: "maintenance"})
+		is.Rows = append(is.Rows, indexRow{Label: "503 " + errorpages.Builtin().Translator(errorpages.SourceLanguage).T(errorpages.KeyMaintenanceTitle), Base: "maintenance"})
 		d.Sites = append(d.Sites, is)
 		if d.First == "" && preview && len(is.Formats) > 0 && len(is.Rows) > 0 {
 			d.First = s.Name + "/" + is.Rows[0].Base + is.Formats[0].Ext

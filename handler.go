@@ -2,6 +2,7 @@ package caddyerrorpages
 
 import (
 	"errors"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/errorpages/caddy-errorpages/errorpages"
+	"github.com/errorpages/caddy-errorpages/maintenance"
 )
 
 // Sources of an error, as logged and as the metrics' source label.
@@ -39,9 +41,9 @@ var entityHeaders = append([]string{"Content-Length", "Content-Encoding", "Conte
 // configured statuses and rendering local errors; everything else streams
 // through untouched.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) (err error) {
-	if h.Maintenance != nil {
-		if done, err := h.maintenance(w, r); done {
-			return err
+	if h.maint != nil {
+		if a, on := h.maint.Check(r); on {
+			return h.serveMaintenance(w, r, a)
 		}
 	}
 	ew := h.getWriter(w)
@@ -83,6 +85,35 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		return h.rewriteLocal(w, r, err, ew)
 	}
 	return err
+}
+
+// serveMaintenance writes the 503 maintenance answer a in the negotiated
+// format, with Retry-After.
+func (h *Handler) serveMaintenance(w http.ResponseWriter, r *http.Request, a maintenance.Answer) error {
+	f := h.negotiator.Negotiate(r.Header.Get("Accept"))
+	tr, vary := h.translator(r, f)
+	e := errorpages.NewMaintenanceError(tr, a.Message, a.Until, a.Wait)
+	rid := h.prepare(r, e)
+	w.Header()["Retry-After"] = []string{strconv.Itoa(a.Wait)}
+	ew := h.getWriter(w)
+	defer putWriter(ew)
+	err := h.write(w, r, e, f, ew, false, tr, vary)
+	if c := h.logger.Check(zapcore.DebugLevel, "answered in maintenance"); c != nil {
+		c.Write(zap.String("name", a.Name), zap.String("format", f.String()), zap.String("request_id", rid), zap.Int("retry_after", a.Wait))
+	}
+	return err
+}
+
+// retrySeconds rounds d up to whole seconds, at least 1.
+func retrySeconds(d time.Duration) int {
+	s := math.Ceil(d.Seconds())
+	if s < 1 {
+		return 1
+	}
+	if s > math.MaxInt32 {
+		return math.MaxInt32
+	}
+	return int(s)
 }
 
 // emptyErrorRoute returns the error being handled when r is in

@@ -19,6 +19,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/errorpages/caddy-errorpages/errorpages"
+	"github.com/errorpages/caddy-errorpages/maintenance"
 )
 
 func init() {
@@ -269,7 +270,7 @@ type Handler struct {
 	// the handlers after this one; it is switched by this config, Caddy's
 	// admin API or shared storage. Default: none (maintenance mode is
 	// off and cannot be switched on at run time).
-	Maintenance *Maintenance `json:"maintenance,omitempty"`
+	Maintenance *maintenance.Maintenance `json:"maintenance,omitempty"`
 
 	statuses errorpages.StatusSet
 	// noLocal and noUpstream leave a source's errors alone (Sources).
@@ -315,8 +316,10 @@ type Handler struct {
 	// policyValue is the embedded page's Content-Security-Policy as a
 	// shared header value.
 	policyValue []string
-	logger      *zap.Logger
-	metrics     *metrics
+	// maint is Maintenance once provisioned; nil without it.
+	maint   maintenanceCheck
+	logger  *zap.Logger
+	metrics *metrics
 }
 
 // FingerprintHeaders name the upstream's software, framework or debug
@@ -359,10 +362,28 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		return err
 	}
 	h.metrics = m
-	if err := h.provisionMaintenance(ctx); err != nil {
-		return err
+	h.maint = nil
+	if m := h.Maintenance; m != nil {
+		if err := m.Provision(ctx, h.logger, func() string { return handlerPlace(ctx) }); err != nil {
+			return err
+		}
+		h.maint = m
 	}
 	return nil
+}
+
+// Cleanup releases the maintenance switch when the config is unloaded.
+func (h *Handler) Cleanup() error {
+	if h.Maintenance != nil {
+		return h.Maintenance.Cleanup()
+	}
+	return nil
+}
+
+// maintenanceCheck is what the request path asks of maintenance mode
+// (package maintenance): whether it answers r, and what the answer says.
+type maintenanceCheck interface {
+	Check(r *http.Request) (maintenance.Answer, bool)
 }
 
 // compile turns the configuration into its run-time form. It is shared by
@@ -989,6 +1010,7 @@ func mediaToken(s string) bool {
 
 // Interface guards
 var (
-	_ caddy.Provisioner = (*Handler)(nil)
-	_ caddy.Validator   = (*Handler)(nil)
+	_ caddy.Provisioner  = (*Handler)(nil)
+	_ caddy.Validator    = (*Handler)(nil)
+	_ caddy.CleanerUpper = (*Handler)(nil)
 )
