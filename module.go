@@ -566,38 +566,6 @@ func checkDocs(docs string) error {
 
 var placeholderRE = regexp.MustCompile(`\{[^{}]*\}`)
 
-// templateMayRead reports whether a template's .Placeholder may read the
-// named placeholder: anything about the request, but {env.*}, {file.*}
-// and {system.*} only as TemplatePlaceholders allows, since a template
-// may pass request data as the name.
-func (h *Handler) templateMayRead(name string) bool {
-	if !slices.ContainsFunc(outsidePrefixes, func(o string) bool { return strings.HasPrefix(name, o) }) {
-		return true
-	}
-	for _, p := range h.TemplatePlaceholders {
-		if prefix, ok := strings.CutSuffix(p, "*"); ok {
-			if strings.HasPrefix(name, prefix) {
-				return true
-			}
-		} else if name == p {
-			return true
-		}
-	}
-	return false
-}
-
-// pagePolicy is the Content-Security-Policy for the HTML page of status
-// code: the embedded page's, or none (an empty value) for the site's own
-// templates, whose needs are unknown.
-func (h *Handler) pagePolicy(code int) []string {
-	if h.renderer.PagePolicy(code) != "" {
-		return h.policyValue
-	}
-	return noPolicy
-}
-
-var noPolicy = []string{}
-
 // Validate is a no-op beyond Provision's checks: everything that can be
 // wrong is found while compiling, with the subdirective named.
 func (h *Handler) Validate() error {
@@ -605,24 +573,6 @@ func (h *Handler) Validate() error {
 		return fmt.Errorf("error_pages: not provisioned")
 	}
 	return nil
-}
-
-// message is the configured title of code for a page in lang (a
-// catalogue tag): the language's own message, else, in the default
-// language only, the untagged one, else "". An untagged message is the
-// text for the default language: a page in another language gets the
-// catalogue's title in that language, so that it is in one language.
-func (h *Handler) message(code int, lang string) string {
-	if code < 400 || code >= 600 {
-		return ""
-	}
-	if m := h.langMessages[lang]; m != nil && m[code-400] != "" {
-		return m[code-400]
-	}
-	if lang != h.defaultTr.Lang() {
-		return ""
-	}
-	return h.messages[code-400]
 }
 
 // untranslatedMessages names, for the load's WARN, the messages without a
@@ -751,32 +701,6 @@ func (h *Handler) knownLanguage(opt, tag string) (string, error) {
 	return c, nil
 }
 
-// translator returns the translator for a response in format f, and
-// whether the choice depended on Accept-Language (then the response
-// varies by it). Formats that are not localized are in English.
-func (h *Handler) translator(r *http.Request, f errorpages.Format) (errorpages.Translator, bool) {
-	if !h.localized[f] {
-		return h.sourceTr, false
-	}
-	if h.langs == nil {
-		return h.defaultTr, false
-	}
-	lang, _ := h.langs.Match(r.Header.Get("Accept-Language"))
-	return h.translators[lang], true
-}
-
-// newError returns the error for code in tr's language, written into e:
-// the configured message for that language (else the untagged one, else
-// the catalogue's title) and the catalogue's description.
-func (h *Handler) newError(code int, tr errorpages.Translator, e *errorpages.Error) *errorpages.Error {
-	msg := h.message(code, tr.Lang())
-	if msg == "" {
-		msg = tr.Title(code)
-	}
-	*e = errorpages.Error{Code: code, Type: errorpages.TypeSlug(code), Message: msg, Details: tr.Description(code)}
-	return e
-}
-
 // offers reports whether the formats option offers f (every format does
 // by default).
 func (h *Handler) offers(f errorpages.Format) bool {
@@ -807,21 +731,6 @@ func validHeaderName(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
-			return false
-		}
-	}
-	return true
-}
-
-// validRequestID reports whether an incoming request ID may be reused:
-// 1–128 characters of [A-Za-z0-9._:-].
-func validRequestID(s string) bool {
-	if len(s) == 0 || len(s) > 128 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == ':' || c == '-') {
 			return false
 		}
 	}
@@ -978,21 +887,6 @@ func parseMediaRange(s string) (mediaRange, error) {
 		return mediaRange{}, fmt.Errorf("keep_upstream: %q is not a media type or range (type/subtype, type/* or type/*+suffix, without parameters)", s)
 	}
 	return mediaRange{typ, sub}, nil
-}
-
-// matches reports whether the media type typ/sub (lower case) is in the
-// range.
-func (m mediaRange) matches(typ, sub string) bool {
-	if typ != m.typ {
-		return false
-	}
-	switch {
-	case m.sub == "*":
-		return true
-	case m.sub[0] == '*':
-		return len(sub) > len(m.sub)-1 && strings.HasSuffix(sub, m.sub[1:])
-	}
-	return sub == m.sub
 }
 
 func mediaToken(s string) bool {
