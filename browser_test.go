@@ -211,6 +211,13 @@ func TestBrowserPages(t *testing.T) {
 	// 320 px is the narrowest phone the page promises; checked, not pictured.
 	viewports := []struct{ w, h int64 }{{320, 568}, {375, 812}, {1280, 800}}
 	backgrounds := map[string]string{}
+	// The browser goes to the port this run's Caddy listens on.
+	for i := range pages {
+		pages[i].url = ports.URL(pages[i].url)
+		for j := range pages[i].allowed {
+			pages[i].allowed[j] = ports.URL(pages[i].allowed[j])
+		}
+	}
 	for _, p := range pages {
 		for _, vp := range viewports {
 			for _, scheme := range []string{"light", "dark"} {

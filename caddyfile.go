@@ -12,6 +12,7 @@ import (
 	"github.com/dustin/go-humanize"
 
 	"github.com/errorpages/caddy-errorpages/errorpages"
+	"github.com/errorpages/caddy-errorpages/maintenance"
 )
 
 func init() {
@@ -68,7 +69,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //		localize       html|text|json|problem|xml...
 //		translations   <dir>
 //		retry_after    <duration>
-//		maintenance [on|off] { ... }  // see parseMaintenance
+//		maintenance [on|off] { ... }  // see maintenance.Parse
 //	}
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // the directive name
@@ -176,9 +177,6 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			var file string
 			if file, err = oneArg(d, sub); err == nil {
 				f, _ := errorpages.ParseFormat(strings.TrimSuffix(sub, "_template"))
-				if _, e := errorpages.LoadBodyTemplate(file, f); e != nil {
-					return d.Errf("%s: %v", sub, e)
-				}
 				switch f {
 				case errorpages.JSON:
 					h.JSONTemplate = file
@@ -247,7 +245,7 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			}
 			h.KeepHeaders = args
 		case "maintenance":
-			h.Maintenance, err = parseMaintenance(d)
+			h.Maintenance, err = maintenance.Parse(d)
 		case "default_language":
 			if h.DefaultLanguage, err = oneArg(d, sub); err == nil {
 				if _, e := errorpages.ParseLanguage(h.DefaultLanguage); e != nil {
@@ -309,9 +307,10 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		}
 	}
 	// Check the whole configuration the way Provision will, without
-	// writing its defaults into the adapted JSON.
+	// writing its defaults into the adapted JSON and without reading the
+	// files it names: they are read when the config loads.
 	check := *h
-	if err := check.compile(); err != nil {
+	if err := check.compileWith(false); err != nil {
 		if line, ok := lines[subdirectiveOf(err.Error())]; ok {
 			return fmt.Errorf("error_pages: %w, at %s:%d", err, d.File(), line)
 		}

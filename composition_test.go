@@ -3,7 +3,6 @@ package caddyerrorpages
 import (
 	"encoding/json"
 	"io"
-	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -286,8 +285,6 @@ func TestCaddyfileErrorsPointAtTheirLine(t *testing.T) {
 			logo javascript:alert(1)
 			name Shop
 		}`, []string{"brand logo", "Caddyfile:4"}},
-		{"missing templates directory", `		templates /no/such/dir
-		details auto`, []string{"templates", "Caddyfile:3"}},
 		{"maintenance until", `		maintenance {
 			until tomorrow
 			message "Back soon."
@@ -381,92 +378,6 @@ http://localhost:9080 {
 		if !strings.Contains(string(r.body), want) {
 			t.Errorf("Accept-Language %s: no %q in\n%s", lang, want, r.body)
 		}
-	}
-}
-
-// caddy error-pages export writes no empty members, and by default the
-// statuses sites answer with (plus those status names one by one); --all
-// writes every status the site rewrites.
-func TestExportWritesWhatSitesAnswer(t *testing.T) {
-	dir := t.TempDir()
-	config := filepath.Join(dir, "Caddyfile")
-	if err := os.WriteFile(config, []byte(`{
-	admin off
-}
-http://shop.localhost {
-	error_pages {
-		languages en
-	}
-	respond "ok"
-}
-http://teapot.localhost {
-	error_pages {
-		status 5xx 418
-		languages en
-	}
-	respond "ok"
-}
-`), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	export := func(t *testing.T, args ...string) string {
-		t.Helper()
-		out := filepath.Join(t.TempDir(), "pages")
-		cmd := exportCommand()
-		cmd.SetArgs(append([]string{"--config", config, "--out", out}, args...))
-		cmd.SetOut(io.Discard)
-		if err := cmd.Execute(); err != nil {
-			t.Fatal(err)
-		}
-		return out
-	}
-	has := func(out, name string) bool {
-		_, err := os.Stat(filepath.Join(out, name))
-		return err == nil
-	}
-	out := export(t)
-	err := filepath.WalkDir(out, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		for _, empty := range []string{`"request_id":""`, `:""`, `<request_id></request_id>`, `<docs></docs>`, `<trace_id></trace_id>`, "Request ID: \n"} {
-			if strings.Contains(string(b), empty) && !strings.HasSuffix(path, ".html") {
-				t.Errorf("%s has an empty member %s:\n%s", path, empty, b)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, want := range map[string]bool{
-		"shop.localhost/404.json": true, "shop.localhost/502.html": true, "shop.localhost/422.problem.json": true,
-		"shop.localhost/418.json": false, "shop.localhost/418.html": false, "shop.localhost/506.json": false,
-		"teapot.localhost/418.json": true, "teapot.localhost/503.html": true, "teapot.localhost/404.json": false,
-	} {
-		if has(out, name) != want {
-			t.Errorf("%s written: %v, want %v", name, !want, want)
-		}
-	}
-	files := 0
-	filepath.WalkDir(out, func(_ string, d fs.DirEntry, _ error) error {
-		if !d.IsDir() {
-			files++
-		}
-		return nil
-	})
-	// shop: the 19 answered statuses, teapot: 500-504 and 418, each in 5
-	// formats, the maintenance pages, and the index.
-	if want := (len(AnsweredStatuses)+1)*5 + (6+1)*5 + 1; files != want {
-		t.Errorf("%d files, want %d", files, want)
-	}
-	all := export(t, "--all")
-	if !has(all, "shop.localhost/418.json") || !has(all, "shop.localhost/506.json") || has(all, "teapot.localhost/404.json") {
-		t.Errorf("--all does not write every status the site rewrites")
 	}
 }
 

@@ -28,7 +28,7 @@ import (
 // client would normalize ("//evil.example/").
 func rawRequest(t *testing.T, method, host, target string, hdr ...string) resp {
 	t.Helper()
-	conn, err := net.DialTimeout("tcp", "127.0.0.1:9080", 5*time.Second)
+	conn, err := net.DialTimeout("tcp", ports.URL("127.0.0.1:9080"), 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -72,7 +72,7 @@ var metricLine = regexp.MustCompile(`(?m)^([a-z_]+(?:\{[^}]*\})?) ([0-9.e+]+)$`)
 // start with prefix.
 func metricValue(t *testing.T, prefix string) float64 {
 	t.Helper()
-	res, err := http.Get("http://localhost:2999/metrics")
+	res, err := http.Get(ports.URL("http://localhost:2999/metrics"))
 	if err != nil {
 		t.Fatal(err)
 	}

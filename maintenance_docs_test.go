@@ -143,7 +143,7 @@ func TestReadmeMaintenanceExamplesWork(t *testing.T) {
 	if token == nil {
 		t.Fatalf("the example does not say how to run it with the token:\n%s", try)
 	}
-	ports := strings.NewReplacer("localhost:8080", "localhost:9080", "localhost:2019", "localhost:2999")
+	ports := strings.NewReplacer("localhost:8080", "localhost:9080", "localhost:2019", ports.URL("localhost:2999"))
 
 	t.Run("without the token the load error says where", func(t *testing.T) {
 		t.Setenv("MAINTENANCE_TOKEN", "")

@@ -22,6 +22,8 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"github.com/caddyserver/certmagic"
+
+	"github.com/errorpages/caddy-errorpages/maintenance"
 )
 
 func TestMaintenanceCaddyfile(t *testing.T) {
@@ -88,12 +90,12 @@ func TestMaintenanceCaddyfile(t *testing.T) {
 
 // maintHandler provisions an error_pages handler with maintenance m,
 // storage (when not nil) as Caddy's storage.
-func maintHandler(t *testing.T, m *Maintenance, storage certmagic.Storage) *Handler {
+func maintHandler(t *testing.T, m *maintenance.Maintenance, storage certmagic.Storage) *Handler {
 	t.Helper()
 	if storage != nil {
-		old := maintenanceStorage
-		maintenanceStorage = func(caddy.Context) certmagic.Storage { return storage }
-		defer func() { maintenanceStorage = old }()
+		old := maintenance.Storage
+		maintenance.Storage = func(caddy.Context) certmagic.Storage { return storage }
+		defer func() { maintenance.Storage = old }()
 	}
 	h := provisioned(t, &Handler{Maintenance: m})
 	t.Cleanup(func() { h.Cleanup() })
@@ -132,7 +134,7 @@ func serveMaint(h *Handler, method, accept, remote string, hdr ...string) maintR
 }
 
 func TestMaintenanceServe(t *testing.T) {
-	h := maintHandler(t, &Maintenance{
+	h := maintHandler(t, &maintenance.Maintenance{
 		Enabled:      true,
 		Name:         "t-serve",
 		Allow:        []string{"10.0.0.0/8", "2001:db8::/32"},
@@ -214,7 +216,7 @@ func TestMaintenanceServe(t *testing.T) {
 // The client IP is Caddy's (client_ip: trusted proxies applied), not the
 // connection's.
 func TestMaintenanceAllowUsesCaddysClientIP(t *testing.T) {
-	h := maintHandler(t, &Maintenance{Enabled: true, Name: "t-clientip", Allow: []string{"10.0.0.0/8"}}, nil)
+	h := maintHandler(t, &maintenance.Maintenance{Enabled: true, Name: "t-clientip", Allow: []string{"10.0.0.0/8"}}, nil)
 	for _, row := range []struct {
 		name     string
 		remote   string
@@ -243,16 +245,16 @@ func TestMaintenanceRetryAfter(t *testing.T) {
 	soon := time.Now().Add(time.Hour).Truncate(time.Second)
 	rows := []struct {
 		name       string
-		m          Maintenance
+		m          maintenance.Maintenance
 		minS, maxS int
 		details    string
 	}{
-		{"default is 60 seconds", Maintenance{}, 60, 60, ""},
-		{"retry_after sets it", Maintenance{RetryAfter: caddy.Duration(150 * time.Second)}, 150, 150, ""},
-		{"a sub-second retry_after is one second", Maintenance{RetryAfter: caddy.Duration(time.Millisecond)}, 1, 1, ""},
-		{"until in the future: the time left", Maintenance{Until: soon.Format(time.RFC3339), RetryAfter: caddy.Duration(time.Minute)}, 3000, 3600, "We expect to be back by " + errorpagesFormat(soon)},
-		{"until passed: retry_after again", Maintenance{Until: "2020-01-01T00:00:00Z", RetryAfter: caddy.Duration(2 * time.Minute)}, 120, 120, "We expect to be back by January 1, 2020, 00:00 UTC."},
-		{"the site's message replaces the description", Maintenance{Message: "Moving to a new data center."}, 60, 60, "Moving to a new data center."},
+		{"default is 60 seconds", maintenance.Maintenance{}, 60, 60, ""},
+		{"retry_after sets it", maintenance.Maintenance{RetryAfter: caddy.Duration(150 * time.Second)}, 150, 150, ""},
+		{"a sub-second retry_after is one second", maintenance.Maintenance{RetryAfter: caddy.Duration(time.Millisecond)}, 1, 1, ""},
+		{"until in the future: the time left", maintenance.Maintenance{Until: soon.Format(time.RFC3339), RetryAfter: caddy.Duration(time.Minute)}, 3000, 3600, "We expect to be back by " + errorpagesFormat(soon)},
+		{"until passed: retry_after again", maintenance.Maintenance{Until: "2020-01-01T00:00:00Z", RetryAfter: caddy.Duration(2 * time.Minute)}, 120, 120, "We expect to be back by January 1, 2020, 00:00 UTC."},
+		{"the site's message replaces the description", maintenance.Maintenance{Message: "Moving to a new data center."}, 60, 60, "Moving to a new data center."},
 	}
 	for i, row := range rows {
 		t.Run(row.name, func(t *testing.T) {
@@ -291,7 +293,7 @@ func errorpagesFormat(t time.Time) string {
 
 // Configured but off: requests pass, and errors are still rewritten.
 func TestMaintenanceOffPasses(t *testing.T) {
-	h := maintHandler(t, &Maintenance{Name: "t-off"}, nil)
+	h := maintHandler(t, &maintenance.Maintenance{Name: "t-off"}, nil)
 	if rep := serveMaint(h, "GET", "", "203.0.113.1:1"); !rep.passed || rep.code != 200 {
 		t.Errorf("got %d passed=%v", rep.code, rep.passed)
 	}
@@ -305,26 +307,26 @@ func TestMaintenanceOffPasses(t *testing.T) {
 // the next config load.
 func TestMaintenanceRuntimeSwitch(t *testing.T) {
 	ctx := context.Background()
-	h := maintHandler(t, &Maintenance{Name: "t-switch", RetryAfter: caddy.Duration(time.Minute)}, nil)
-	sw := h.Maintenance.sw
+	h := maintHandler(t, &maintenance.Maintenance{Name: "t-switch", RetryAfter: caddy.Duration(time.Minute)}, nil)
+	sw := h.Maintenance.Switch()
 	steps := []struct {
 		name  string
-		state *maintState
+		state *maintenance.State
 		code  int
 		retry string
 	}{
 		{"config off: passes", nil, 200, ""},
-		{"switched on: 503", &maintState{Enabled: true}, 503, "60"},
-		{"switched on with its own retry_after", &maintState{Enabled: true, RetryAfter: 300}, 503, "300"},
-		{"switched off over the config", &maintState{Enabled: false}, 200, ""},
-		{"on again", &maintState{Enabled: true, Message: "Back soon."}, 503, "60"},
+		{"switched on: 503", &maintenance.State{Enabled: true}, 503, "60"},
+		{"switched on with its own retry_after", &maintenance.State{Enabled: true, RetryAfter: 300}, 503, "300"},
+		{"switched off over the config", &maintenance.State{Enabled: false}, 200, ""},
+		{"on again", &maintenance.State{Enabled: true, Message: "Back soon."}, 503, "60"},
 	}
 	for _, s := range steps {
 		if s.state != nil {
-			if err := s.state.check(); err != nil {
+			if err := s.state.Check(); err != nil {
 				t.Fatal(err)
 			}
-			if err := sw.store(ctx, s.state); err != nil {
+			if err := sw.Store(ctx, s.state); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -333,22 +335,22 @@ func TestMaintenanceRuntimeSwitch(t *testing.T) {
 			t.Errorf("%s: got %d Retry-After %q", s.name, rep.code, rep.header.Get("Retry-After"))
 		}
 	}
-	if st := sw.status(); !st.Enabled || st.Source != "admin" || st.Message != "Back soon." {
+	if st := sw.Status(); !st.Enabled || st.Source != "admin" || st.Message != "Back soon." {
 		t.Errorf("status = %+v", st)
 	}
 	// A config load (the same name provisioned again) is the truth again.
-	h2 := maintHandler(t, &Maintenance{Name: "t-switch"}, nil)
+	h2 := maintHandler(t, &maintenance.Maintenance{Name: "t-switch"}, nil)
 	if rep := serveMaint(h2, "GET", "", "203.0.113.1:1"); rep.code != 200 {
 		t.Errorf("after a config load: %d, want the config's state (off)", rep.code)
 	}
 	// Back to the config, from on by config.
-	h3 := maintHandler(t, &Maintenance{Name: "t-switch-on", Enabled: true}, nil)
-	sw3 := h3.Maintenance.sw
-	sw3.store(ctx, &maintState{Enabled: false})
+	h3 := maintHandler(t, &maintenance.Maintenance{Name: "t-switch-on", Enabled: true}, nil)
+	sw3 := h3.Maintenance.Switch()
+	sw3.Store(ctx, &maintenance.State{Enabled: false})
 	if rep := serveMaint(h3, "GET", "", "203.0.113.1:1"); rep.code != 200 {
 		t.Errorf("switched off over config on: %d", rep.code)
 	}
-	sw3.store(ctx, nil)
+	sw3.Store(ctx, nil)
 	if rep := serveMaint(h3, "GET", "", "203.0.113.1:1"); rep.code != 503 {
 		t.Errorf("back to the config (on): %d", rep.code)
 	}
@@ -361,15 +363,15 @@ func TestMaintenanceFleetStorage(t *testing.T) {
 	ctx := context.Background()
 	fsto := &certmagic.FileStorage{Path: t.TempDir()}
 	const key = "error_pages/maintenance/fleet.json"
-	a := maintHandler(t, &Maintenance{Name: "fleet-a", StorageKey: key, PollInterval: caddy.Duration(time.Hour)}, fsto)
-	b := maintHandler(t, &Maintenance{Name: "fleet-b", StorageKey: key, PollInterval: caddy.Duration(time.Hour)}, fsto)
+	a := maintHandler(t, &maintenance.Maintenance{Name: "fleet-a", StorageKey: key, PollInterval: caddy.Duration(time.Hour)}, fsto)
+	b := maintHandler(t, &maintenance.Maintenance{Name: "fleet-b", StorageKey: key, PollInterval: caddy.Duration(time.Hour)}, fsto)
 	code := func(h *Handler) int { return serveMaint(h, "GET", "application/json", "203.0.113.1:1").code }
 
-	on := &maintState{Enabled: true, Until: "2030-01-01T00:00:00Z", Message: "Fleet maintenance."}
-	if err := on.check(); err != nil {
+	on := &maintenance.State{Enabled: true, Until: "2030-01-01T00:00:00Z", Message: "Fleet maintenance."}
+	if err := on.Check(); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.Maintenance.sw.store(ctx, on); err != nil {
+	if err := a.Maintenance.Switch().Store(ctx, on); err != nil {
 		t.Fatal(err)
 	}
 	stored, err := os.ReadFile(filepath.Join(fsto.Path, key))
@@ -379,7 +381,7 @@ func TestMaintenanceFleetStorage(t *testing.T) {
 	if code(a) != 503 || code(b) != 200 {
 		t.Fatalf("before b reads: a %d, b %d", code(a), code(b))
 	}
-	if err := b.Maintenance.sw.load(ctx); err != nil {
+	if err := b.Maintenance.Switch().Load(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if code(b) != 503 {
@@ -388,19 +390,19 @@ func TestMaintenanceFleetStorage(t *testing.T) {
 	if rep := serveMaint(b, "GET", "application/json", "203.0.113.1:1"); !strings.Contains(rep.body, "Fleet maintenance. We expect to be back by January 1, 2030") {
 		t.Errorf("b's page lacks the stored message and end: %s", rep.body)
 	}
-	if st := b.Maintenance.sw.status(); st.Source != "storage" || st.StorageKey != key {
+	if st := b.Maintenance.Switch().Status(); st.Source != "storage" || st.StorageKey != key {
 		t.Errorf("b's status: %+v", st)
 	}
 
 	// A new instance (or a restart) starts in the stored state.
-	c := maintHandler(t, &Maintenance{Name: "fleet-c", StorageKey: key, PollInterval: caddy.Duration(time.Hour)}, fsto)
+	c := maintHandler(t, &maintenance.Maintenance{Name: "fleet-c", StorageKey: key, PollInterval: caddy.Duration(time.Hour)}, fsto)
 	if code(c) != 503 {
 		t.Errorf("a new instance: %d, want the stored state", code(c))
 	}
 
 	// A malformed stored state changes nothing.
 	os.WriteFile(filepath.Join(fsto.Path, key), []byte(`{"enabled":tru`), 0o600)
-	if err := b.Maintenance.sw.load(ctx); err == nil || !strings.Contains(err.Error(), "malformed") {
+	if err := b.Maintenance.Switch().Load(ctx); err == nil || !strings.Contains(err.Error(), "malformed") {
 		t.Errorf("malformed state: err %v", err)
 	}
 	if code(b) != 503 {
@@ -408,13 +410,13 @@ func TestMaintenanceFleetStorage(t *testing.T) {
 	}
 
 	// Back to the config everywhere: the key is deleted.
-	if err := a.Maintenance.sw.store(ctx, nil); err != nil {
+	if err := a.Maintenance.Switch().Store(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(fsto.Path, key)); !os.IsNotExist(err) {
 		t.Errorf("the key is still stored: %v", err)
 	}
-	b.Maintenance.sw.load(ctx)
+	b.Maintenance.Switch().Load(ctx)
 	if code(a) != 200 || code(b) != 200 {
 		t.Errorf("after delete: a %d, b %d", code(a), code(b))
 	}
@@ -424,13 +426,13 @@ func TestMaintenanceFleetStorage(t *testing.T) {
 func TestMaintenanceFleetPolls(t *testing.T) {
 	fsto := &certmagic.FileStorage{Path: t.TempDir()}
 	const key = "maint/poll.json"
-	a := maintHandler(t, &Maintenance{Name: "poll-a", StorageKey: key, PollInterval: caddy.Duration(100 * time.Millisecond)}, fsto)
-	b := maintHandler(t, &Maintenance{Name: "poll-b", StorageKey: key, PollInterval: caddy.Duration(100 * time.Millisecond)}, fsto)
+	a := maintHandler(t, &maintenance.Maintenance{Name: "poll-a", StorageKey: key, PollInterval: caddy.Duration(100 * time.Millisecond)}, fsto)
+	b := maintHandler(t, &maintenance.Maintenance{Name: "poll-b", StorageKey: key, PollInterval: caddy.Duration(100 * time.Millisecond)}, fsto)
 	for _, want := range []struct {
-		state *maintState
+		state *maintenance.State
 		code  int
-	}{{&maintState{Enabled: true}, 503}, {nil, 200}} {
-		if err := a.Maintenance.sw.store(context.Background(), want.state); err != nil {
+	}{{&maintenance.State{Enabled: true}, 503}, {nil, 200}} {
+		if err := a.Maintenance.Switch().Store(context.Background(), want.state); err != nil {
 			t.Fatal(err)
 		}
 		deadline := time.Now().Add(20 * time.Second) // a bound on waiting, not a measured time
@@ -443,62 +445,13 @@ func TestMaintenanceFleetPolls(t *testing.T) {
 	}
 }
 
-func TestMaintenanceAdminRequest(t *testing.T) {
-	rows := []struct {
-		name string
-		body string
-		want string // the state as JSON, or the error
-		err  bool
-	}{
-		{"on", `{"enabled":true}`, `{"enabled":true}`, false},
-		{"on with everything, retry_after as a duration", `{"enabled":true,"until":"2030-01-01T00:00:00Z","retry_after":"10m","message":"Upgrading."}`, `{"enabled":true,"until":"2030-01-01T00:00:00Z","retry_after":600,"message":"Upgrading."}`, false},
-		{"retry_after in seconds", `{"enabled":true,"retry_after":45}`, `{"enabled":true,"retry_after":45}`, false},
-		{"off", `{"enabled":false}`, `{"enabled":false}`, false},
-		{"enabled missing", `{"until":"2030-01-01T00:00:00Z"}`, `"enabled" is required`, true},
-		{"an unknown member", `{"enabled":true,"untill":"x"}`, `unknown field "untill"`, true},
-		{"not JSON", `enabled=true`, `want a JSON object`, true},
-		{"two objects", `{"enabled":true}{"enabled":false}`, `want one JSON object`, true},
-		{"a bad time", `{"enabled":true,"until":"soon"}`, `until: "soon" is not an RFC 3339 time`, true},
-		{"a bad retry_after", `{"enabled":true,"retry_after":"later"}`, `retry_after: "later" is not a duration`, true},
-		{"a negative retry_after", `{"enabled":true,"retry_after":-3}`, `retry_after: must be positive`, true},
-		{"a fractional retry_after", `{"enabled":true,"retry_after":1.5}`, `not a whole number`, true},
-		{"a message too long", `{"enabled":true,"message":"` + strings.Repeat("x", 1001) + `"}`, `message: longer than 1000 bytes`, true},
-		{"empty body", ``, `want a JSON object`, true},
-	}
-	for _, row := range rows {
-		t.Run(row.name, func(t *testing.T) {
-			r := httptest.NewRequest("POST", maintenancePath, strings.NewReader(row.body))
-			st, err := readMaintenanceRequest(r)
-			if row.err {
-				if err == nil || !strings.Contains(err.Error(), row.want) {
-					t.Fatalf("error = %v, want %q", err, row.want)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			st.Updated = time.Time{}
-			got, _ := json.Marshal(struct {
-				Enabled    bool   `json:"enabled"`
-				Until      string `json:"until,omitempty"`
-				RetryAfter int    `json:"retry_after,omitempty"`
-				Message    string `json:"message,omitempty"`
-			}{st.Enabled, st.Until, st.RetryAfter, st.Message})
-			if string(got) != row.want {
-				t.Errorf("got %s, want %s", got, row.want)
-			}
-		})
-	}
-}
-
 // --- Through a real Caddy: the admin endpoint, metrics, reload, load ---
 
-const adminBase = "http://localhost:2999" + maintenancePath
+const adminBase = "http://localhost:2999/error_pages/maintenance"
 
 func adminCall(t *testing.T, method, url, body string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	req, _ := http.NewRequest(method, ports.URL(url), strings.NewReader(body))
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -625,7 +578,9 @@ func TestMaintenanceSwitchUnderLoad(t *testing.T) {
 	var normal, maint atomic.Int64
 	var wg sync.WaitGroup
 	errs := make(chan string, workers*perWorker)
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
+	tr := ports.Transport()
+	tr.MaxIdleConnsPerHost = workers
+	client := &http.Client{Transport: tr}
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
@@ -689,7 +644,7 @@ func TestMaintenanceSwitchUnderLoad(t *testing.T) {
 // atomic load and a branch.
 func TestMaintenanceOffCostsNoAllocation(t *testing.T) {
 	plain := provisioned(t, &Handler{})
-	off := maintHandler(t, &Maintenance{Name: "t-alloc", Allow: []string{"10.0.0.0/8"}, BypassHeader: "X-B", BypassValue: "v"}, nil)
+	off := maintHandler(t, &maintenance.Maintenance{Name: "t-alloc", Allow: []string{"10.0.0.0/8"}, BypassHeader: "X-B", BypassValue: "v"}, nil)
 	r, w := preparedRequest("text/html")
 	a := testing.AllocsPerRun(200, func() { w.reset(); plain.ServeHTTP(w, r, nextOK) })
 	b := testing.AllocsPerRun(200, func() { w.reset(); off.ServeHTTP(w, r, nextOK) })
@@ -700,8 +655,8 @@ func TestMaintenanceOffCostsNoAllocation(t *testing.T) {
 
 func BenchmarkMaintenance(b *testing.B) {
 	plain := provisioned(b, &Handler{})
-	off := provisioned(b, &Handler{Maintenance: &Maintenance{Name: "b-off", Allow: []string{"10.0.0.0/8"}}})
-	on := provisioned(b, &Handler{Maintenance: &Maintenance{Name: "b-on", Enabled: true, Allow: []string{"192.0.2.0/24"}}})
+	off := provisioned(b, &Handler{Maintenance: &maintenance.Maintenance{Name: "b-off", Allow: []string{"10.0.0.0/8"}}})
+	on := provisioned(b, &Handler{Maintenance: &maintenance.Maintenance{Name: "b-on", Enabled: true, Allow: []string{"192.0.2.0/24"}}})
 	b.Cleanup(func() { off.Cleanup(); on.Cleanup() })
 	for _, c := range []struct {
 		name, accept, remote string
@@ -730,12 +685,12 @@ func BenchmarkMaintenance(b *testing.B) {
 // running config's run-time switch as it was.
 func TestMaintenanceFailedLoadKeepsTheSwitch(t *testing.T) {
 	ctx := context.Background()
-	running := maintHandler(t, &Maintenance{Name: "t-failed-load"}, nil)
-	on := &maintState{Enabled: true}
-	if err := running.Maintenance.sw.store(ctx, on); err != nil {
+	running := maintHandler(t, &maintenance.Maintenance{Name: "t-failed-load"}, nil)
+	on := &maintenance.State{Enabled: true}
+	if err := running.Maintenance.Switch().Store(ctx, on); err != nil {
 		t.Fatal(err)
 	}
-	next := provisioned(t, &Handler{Maintenance: &Maintenance{Name: "t-failed-load"}})
+	next := provisioned(t, &Handler{Maintenance: &maintenance.Maintenance{Name: "t-failed-load"}})
 	if rep := serveMaint(next, "GET", "", "203.0.113.1:1"); rep.code != 200 {
 		t.Errorf("the new config: %d, want its own state (off)", rep.code)
 	}
@@ -743,7 +698,7 @@ func TestMaintenanceFailedLoadKeepsTheSwitch(t *testing.T) {
 	if rep := serveMaint(running, "GET", "", "203.0.113.1:1"); rep.code != 503 {
 		t.Errorf("the running config after a failed load: %d, want the switch's state (on)", rep.code)
 	}
-	if st := running.Maintenance.sw.status(); !st.Enabled || st.Source != "admin" {
+	if st := running.Maintenance.Switch().Status(); !st.Enabled || st.Source != "admin" {
 		t.Errorf("status after a failed load: %+v", st)
 	}
 }
@@ -760,11 +715,11 @@ func TestMaintenanceReloadWithStorageDown(t *testing.T) {
 	fsto := &certmagic.FileStorage{Path: t.TempDir()}
 	const key = "maint/down.json"
 	fsto.Store(context.Background(), key, []byte(`{"enabled":true,"updated":"2026-01-01T00:00:00Z"}`))
-	before := maintHandler(t, &Maintenance{Name: "t-down", StorageKey: key, PollInterval: caddy.Duration(time.Hour)}, fsto)
+	before := maintHandler(t, &maintenance.Maintenance{Name: "t-down", StorageKey: key, PollInterval: caddy.Duration(time.Hour)}, fsto)
 	if rep := serveMaint(before, "GET", "", "203.0.113.1:1"); rep.code != 503 {
 		t.Fatalf("stored state not read: %d", rep.code)
 	}
-	after := maintHandler(t, &Maintenance{Name: "t-down", StorageKey: key, PollInterval: caddy.Duration(time.Hour)}, failingStorage{fsto})
+	after := maintHandler(t, &maintenance.Maintenance{Name: "t-down", StorageKey: key, PollInterval: caddy.Duration(time.Hour)}, failingStorage{fsto})
 	if rep := serveMaint(after, "GET", "", "203.0.113.1:1"); rep.code != 503 {
 		t.Errorf("after a reload with storage down: %d, want the last known state", rep.code)
 	}

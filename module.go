@@ -19,6 +19,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/errorpages/caddy-errorpages/errorpages"
+	"github.com/errorpages/caddy-errorpages/maintenance"
 )
 
 func init() {
@@ -269,7 +270,7 @@ type Handler struct {
 	// the handlers after this one; it is switched by this config, Caddy's
 	// admin API or shared storage. Default: none (maintenance mode is
 	// off and cannot be switched on at run time).
-	Maintenance *Maintenance `json:"maintenance,omitempty"`
+	Maintenance *maintenance.Maintenance `json:"maintenance,omitempty"`
 
 	statuses errorpages.StatusSet
 	// noLocal and noUpstream leave a source's errors alone (Sources).
@@ -315,8 +316,10 @@ type Handler struct {
 	// policyValue is the embedded page's Content-Security-Policy as a
 	// shared header value.
 	policyValue []string
-	logger      *zap.Logger
-	metrics     *metrics
+	// maint is Maintenance once provisioned; nil without it.
+	maint   maintenanceCheck
+	logger  *zap.Logger
+	metrics *metrics
 }
 
 // FingerprintHeaders name the upstream's software, framework or debug
@@ -359,15 +362,38 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		return err
 	}
 	h.metrics = m
-	if err := h.provisionMaintenance(ctx); err != nil {
-		return err
+	h.maint = nil
+	if m := h.Maintenance; m != nil {
+		if err := m.Provision(ctx, h.logger, func() string { return handlerPlace(ctx) }); err != nil {
+			return err
+		}
+		h.maint = m
 	}
 	return nil
 }
 
-// compile turns the configuration into its run-time form. It is shared by
-// Provision and the Caddyfile parser, so both report the same errors.
-func (h *Handler) compile() error {
+// Cleanup releases the maintenance switch when the config is unloaded.
+func (h *Handler) Cleanup() error {
+	if h.Maintenance != nil {
+		return h.Maintenance.Cleanup()
+	}
+	return nil
+}
+
+// maintenanceCheck is what the request path asks of maintenance mode
+// (package maintenance): whether it answers r, and what the answer says.
+type maintenanceCheck interface {
+	Check(r *http.Request) (maintenance.Answer, bool)
+}
+
+// compile turns the configuration into its run-time form, reading the
+// files it names (templates, translations, body templates).
+func (h *Handler) compile() error { return h.compileWith(true) }
+
+// compileWith is compile; without files it reads no file and checks what
+// can be checked without them, as the Caddyfile parser does (caddy adapt
+// only fills the config: the files are read when it loads).
+func (h *Handler) compileWith(files bool) error {
 	if len(h.Status) == 0 {
 		h.statuses = errorpages.AllErrors()
 	} else {
@@ -481,7 +507,7 @@ func (h *Handler) compile() error {
 			return err
 		}
 	}
-	if err := h.compileLanguages(); err != nil {
+	if err := h.compileLanguages(files); err != nil {
 		return err
 	}
 	h.retryValue = nil
@@ -491,8 +517,11 @@ func (h *Handler) compile() error {
 	if h.RetryAfter > 0 {
 		h.retryValue = []string{strconv.Itoa(retrySeconds(time.Duration(h.RetryAfter)))}
 	}
-	rc := errorpages.RendererConfig{Brand: h.Brand, TemplatesDir: h.Templates}
-	if err := h.compileContract(&rc); err != nil {
+	rc := errorpages.RendererConfig{Brand: h.Brand}
+	if files {
+		rc.TemplatesDir = h.Templates
+	}
+	if err := h.compileContract(&rc, files); err != nil {
 		return err
 	}
 	r, err := errorpages.NewRenderer(rc)
@@ -545,38 +574,6 @@ func checkDocs(docs string) error {
 
 var placeholderRE = regexp.MustCompile(`\{[^{}]*\}`)
 
-// templateMayRead reports whether a template's .Placeholder may read the
-// named placeholder: anything about the request, but {env.*}, {file.*}
-// and {system.*} only as TemplatePlaceholders allows, since a template
-// may pass request data as the name.
-func (h *Handler) templateMayRead(name string) bool {
-	if !slices.ContainsFunc(outsidePrefixes, func(o string) bool { return strings.HasPrefix(name, o) }) {
-		return true
-	}
-	for _, p := range h.TemplatePlaceholders {
-		if prefix, ok := strings.CutSuffix(p, "*"); ok {
-			if strings.HasPrefix(name, prefix) {
-				return true
-			}
-		} else if name == p {
-			return true
-		}
-	}
-	return false
-}
-
-// pagePolicy is the Content-Security-Policy for the HTML page of status
-// code: the embedded page's, or none (an empty value) for the site's own
-// templates, whose needs are unknown.
-func (h *Handler) pagePolicy(code int) []string {
-	if h.renderer.PagePolicy(code) != "" {
-		return h.policyValue
-	}
-	return noPolicy
-}
-
-var noPolicy = []string{}
-
 // Validate is a no-op beyond Provision's checks: everything that can be
 // wrong is found while compiling, with the subdirective named.
 func (h *Handler) Validate() error {
@@ -584,24 +581,6 @@ func (h *Handler) Validate() error {
 		return fmt.Errorf("error_pages: not provisioned")
 	}
 	return nil
-}
-
-// message is the configured title of code for a page in lang (a
-// catalogue tag): the language's own message, else, in the default
-// language only, the untagged one, else "". An untagged message is the
-// text for the default language: a page in another language gets the
-// catalogue's title in that language, so that it is in one language.
-func (h *Handler) message(code int, lang string) string {
-	if code < 400 || code >= 600 {
-		return ""
-	}
-	if m := h.langMessages[lang]; m != nil && m[code-400] != "" {
-		return m[code-400]
-	}
-	if lang != h.defaultTr.Lang() {
-		return ""
-	}
-	return h.messages[code-400]
 }
 
 // untranslatedMessages names, for the load's WARN, the messages without a
@@ -625,12 +604,29 @@ func (h *Handler) untranslatedMessages() []string {
 	return out
 }
 
-// compileLanguages builds the catalogue (built-in texts plus
-// Translations), the language matcher over Languages, the localized
-// formats and the per-language messages.
-func (h *Handler) compileLanguages() error {
+// compileLanguages builds the localized formats, the catalogue (built-in
+// texts plus Translations), the language matcher over Languages and the
+// per-language messages. Without files, a config with Translations stops
+// after the localized formats: which languages exist is known once the
+// translations are read.
+func (h *Handler) compileLanguages(files bool) error {
+	h.localized = [5]bool{}
+	localize := h.Localize
+	if len(localize) == 0 {
+		localize = []string{"html", "text"}
+	}
+	for _, s := range localize {
+		f, err := errorpages.ParseFormat(s)
+		if err != nil {
+			return fmt.Errorf("localize: %w", err)
+		}
+		h.localized[f] = true
+	}
 	h.catalog = errorpages.Builtin()
 	if h.Translations != "" {
+		if !files {
+			return nil
+		}
 		if err := h.catalog.MergeDir(h.Translations); err != nil {
 			return fmt.Errorf("translations: %w", err)
 		}
@@ -676,18 +672,6 @@ func (h *Handler) compileLanguages() error {
 	}
 	h.defaultTr = h.translators[def]
 	h.sourceTr = h.catalog.Translator(errorpages.SourceLanguage)
-	h.localized = [5]bool{}
-	localize := h.Localize
-	if len(localize) == 0 {
-		localize = []string{"html", "text"}
-	}
-	for _, s := range localize {
-		f, err := errorpages.ParseFormat(s)
-		if err != nil {
-			return fmt.Errorf("localize: %w", err)
-		}
-		h.localized[f] = true
-	}
 	h.langMessages = nil
 	for _, l := range slices.Sorted(maps.Keys(h.LanguageMessages)) {
 		c, err := h.knownLanguage("message", l)
@@ -730,32 +714,6 @@ func (h *Handler) knownLanguage(opt, tag string) (string, error) {
 	return c, nil
 }
 
-// translator returns the translator for a response in format f, and
-// whether the choice depended on Accept-Language (then the response
-// varies by it). Formats that are not localized are in English.
-func (h *Handler) translator(r *http.Request, f errorpages.Format) (errorpages.Translator, bool) {
-	if !h.localized[f] {
-		return h.sourceTr, false
-	}
-	if h.langs == nil {
-		return h.defaultTr, false
-	}
-	lang, _ := h.langs.Match(r.Header.Get("Accept-Language"))
-	return h.translators[lang], true
-}
-
-// newError returns the error for code in tr's language, written into e:
-// the configured message for that language (else the untagged one, else
-// the catalogue's title) and the catalogue's description.
-func (h *Handler) newError(code int, tr errorpages.Translator, e *errorpages.Error) *errorpages.Error {
-	msg := h.message(code, tr.Lang())
-	if msg == "" {
-		msg = tr.Title(code)
-	}
-	*e = errorpages.Error{Code: code, Type: errorpages.TypeSlug(code), Message: msg, Details: tr.Description(code)}
-	return e
-}
-
 // offers reports whether the formats option offers f (every format does
 // by default).
 func (h *Handler) offers(f errorpages.Format) bool {
@@ -792,25 +750,10 @@ func validHeaderName(s string) bool {
 	return true
 }
 
-// validRequestID reports whether an incoming request ID may be reused:
-// 1–128 characters of [A-Za-z0-9._:-].
-func validRequestID(s string) bool {
-	if len(s) == 0 || len(s) > 128 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == ':' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
-
 // compileContract compiles the options that shape the site's own error
-// contract into rc and h: preset, body templates, problem+json
-// extensions, sources, keep_upstream and request_id.
-func (h *Handler) compileContract(rc *errorpages.RendererConfig) error {
+// contract into rc and h: preset, body templates (read only with files),
+// problem+json extensions, sources, keep_upstream and request_id.
+func (h *Handler) compileContract(rc *errorpages.RendererConfig, files bool) error {
 	if h.Preset != "" {
 		p, err := errorpages.ParsePreset(h.Preset)
 		if err != nil {
@@ -851,7 +794,7 @@ func (h *Handler) compileContract(rc *errorpages.RendererConfig) error {
 		{"xml_template", h.XMLTemplate, errorpages.XML, &rc.XMLTemplate},
 		{"text_template", h.TextTemplate, errorpages.Text, &rc.TextTemplate},
 	} {
-		if t.file == "" {
+		if t.file == "" || !files {
 			continue
 		}
 		bt, err := errorpages.LoadBodyTemplate(t.file, t.format)
@@ -959,21 +902,6 @@ func parseMediaRange(s string) (mediaRange, error) {
 	return mediaRange{typ, sub}, nil
 }
 
-// matches reports whether the media type typ/sub (lower case) is in the
-// range.
-func (m mediaRange) matches(typ, sub string) bool {
-	if typ != m.typ {
-		return false
-	}
-	switch {
-	case m.sub == "*":
-		return true
-	case m.sub[0] == '*':
-		return len(sub) > len(m.sub)-1 && strings.HasSuffix(sub, m.sub[1:])
-	}
-	return sub == m.sub
-}
-
 func mediaToken(s string) bool {
 	if s == "" {
 		return false
@@ -989,6 +917,7 @@ func mediaToken(s string) bool {
 
 // Interface guards
 var (
-	_ caddy.Provisioner = (*Handler)(nil)
-	_ caddy.Validator   = (*Handler)(nil)
+	_ caddy.Provisioner  = (*Handler)(nil)
+	_ caddy.Validator    = (*Handler)(nil)
+	_ caddy.CleanerUpper = (*Handler)(nil)
 )

@@ -21,11 +21,20 @@ import (
 
 const browserAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
 
-// startCaddy loads cfg into the in-process Caddy that caddytest runs.
+// startCaddy loads the Caddyfile cfg into the in-process Caddy that
+// caddytest runs, on this run's ports (see ports).
 func startCaddy(t *testing.T, cfg string) *caddytest.Tester {
 	t.Helper()
+	return startCaddyAs(t, cfg, "caddyfile")
+}
+
+// startCaddyAs is startCaddy for a config of any type ("json", an
+// adapter's name).
+func startCaddyAs(t *testing.T, cfg, typ string) *caddytest.Tester {
+	t.Helper()
 	tester := caddytest.NewTester(t)
-	tester.InitServer(cfg, "caddyfile")
+	tester.Client.Transport = ports.Transport()
+	tester.InitServer(ports.Config(cfg), typ)
 	if t.Failed() {
 		t.FailNow()
 	}
@@ -342,7 +351,7 @@ func TestIntegration(t *testing.T) {
 	})
 
 	t.Run("an upgraded connection works through it", func(t *testing.T) {
-		conn, err := net.DialTimeout("tcp", "127.0.0.1:9080", 5*time.Second)
+		conn, err := net.DialTimeout("tcp", ports.URL("127.0.0.1:9080"), 5*time.Second)
 		if err != nil {
 			t.Fatal(err)
 		}

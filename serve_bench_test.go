@@ -49,12 +49,12 @@ func loadServers(tb testing.TB, caddyfile string) map[string]*caddyhttp.Server {
 // BenchmarkServe runs whole requests through Caddy's server in process —
 // its request setup, routes, reverse_proxy to a loopback upstream, access
 // to the placeholders, the real response writer chain — for the pairs of
-// bench/load.sh: each pair's side A (no error_pages) and side B. Besides
+// the load suite (go run ./bench/cmd/load -suite load): each pair's side A (no error_pages) and side B. Besides
 // wall time and allocations it reports cpu-ns/op: the process's CPU time
 // per request, the in-process upstream's and the GC's included, which is
 // what to compare between the sides of a pair (in one run). What it cannot
 // show is the cost of writing the response to a socket (every header
-// error_pages adds is serialized by net/http there): bench/load.sh measures
+// error_pages adds is serialized by net/http there): the load suite measures
 // that.
 func BenchmarkServe(b *testing.B) {
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -95,15 +95,6 @@ func leave(r *http.Request, parent *wrapMark) {
 	caddyhttp.SetVar(r.Context(), errorpages.RendererVar, parent)
 }
 
-// markRendered tells the writers of every error_pages handler around the
-// one rendering r's response to pass it through.
-func markRendered(r *http.Request) {
-	m, _ := caddyhttp.GetVar(r.Context(), errorpages.RendererVar).(*wrapMark)
-	for ; m != nil; m = m.parent {
-		m.rendered = true
-	}
-}
-
 type trailerMark struct {
 	name string
 	n    int
@@ -124,21 +115,6 @@ func putWriter(ew *errorWriter) {
 	}
 	*ew = errorWriter{}
 	writerPool.Put(ew)
-}
-
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-func getBuffer() *bytes.Buffer {
-	b := bufPool.Get().(*bytes.Buffer)
-	b.Reset()
-	return b
-}
-
-func putBuffer(b *bytes.Buffer) {
-	if b.Cap() > 1<<20 {
-		return // don't let one huge max_body pin memory in the pool
-	}
-	bufPool.Put(b)
 }
 
 func (ew *errorWriter) WriteHeader(code int) {

@@ -16,6 +16,8 @@ import (
 
 	"github.com/caddyserver/caddy/v2/caddytest"
 
+	"github.com/errorpages/caddy-errorpages/internal/testports"
+
 	// error_pages, which renders the problems, and (through modules.go)
 	// request_validation: the module path brings both handlers.
 	_ "github.com/errorpages/caddy-errorpages"
@@ -48,13 +50,16 @@ func withHeader(base map[string]string, kv ...string) map[string]string {
 	return h
 }
 
-// These tests run a real Caddy on fixed ports (admin localhost:2989, not
-// the root package's 2999, so that `go test ./...` can run both packages at
-// once; sites 9180/9181): run them only under the shared lock:
-//
-//	flock /tmp/caddytest.lock go test ./requestvalidation -run Caddy -count=1
+// These tests run a real Caddy on ports the OS chose, so that test runs
+// do not collide. The configs and URLs keep writing them as admin
+// localhost:2989, sites 9180/9181 and https_port 9543: startCaddy and
+// startAPI load the config with the chosen ports, and the tester's client
+// sends requests for localhost:9180 to the chosen port (see
+// internal/testports).
+var ports = testports.Free(2989, 9180, 9181, 9543)
 
-const adminPort = 2989
+// adminPort is the admin API's port in this run.
+var adminPort = ports.Port(2989)
 
 const globalOptions = `{
 	skip_install_trust
@@ -159,7 +164,8 @@ http://localhost:9181 {
 func startCaddy(t *testing.T, cfg string) *caddytest.Tester {
 	t.Helper()
 	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{AdminPort: adminPort})
-	tester.InitServer(cfg, "caddyfile")
+	tester.Client.Transport = ports.Transport()
+	tester.InitServer(ports.Config(cfg), "caddyfile")
 	if t.Failed() {
 		t.FailNow()
 	}
@@ -173,7 +179,8 @@ func startCaddy(t *testing.T, cfg string) *caddytest.Tester {
 func startAPI(t *testing.T, doc string, up *recorder) *caddytest.Tester {
 	t.Helper()
 	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{AdminPort: adminPort, LoadRequestTimeout: 2 * time.Minute})
-	tester.InitServer(globalOptions+`
+	tester.Client.Transport = ports.Transport()
+	tester.InitServer(ports.Config(globalOptions+`
 http://localhost:9180 {
 	error_pages
 	request_validation {
@@ -181,7 +188,7 @@ http://localhost:9180 {
 	}
 	reverse_proxy `+up.addr()+`
 }
-`, "caddyfile")
+`), "caddyfile")
 	if t.Failed() {
 		t.FailNow()
 	}
@@ -410,7 +417,7 @@ func TestCaddyReloadAppliesAChangedDocument(t *testing.T) {
 	if resp, b := send(t, tester, "POST", "http://localhost:9181/v1/users", req, body); resp.StatusCode != 200 {
 		t.Fatalf("v1: status %d %s", resp.StatusCode, b)
 	}
-	tester.InitServer(siteConfig(t, up, v2), "caddyfile")
+	tester.InitServer(ports.Config(siteConfig(t, up, v2)), "caddyfile")
 	if resp, b := send(t, tester, "POST", "http://localhost:9181/v1/users", req, body); resp.StatusCode != 400 || !strings.Contains(b, "must be at least 21") {
 		t.Fatalf("v2: status %d %s", resp.StatusCode, b)
 	}

@@ -37,7 +37,7 @@ func TestCaddyAdminLoadRefusesDocumentsThatAreNotRegularFiles(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := globalOptions + fmt.Sprintf("\nhttp://localhost:9180 {\n\trequest_validation {\n\t\tjson_schema %s\n\t}\n\treverse_proxy %s\n}\n", tt.doc, up.addr())
-			req, err := http.NewRequest("POST", fmt.Sprintf("http://localhost:%d/load", adminPort), strings.NewReader(cfg))
+			req, err := http.NewRequest("POST", fmt.Sprintf("http://localhost:%d/load", adminPort), strings.NewReader(ports.Config(cfg)))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,4 +1,4 @@
-package caddyerrorpages
+package errorpagescmd_test
 
 import (
 	"bytes"
@@ -9,6 +9,8 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	_ "github.com/errorpages/caddy-errorpages"
+	"github.com/errorpages/caddy-errorpages/cmd/errorpagescmd"
 	"github.com/errorpages/caddy-errorpages/errorpages"
 )
 
@@ -25,12 +27,12 @@ func TestSchemaCommandDescribesTheSitesBodies(t *testing.T) {
 			}
 			cfg := filepath.Join(t.TempDir(), "Caddyfile")
 			os.WriteFile(cfg, []byte("http://api.localhost {\n\terror_pages {\n"+opt+"\t\tproblem_extension api_version 2024-06-01\n\t}\n\trespond \"ok\"\n}\n"), 0o644)
-			g, err := loadGallery(cfg, "caddyfile")
+			g, err := errorpagescmd.LoadGallery(cfg, "caddyfile")
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer g.close()
-			out, err := g.schemas(false)
+			defer g.Close()
+			out, err := g.Schemas(false)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -58,14 +60,14 @@ func TestSchemaCommandDescribesTheSitesBodies(t *testing.T) {
 				}
 				compiled[f] = sch
 			}
-			s := g.sites[0]
+			s := g.Sites()[0]
 			n := 0
-			for _, p := range s.pages() {
+			for _, p := range s.Pages() {
 				sch := compiled[p.Format]
 				if sch == nil {
 					continue
 				}
-				_, body, err := s.render(p, false, "")
+				_, body, err := s.Render(p, false, "")
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -81,7 +83,7 @@ func TestSchemaCommandDescribesTheSitesBodies(t *testing.T) {
 			if n < 20 {
 				t.Fatalf("only %d bodies checked", n)
 			}
-			openapi, err := g.schemas(true)
+			openapi, err := g.Schemas(true)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,4 +1,4 @@
-package caddyerrorpages
+package maintenance
 
 import (
 	"encoding/json"
@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -64,43 +63,42 @@ type maintenanceRequest struct {
 func (a adminAPI) maintenance(w http.ResponseWriter, r *http.Request) error {
 	name := strings.Trim(strings.TrimPrefix(r.URL.Path, maintenancePath), "/")
 	if name == "" && r.Method != http.MethodGet {
-		name = DefaultMaintenanceName
+		name = DefaultName
 	}
-	if name != "" && !validSwitchName(name) {
+	if name != "" && !ValidName(name) {
 		return apiError(http.StatusBadRequest, "%q is not a switch name", name)
 	}
-	var sw *maintSwitch
+	var sw *Switch
 	if name != "" {
-		if sw = lookupSwitch(name); sw == nil {
+		if sw = Lookup(name); sw == nil {
 			return apiError(http.StatusNotFound, "no error_pages handler in the running config has maintenance name %q (known: %s)", name, strings.Join(knownSwitches(), ", "))
 		}
 	}
 	switch r.Method {
 	case http.MethodGet:
 		if sw != nil {
-			return writeAPIJSON(w, sw.status())
+			return writeAPIJSON(w, sw.Status())
 		}
-		all := switchNames()
-		out := make([]maintStatus, 0, len(all))
+		all := All()
+		out := make([]Status, 0, len(all))
 		for _, sw := range all {
-			out = append(out, sw.status())
+			out = append(out, sw.Status())
 		}
-		slices.SortFunc(out, func(a, b maintStatus) int { return strings.Compare(a.Name, b.Name) })
 		return writeAPIJSON(w, out)
 	case http.MethodPost, http.MethodPut:
 		st, err := readMaintenanceRequest(r)
 		if err != nil {
 			return apiError(http.StatusBadRequest, "%v", err)
 		}
-		if err := sw.store(r.Context(), st); err != nil {
+		if err := sw.Store(r.Context(), st); err != nil {
 			return caddy.APIError{HTTPStatus: http.StatusBadGateway, Err: fmt.Errorf("maintenance %s: %w", name, err)}
 		}
-		return writeAPIJSON(w, sw.status())
+		return writeAPIJSON(w, sw.Status())
 	case http.MethodDelete:
-		if err := sw.store(r.Context(), nil); err != nil {
+		if err := sw.Store(r.Context(), nil); err != nil {
 			return caddy.APIError{HTTPStatus: http.StatusBadGateway, Err: fmt.Errorf("maintenance %s: %w", name, err)}
 		}
-		return writeAPIJSON(w, sw.status())
+		return writeAPIJSON(w, sw.Status())
 	default:
 		w.Header().Set("Allow", "GET, POST, PUT, DELETE")
 		return apiError(http.StatusMethodNotAllowed, "method %s not allowed", r.Method)
@@ -109,7 +107,7 @@ func (a adminAPI) maintenance(w http.ResponseWriter, r *http.Request) error {
 
 // readMaintenanceRequest reads and checks a POST body: one JSON object of
 // at most 64 KiB with known members only and enabled given.
-func readMaintenanceRequest(r *http.Request) (*maintState, error) {
+func readMaintenanceRequest(r *http.Request) (*State, error) {
 	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
 	dec.DisallowUnknownFields()
 	var req maintenanceRequest
@@ -122,7 +120,7 @@ func readMaintenanceRequest(r *http.Request) (*maintState, error) {
 	if req.Enabled == nil {
 		return nil, errors.New(`body: "enabled" is required`)
 	}
-	st := &maintState{Enabled: *req.Enabled, Until: req.Until, Message: req.Message, Updated: time.Now().UTC().Truncate(time.Second)}
+	st := &State{Enabled: *req.Enabled, Until: req.Until, Message: req.Message, Updated: time.Now().UTC().Truncate(time.Second)}
 	if len(req.RetryAfter) > 0 && string(req.RetryAfter) != "null" {
 		var d time.Duration
 		var s string
@@ -130,7 +128,7 @@ func readMaintenanceRequest(r *http.Request) (*maintState, error) {
 		switch {
 		case json.Unmarshal(req.RetryAfter, &s) == nil:
 			var err error
-			if d, err = parseSeconds(s); err != nil {
+			if d, err = ParseSeconds(s); err != nil {
 				return nil, fmt.Errorf("retry_after: %q is not a duration (like 90s, 5m) or seconds", s)
 			}
 		case json.Unmarshal(req.RetryAfter, &n) == nil:
@@ -145,9 +143,9 @@ func readMaintenanceRequest(r *http.Request) (*maintState, error) {
 		if d <= 0 {
 			return nil, errors.New("retry_after: must be positive")
 		}
-		st.RetryAfter = retrySeconds(d)
+		st.RetryAfter = RetrySeconds(d)
 	}
-	if err := st.check(); err != nil {
+	if err := st.Check(); err != nil {
 		return nil, err
 	}
 	return st, nil
@@ -155,13 +153,12 @@ func readMaintenanceRequest(r *http.Request) (*maintState, error) {
 
 func knownSwitches() []string {
 	var names []string
-	for _, sw := range switchNames() {
+	for _, sw := range All() {
 		names = append(names, sw.name)
 	}
 	if len(names) == 0 {
 		return []string{"none"}
 	}
-	slices.Sort(names)
 	return names
 }
 

@@ -1,10 +1,11 @@
-package caddyerrorpages
+package errorpagescmd_test
 
 import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,6 +15,8 @@ import (
 	"strings"
 	"testing"
 
+	_ "github.com/errorpages/caddy-errorpages"
+	"github.com/errorpages/caddy-errorpages/cmd/errorpagescmd"
 	"github.com/errorpages/caddy-errorpages/errorpages"
 )
 
@@ -74,14 +77,14 @@ http://api.localhost {
 }
 
 func TestCommandFindsEveryHandler(t *testing.T) {
-	g, err := loadGallery(commandConfig(t), "")
+	g, err := errorpagescmd.LoadGallery(commandConfig(t), "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer g.close()
+	defer g.Close()
 	var got []string
-	for _, s := range g.sites {
-		got = append(got, s.Name+" "+hostList(s.Hosts))
+	for _, s := range g.Sites() {
+		got = append(got, s.Name+" "+errorpagescmd.HostList(s.Hosts))
 	}
 	want := []string{"shop.localhost shop.localhost", "api.localhost api.localhost", "default every host"}
 	slices.Sort(got)
@@ -102,10 +105,10 @@ func statusesWithNames(lo, hi int) []int {
 	return out
 }
 
-// answeredBetween are the AnsweredStatuses from lo to hi.
+// answeredBetween are the errorpagescmd.AnsweredStatuses from lo to hi.
 func answeredBetween(lo, hi int) []int {
 	var out []int
-	for _, c := range AnsweredStatuses {
+	for _, c := range errorpagescmd.AnsweredStatuses {
 		if lo <= c && c <= hi {
 			out = append(out, c)
 		}
@@ -114,16 +117,16 @@ func answeredBetween(lo, hi int) []int {
 }
 
 func TestCommandExport(t *testing.T) {
-	g, err := loadGallery(commandConfig(t), "")
+	g, err := errorpagescmd.LoadGallery(commandConfig(t), "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer g.close()
+	defer g.Close()
 	out := t.TempDir()
 	// An existing file is overwritten.
 	os.MkdirAll(filepath.Join(out, "shop.localhost"), 0o755)
 	os.WriteFile(filepath.Join(out, "shop.localhost", "404.json"), []byte("stale"), 0o644)
-	files, err := g.export(out)
+	files, err := g.Export(out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -251,21 +254,21 @@ func TestCommandErrors(t *testing.T) {
 		{"a missing templates directory", badTemplates, "templates"},
 	} {
 		t.Run(row.name, func(t *testing.T) {
-			_, err := loadGallery(row.config, "caddyfile")
+			_, err := errorpagescmd.LoadGallery(row.config, "caddyfile")
 			if err == nil || !strings.Contains(err.Error(), row.want) {
 				t.Errorf("error = %v, want one containing %q", err, row.want)
 			}
 		})
 	}
 	t.Run("an out path that is a file", func(t *testing.T) {
-		g, err := loadGallery(commandConfig(t), "")
+		g, err := errorpagescmd.LoadGallery(commandConfig(t), "")
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer g.close()
+		defer g.Close()
 		file := filepath.Join(dir, "a-file")
 		os.WriteFile(file, nil, 0o644)
-		if _, err := g.export(file); err == nil || !strings.Contains(err.Error(), "--out") {
+		if _, err := g.Export(file); err == nil || !strings.Contains(err.Error(), "--out") {
 			t.Errorf("error = %v", err)
 		}
 	})
@@ -275,7 +278,7 @@ var hrefAttr = regexp.MustCompile(`href="([^"]+)"`)
 
 func TestCommandPreview(t *testing.T) {
 	config := commandConfig(t)
-	srv := httptest.NewServer(&previewHandler{load: func() (*gallery, error) { return loadGallery(config, "") }})
+	srv := httptest.NewServer(errorpagescmd.NewPreviewHandler(func() (*errorpagescmd.Gallery, error) { return errorpagescmd.LoadGallery(config, "") }))
 	defer srv.Close()
 	fetch := func(path string) (*http.Response, string) {
 		t.Helper()
@@ -315,7 +318,7 @@ func TestCommandPreview(t *testing.T) {
 		has        []string
 		hasNot     []string
 	}{
-		{"a page with the site's brand", "/shop.localhost/404.html?scheme=light", 404, "text/html; charset=utf-8", []string{"Nothing on this shelf", "Acme Shop", "(max-width:0px)", `content="light"`, previewRequestID}, []string{"prefers-color-scheme"}},
+		{"a page with the site's brand", "/shop.localhost/404.html?scheme=light", 404, "text/html; charset=utf-8", []string{"Nothing on this shelf", "Acme Shop", "(max-width:0px)", `content="light"`, errorpagescmd.PreviewRequestID}, []string{"prefers-color-scheme"}},
 		{"dark mode forced", "/shop.localhost/404.html?scheme=dark", 404, "text/html; charset=utf-8", []string{"@media (min-width:0px)", `<meta name="color-scheme" content="dark">`}, []string{"prefers-color-scheme"}},
 		{"the page as served, following the browser", "/shop.localhost/404.html", 404, "text/html; charset=utf-8", []string{"prefers-color-scheme"}, nil},
 		{"JSON", "/api.localhost/429.json", 429, "application/json", []string{`"code":429`}, nil},
@@ -363,14 +366,14 @@ func TestCommandPreview(t *testing.T) {
 // the viewer's language, or ?lang=.
 func TestCommandLanguages(t *testing.T) {
 	config := commandConfig(t)
-	g, err := loadGallery(config, "")
+	g, err := errorpagescmd.LoadGallery(config, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer g.close()
+	defer g.Close()
 	out := t.TempDir()
-	g.lang = "de"
-	if _, err := g.export(out); err != nil {
+	g.SetLang("de")
+	if _, err := g.Export(out); err != nil {
 		t.Fatal(err)
 	}
 	de := errorpages.Builtin().Translator("de")
@@ -382,8 +385,8 @@ func TestCommandLanguages(t *testing.T) {
 	// Without --lang: the default language at the top, every other offered
 	// language in <site>/<lang>/, in the formats that follow the language.
 	all := t.TempDir()
-	g.lang = ""
-	if _, err := g.export(all); err != nil {
+	g.SetLang("")
+	if _, err := g.Export(all); err != nil {
 		t.Fatal(err)
 	}
 	for _, row := range []struct{ file, want string }{
@@ -405,7 +408,7 @@ func TestCommandLanguages(t *testing.T) {
 		}
 	}
 
-	srv := httptest.NewServer(&previewHandler{load: func() (*gallery, error) { return loadGallery(config, "") }})
+	srv := httptest.NewServer(errorpagescmd.NewPreviewHandler(func() (*errorpagescmd.Gallery, error) { return errorpagescmd.LoadGallery(config, "") }))
 	defer srv.Close()
 	for _, row := range []struct{ path, acceptLanguage, want string }{
 		{"/", "", `href="shop.localhost/400.html?lang=he" target="view" hreflang="he"`},
@@ -426,5 +429,104 @@ func TestCommandLanguages(t *testing.T) {
 		if !strings.Contains(string(b), row.want) {
 			t.Errorf("preview %s (Accept-Language %q) lacks %s", row.path, row.acceptLanguage, row.want)
 		}
+	}
+}
+
+// envelope is the errorpages preset's JSON body.
+type envelope struct {
+	Error struct {
+		Code      int    `json:"code"`
+		Type      string `json:"type"`
+		Message   string `json:"message"`
+		Details   string `json:"details"`
+		Fields    []struct{ Field, Message string }
+		RequestID string `json:"request_id"`
+		Docs      string `json:"docs"`
+	} `json:"error"`
+}
+
+// caddy error-pages export writes no empty members, and by default the
+// statuses sites answer with (plus those status names one by one); --all
+// writes every status the site rewrites.
+func TestExportWritesWhatSitesAnswer(t *testing.T) {
+	dir := t.TempDir()
+	config := filepath.Join(dir, "Caddyfile")
+	if err := os.WriteFile(config, []byte(`{
+	admin off
+}
+http://shop.localhost {
+	error_pages {
+		languages en
+	}
+	respond "ok"
+}
+http://teapot.localhost {
+	error_pages {
+		status 5xx 418
+		languages en
+	}
+	respond "ok"
+}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	export := func(t *testing.T, args ...string) string {
+		t.Helper()
+		out := filepath.Join(t.TempDir(), "pages")
+		cmd := errorpagescmd.ExportCommand()
+		cmd.SetArgs(append([]string{"--config", config, "--out", out}, args...))
+		cmd.SetOut(io.Discard)
+		if err := cmd.Execute(); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	has := func(out, name string) bool {
+		_, err := os.Stat(filepath.Join(out, name))
+		return err == nil
+	}
+	out := export(t)
+	err := filepath.WalkDir(out, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, empty := range []string{`"request_id":""`, `:""`, `<request_id></request_id>`, `<docs></docs>`, `<trace_id></trace_id>`, "Request ID: \n"} {
+			if strings.Contains(string(b), empty) && !strings.HasSuffix(path, ".html") {
+				t.Errorf("%s has an empty member %s:\n%s", path, empty, b)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]bool{
+		"shop.localhost/404.json": true, "shop.localhost/502.html": true, "shop.localhost/422.problem.json": true,
+		"shop.localhost/418.json": false, "shop.localhost/418.html": false, "shop.localhost/506.json": false,
+		"teapot.localhost/418.json": true, "teapot.localhost/503.html": true, "teapot.localhost/404.json": false,
+	} {
+		if has(out, name) != want {
+			t.Errorf("%s written: %v, want %v", name, !want, want)
+		}
+	}
+	files := 0
+	filepath.WalkDir(out, func(_ string, d fs.DirEntry, _ error) error {
+		if !d.IsDir() {
+			files++
+		}
+		return nil
+	})
+	// shop: the 19 answered statuses, teapot: 500-504 and 418, each in 5
+	// formats, the maintenance pages, and the index.
+	if want := (len(errorpagescmd.AnsweredStatuses)+1)*5 + (6+1)*5 + 1; files != want {
+		t.Errorf("%d files, want %d", files, want)
+	}
+	all := export(t, "--all")
+	if !has(all, "shop.localhost/418.json") || !has(all, "shop.localhost/506.json") || has(all, "teapot.localhost/404.json") {
+		t.Errorf("--all does not write every status the site rewrites")
 	}
 }
