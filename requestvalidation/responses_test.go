@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httptrace"
@@ -454,7 +453,7 @@ func TestCaddyResponses(t *testing.T) {
 			}
 		}
 		// An upgrade: the connection is handed over, bytes flow both ways.
-		conn, err := net.Dial("tcp", "127.0.0.1:9180")
+		conn, err := ports.Dial(context.Background(), "tcp", "127.0.0.1:9180")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -566,7 +565,7 @@ http://localhost:9180 {
 }
 `)
 	const clients, limit = 200, 64 << 10
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients, DisableCompression: true}}
+	client := &http.Client{Transport: &http.Transport{DialContext: ports.Dial, MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients, DisableCompression: true}}
 	defer client.CloseIdleConnections()
 
 	runtime.GC()
