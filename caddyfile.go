@@ -69,6 +69,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //		translations   <dir>
 //		retry_after    <duration>
 //		maintenance [on|off] { ... }  // see parseMaintenance
+//		catalogue <base path> { ... } // see parseCatalogue
 //	}
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // the directive name
@@ -248,6 +249,8 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			h.KeepHeaders = args
 		case "maintenance":
 			h.Maintenance, err = parseMaintenance(d)
+		case "catalogue": // catalogue:
+			h.Catalogue, err = parseCatalogue(d)
 		case "default_language":
 			if h.DefaultLanguage, err = oneArg(d, sub); err == nil {
 				if _, e := errorpages.ParseLanguage(h.DefaultLanguage); e != nil {

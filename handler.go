@@ -39,6 +39,11 @@ var entityHeaders = append([]string{"Content-Length", "Content-Encoding", "Conte
 // configured statuses and rendering local errors; everything else streams
 // through untouched.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) (err error) {
+	if h.Catalogue != nil { // catalogue: its pages, even during maintenance
+		if done, err := h.serveCatalogue(w, r); done {
+			return err
+		}
+	}
 	if h.Maintenance != nil {
 		if done, err := h.maintenance(w, r); done {
 			return err
@@ -155,6 +160,9 @@ func (h *Handler) rewriteLocal(w http.ResponseWriter, r *http.Request, err error
 			e.Details = tr.T(errorpages.KeyValidationSummary, "n", strconv.Itoa(n))
 		}
 		e.Fields, e.More, e.Docs = problems.Fields, problems.More, problems.Docs
+		if e.Docs == "" && h.Catalogue != nil { // catalogue: the operation's page
+			e.Docs = h.catalogueDocs(r, e, problems.Operation)
+		}
 	case internal != "" && strings.Contains(he.Trace, "StaticError.ServeHTTP") && h.exposure.Allows(code):
 		// Only a message written by the site author for clients (Caddy's
 		// `error "<message>" <code>`) may be shown; Go error strings never are.
@@ -321,6 +329,9 @@ func (h *Handler) prepare(r *http.Request, e *errorpages.Error) string {
 	// more specific than the site's docs for the status, so it stays.
 	if h.Docs != "" && e.Docs == "" {
 		e.Docs = h.docs(r, e.Code)
+	}
+	if e.Docs == "" && h.Catalogue != nil { // catalogue: the error's page
+		e.Docs = h.catalogueDocs(r, e, "")
 	}
 	return e.RequestID
 }

@@ -324,6 +324,7 @@ func (h *Handler) Cleanup() error {
 		releaseSwitch(m.sw, m)
 		m.sw = nil
 	}
+	h.cleanupCatalogue() // catalogue:
 	return nil
 }
 

@@ -271,6 +271,12 @@ type Handler struct {
 	// off and cannot be switched on at run time).
 	Maintenance *Maintenance `json:"maintenance,omitempty"`
 
+	// `catalogue` serves the site's error catalogue under a base path
+	// (an index, a page per error type, problem code and operation, in
+	// HTML or JSON) and makes every error's `docs` its page's URL when
+	// `docs` is not set. Default: none.
+	Catalogue *Catalogue `json:"catalogue,omitempty"` // catalogue:
+
 	statuses errorpages.StatusSet
 	// noLocal and noUpstream leave a source's errors alone (Sources).
 	noLocal, noUpstream bool
@@ -362,7 +368,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if err := h.provisionMaintenance(ctx); err != nil {
 		return err
 	}
-	return nil
+	return h.provisionCatalogue() // catalogue:
 }
 
 // compile turns the configuration into its run-time form. It is shared by
