@@ -120,7 +120,7 @@ func TestProblemPageListsOperationsAndFields(t *testing.T) {
 	if err := c.WriteHTML(&b, p, nil); err != nil {
 		t.Fatal(err)
 	}
-	for _, w := range []string{`<html lang="en" dir="ltr">`, "<code>minimum</code>", `href="/errors/operations/listUsers"`, "<code dir=\"ltr\">/query/limit</code>", "· Acme</title>"} {
+	for _, w := range []string{`<html lang="en" dir="ltr">`, "<h1><code dir=\"ltr\">minimum</code></h1>", `href="/errors/operations/listUsers"`, "<code dir=\"ltr\">/query/limit</code>", "· Acme</title>"} {
 		if !strings.Contains(b.String(), w) {
 			t.Errorf("HTML lacks %q", w)
 		}

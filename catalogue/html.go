@@ -36,7 +36,8 @@ table{width:100%;border-collapse:collapse;font-size:.9rem}
 th,td{text-align:start;padding:8px 12px;border-top:1px solid var(--line);vertical-align:top;overflow-wrap:anywhere}
 thead th{border-top:0;font-size:.8rem;color:var(--muted)}
 pre{margin:0 0 16px;padding:12px 14px;border-radius:10px;background:var(--chip);overflow:auto}
-pre code{padding:0;background:none;font-size:.82rem;overflow-wrap:normal}
+pre code{padding:0;background:none;font-size:.82rem;line-height:1.45;overflow-wrap:normal}
+@media (max-width:560px){thead{display:none}tr{display:block;padding:8px 0;border-top:1px solid var(--line)}tbody tr:first-child{border-top:0}td{display:block;border:0;padding:2px 12px}}
 .note{font-size:.875rem}
 footer a{color:var(--muted)}`
 
