@@ -15,6 +15,7 @@ import (
 	"github.com/caddyserver/caddy/v2/caddytest"
 
 	"github.com/errorpages/caddy-errorpages/catalogue"
+	"github.com/errorpages/caddy-errorpages/errorpages"
 )
 
 const catalogueDoc = "testdata/catalogue/openapi.yaml"
@@ -301,5 +302,70 @@ func TestCatalogueExport(t *testing.T) {
 	}
 	if _, err := (&Handler{}).ExportCatalogue(dir, ""); err == nil {
 		t.Error("export without a catalogue worked")
+	}
+}
+
+// The catalogue subdirective adapts to its JSON object, which loads, and
+// its mistakes stop the adapter with the line.
+func TestCatalogueCaddyfile(t *testing.T) {
+	out, err := adapt(t, "http://localhost {\n\terror_pages {\n\t\tcatalogue /errors {\n\t\t\topenapi a.yaml\n\t\t\topenapi b.yaml\n\t\t\torigin https://api.example.com\n\t\t}\n\t}\n}\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `"catalogue":{"base":"/errors","openapi":["a.yaml","b.yaml"],"origin":"https://api.example.com"}`; !strings.Contains(string(out), want) {
+		t.Errorf("adapted to %s, want %s", out, want)
+	}
+	for _, row := range []struct{ block, want string }{
+		{"catalogue", "needs exactly one base path"},
+		{"catalogue /a /b", "needs exactly one base path"},
+		{"catalogue errors", `"errors" is not a path starting with /`},
+		{"catalogue /errors {\n\t\t\tbogus x\n\t\t}", `unknown option "bogus"`},
+		{"catalogue /errors {\n\t\t\topenapi\n\t\t}", "needs exactly one file"},
+		{"catalogue /errors {\n\t\t\torigin https://api.example.com/docs\n\t\t}", "is not a scheme and host"},
+		{"catalogue /errors {\n\t\t\torigin ftp://api.example.com\n\t\t}", "is not a scheme and host"},
+	} {
+		_, err := adapt(t, "http://localhost {\n\terror_pages {\n\t\t"+row.block+"\n\t}\n}\n")
+		if err == nil || !strings.Contains(err.Error(), row.want) || !strings.Contains(err.Error(), "Caddyfile:") {
+			t.Errorf("%q: %v, want %q with the line", row.block, err, row.want)
+		}
+	}
+	// A document that does not load stops Provision, naming it.
+	h := &Handler{Catalogue: &Catalogue{Base: "/errors", OpenAPI: []string{"testdata/catalogue/missing.yaml"}}}
+	if err := h.compile(); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.provisionCatalogue(); err == nil || !strings.Contains(err.Error(), "catalogue: openapi testdata/catalogue/missing.yaml") {
+		t.Errorf("missing document: %v", err)
+	}
+}
+
+// Without the catalogue, or with docs set, errors link nothing new.
+func TestCatalogueDocsDefaultOnlyWhenOn(t *testing.T) {
+	e := &errorpages.Error{Code: 404, Type: "not_found"}
+	r := httptest.NewRequest("GET", "http://example.com/x", nil)
+	if got := (&Handler{}).catalogueDocs(r, e, ""); got != "" {
+		t.Errorf("no catalogue: %q", got)
+	}
+	h := &Handler{Catalogue: &Catalogue{Base: "/errors"}}
+	if err := h.compile(); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.provisionCatalogue(); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.catalogueDocs(r, e, ""); got != "http://example.com/errors/not_found" {
+		t.Errorf("catalogue: %q", got)
+	}
+	// An unknown operation, an unknown type: the status's page.
+	if got := h.catalogueDocs(r, &errorpages.Error{Code: 402, Type: "card_error"}, "nope"); got != "http://example.com/errors/payment_required" {
+		t.Errorf("fallback: %q", got)
+	}
+	h.Catalogue.Origin = "https://api.example.com/"
+	if got := h.catalogueDocs(r, e, ""); got != "https://api.example.com/errors/not_found" {
+		t.Errorf("origin: %q", got)
+	}
+	h.Docs = "https://docs.example.com/{code}"
+	if got := h.catalogueDocs(r, e, ""); got != "" {
+		t.Errorf("docs set: %q", got)
 	}
 }
