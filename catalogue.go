@@ -264,11 +264,9 @@ func (h *Handler) catalogueExamples(r *http.Request, x catalogue.ExampleError, o
 		if err := h.renderer.Render(&buf, f, &d); err != nil && buf.Len() == 0 {
 			continue
 		}
-		ctype := f.ContentType()
-		if f == errorpages.JSON && h.presetType != nil {
-			ctype = h.presetType[0]
-		}
-		out = append(out, catalogue.Example{ContentType: ctype, Body: buf.String()})
+		// The Content-Type most clients get (a preset's own media type
+		// goes only to clients whose Accept names it).
+		out = append(out, catalogue.Example{ContentType: f.ContentType(), Body: buf.String()})
 	}
 	return out
 }

@@ -369,3 +369,32 @@ func TestCatalogueDocsDefaultOnlyWhenOn(t *testing.T) {
 		t.Errorf("docs set: %q", got)
 	}
 }
+
+// A page's example is the site's own body: its preset and its messages.
+func TestCatalogueExamplesFollowTheSite(t *testing.T) {
+	h := &Handler{Catalogue: &Catalogue{Base: "/errors"}, Preset: "jsonapi", Messages: map[int]string{404: "Nothing here"}, Formats: []string{"html", "json"}}
+	if err := h.compile(); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.provisionCatalogue(); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if _, err := h.ExportCatalogue(dir, ""); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "errors", "not_found.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p catalogue.Page
+	if err := json.Unmarshal(b, &p); err != nil {
+		t.Fatal(err)
+	}
+	// json only (problem+json is not offered), in JSON:API's shape.
+	if len(p.Examples) != 1 || p.Examples[0].ContentType != "application/json" ||
+		!strings.Contains(p.Examples[0].Body, `"errors":[`) || !strings.Contains(p.Examples[0].Body, `"title":"Nothing here"`) ||
+		!strings.Contains(p.Examples[0].Body, `"about":"/errors/not_found"`) {
+		t.Errorf("examples: %+v", p.Examples)
+	}
+}
