@@ -140,6 +140,10 @@ func TestOperationPageListsItsRules(t *testing.T) {
 	if !slices.Contains(p.Rules, want) {
 		t.Errorf("no %+v in %+v", want, p.Rules)
 	}
+	// The example is a field's rule, not the body's as a whole.
+	if len(p.Examples) != 1 || !strings.Contains(p.Examples[0].Body, `"pointer":"/header/X-Tenant"`) {
+		t.Errorf("example: %+v", p.Examples)
+	}
 	var b bytes.Buffer
 	if err := c.WriteJSON(&b, p, nil); err != nil {
 		t.Fatal(err)

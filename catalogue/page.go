@@ -179,14 +179,24 @@ func (c *Catalogue) example(e *entry, v View) ExampleError {
 		}
 		return validationExample(f, c.URL(e.rel))
 	case KindOperation:
-		for _, r := range e.rules {
-			f := errorpages.Field{Field: fieldName(r.Pointer), Pointer: r.Pointer, Code: r.Code, Message: r.Text}
-			if r.Code == "credentials" {
-				return ExampleError{Code: 401, Type: "unauthorized", Details: "The request lacks the credentials this operation requires.", Fields: []errorpages.Field{f}, Docs: c.URL(e.rel)}
-			}
-			return validationExample(f, c.URL(e.rel))
+		if len(e.rules) == 0 {
+			return ExampleError{Code: 404, Type: "not_found", Docs: c.URL(e.rel)}
 		}
-		return ExampleError{Code: 404, Type: "not_found", Docs: c.URL(e.rel)}
+		// Credentials are checked first; else a field's rule reads best.
+		r := e.rules[0]
+		if r.Code != "credentials" {
+			for _, x := range e.rules {
+				if fieldName(x.Pointer) != "" {
+					r = x
+					break
+				}
+			}
+		}
+		f := errorpages.Field{Field: fieldName(r.Pointer), Pointer: r.Pointer, Code: r.Code, Message: r.Text}
+		if r.Code == "credentials" {
+			return ExampleError{Code: 401, Type: "unauthorized", Details: "The request lacks the credentials this operation requires.", Fields: []errorpages.Field{f}, Docs: c.URL(e.rel)}
+		}
+		return validationExample(f, c.URL(e.rel))
 	}
 	code := sortedStatuses(e)[0]
 	x := ExampleError{Code: code, Type: e.name, Docs: c.URL(e.rel)}

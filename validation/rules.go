@@ -141,15 +141,15 @@ func (rc *ruleCollector) schema(s *jsonschema.Schema, ptr string, depth int) {
 		names = append(names, name)
 	}
 	sort.Strings(names)
-	for _, name := range names {
-		rc.schema(s.Properties[name], ptr+"/"+escapeToken(name), depth+1)
-	}
 	if closed(s.AdditionalProperties) && len(s.PatternProperties) == 0 {
 		text := "allows no properties"
 		if len(names) > 0 {
 			text = "allows no properties but " + strings.Join(names, ", ")
 		}
 		rc.add(ptr, "additional_property", text)
+	}
+	for _, name := range names {
+		rc.schema(s.Properties[name], ptr+"/"+escapeToken(name), depth+1)
 	}
 	if items, ok := s.Items.(*jsonschema.Schema); ok {
 		rc.schema(items, ptr+"/*", depth+1)
