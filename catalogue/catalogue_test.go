@@ -94,7 +94,7 @@ func TestPlaceholderProblems(t *testing.T) {
 // withLanguage adds the catalogue's texts in lang for the test: each
 // English text replaced by a marker with the same placeholders, so that
 // any English text left on a page is seen.
-func withLanguage(t *testing.T, lang string) {
+func withLanguage(t testing.TB, lang string) {
 	t.Helper()
 	old, had := texts[lang]
 	m := map[string]string{}
