@@ -34,7 +34,9 @@ func BenchmarkNewStripe(b *testing.B) {
 }
 
 // BenchmarkProblemPageHTML renders the page of a problem code of Stripe's
-// document as HTML, as error_pages does per request.
+// document as HTML, as error_pages does per request: in English, and in
+// another language (a test German), where each field's rule is written
+// with its problem's translated text.
 func BenchmarkProblemPageHTML(b *testing.B) {
 	spec, err := validation.Load(publisheddocs.Stripe(b), validation.Options{})
 	if err != nil {
@@ -44,13 +46,20 @@ func BenchmarkProblemPageHTML(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	v := View{Lang: "en", Tr: errorpages.Builtin().Translator("en")}
-	var buf bytes.Buffer
-	for b.Loop() {
-		buf.Reset()
-		if err := c.WriteHTML(&buf, c.Page("problems/enum", v), nil); err != nil {
-			b.Fatal(err)
-		}
+	for _, lang := range []string{"en", "de"} {
+		b.Run(lang, func(b *testing.B) {
+			if lang != SourceLanguage {
+				withLanguage(b, lang)
+			}
+			v := View{Lang: lang, Tr: errorpages.Builtin().Translator(lang)}
+			var buf bytes.Buffer
+			for b.Loop() {
+				buf.Reset()
+				if err := c.WriteHTML(&buf, c.Page("problems/enum", v), nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(buf.Len()), "bytes")
+		})
 	}
-	b.ReportMetric(float64(buf.Len()), "bytes")
 }

@@ -83,6 +83,9 @@ type entry struct {
 	op       *validation.Operation
 	rules    []validation.Rule
 	uses     []Use
+	// useRules are the rules of uses, one for one: their texts in other
+	// languages.
+	useRules []validation.Rule
 	more     int
 }
 
@@ -123,6 +126,7 @@ func New(cfg Config) (*Catalogue, error) {
 					continue
 				}
 				p.uses = append(p.uses, Use{Operation: op.ID, Method: op.Method, Path: op.Path, Pointer: r.Pointer, Text: r.Text, URL: c.URL(e.rel)})
+				p.useRules = append(p.useRules, r)
 			}
 		}
 	}
@@ -257,7 +261,8 @@ type Use struct {
 	Path      string `json:"path"`
 	// Pointer is where the rule applies ("/body/email").
 	Pointer string `json:"pointer"`
-	// Text is the rule ("must be a valid email address").
+	// Text is the rule in the page's language ("must be a valid email
+	// address").
 	Text string `json:"text"`
 	// URL is the operation's page.
 	URL string `json:"url"`

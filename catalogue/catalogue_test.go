@@ -3,11 +3,14 @@ package catalogue
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"text/template"
 
 	"github.com/errorpages/caddy-errorpages/errorpages"
 	"github.com/errorpages/caddy-errorpages/validation"
@@ -31,7 +34,84 @@ func TestEveryLanguageHasEveryKey(t *testing.T) {
 				t.Errorf("%s.json: %q is not a key of en.json", lang, k)
 			}
 		}
+		for _, p := range placeholderProblems(en, m) {
+			t.Errorf("%s.json: %s", lang, p)
+		}
 	}
+}
+
+var placeholderRE = regexp.MustCompile(`\{([a-z_]+)\}`)
+
+// placeholderProblems lists the texts of m whose {placeholders} are not
+// exactly those of the English text: a dropped one loses a value (the
+// count of "… and {n} more"), an added one is never filled.
+func placeholderProblems(en, m map[string]string) []string {
+	names := func(s string) []string {
+		var out []string
+		for _, x := range placeholderRE.FindAllStringSubmatch(s, -1) {
+			out = append(out, x[1])
+		}
+		slices.Sort(out)
+		return slices.Compact(out)
+	}
+	var out []string
+	for k, text := range m {
+		ref, ok := en[k]
+		if !ok {
+			continue
+		}
+		if got, want := names(text), names(ref); !slices.Equal(got, want) {
+			out = append(out, fmt.Sprintf("%s: placeholders %v, want %v as in %q", k, got, want, ref))
+		}
+		if strings.Count(text, "{") != strings.Count(text, "}") {
+			out = append(out, fmt.Sprintf("%s: unbalanced braces in %q", k, text))
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// The placeholder check finds a translation that drops, renames or adds
+// a placeholder, and passes one that moves it.
+func TestPlaceholderProblems(t *testing.T) {
+	en := map[string]string{"label.more": "… and {n} more", "label.example_intro": "What a client of this site receives ({type}):", "index.title": "Error reference"}
+	for _, row := range []struct {
+		m    map[string]string
+		want int
+	}{
+		{map[string]string{"label.more": "{n} weitere", "label.example_intro": "Was ein Client erhält ({type}):", "index.title": "Fehler"}, 0},
+		{map[string]string{"label.more": "… und weitere"}, 1},
+		{map[string]string{"label.more": "… und {m} weitere"}, 1},
+		{map[string]string{"index.title": "Fehler {n}"}, 1},
+		{map[string]string{"label.example_intro": "Was ein Client erhält ({type):"}, 2},
+	} {
+		if got := placeholderProblems(en, row.m); len(got) != row.want {
+			t.Errorf("%v: %d problems %q, want %d", row.m, len(got), got, row.want)
+		}
+	}
+}
+
+// withLanguage adds the catalogue's texts in lang for the test: each
+// English text replaced by a marker with the same placeholders, so that
+// any English text left on a page is seen.
+func withLanguage(t testing.TB, lang string) {
+	t.Helper()
+	old, had := texts[lang]
+	m := map[string]string{}
+	for k, v := range texts[SourceLanguage] {
+		m[k] = "⟦" + lang + ":" + k + "⟧"
+		for _, p := range placeholderRE.FindAllString(v, -1) {
+			m[k] += " " + p
+		}
+	}
+	texts[lang] = m
+	t.Cleanup(func() {
+		if had {
+			texts[lang] = old
+		} else {
+			delete(texts, lang)
+		}
+	})
 }
 
 // Every problem code validation can emit has its meaning and action.
@@ -223,5 +303,104 @@ func TestExportWritesEveryPage(t *testing.T) {
 	}
 	if got := fileName("operations/GET /a/../b"); got != "operations/GET__a_.._b" {
 		t.Errorf("fileName: %q", got)
+	}
+}
+
+// A page in another language has its rules in that language: each rule
+// in the words errorpages gives its problem in that language, with the
+// format, limit or values filled in; no English rule text or catalogue
+// text is left on any page, HTML or JSON.
+func TestPagesInOneLanguage(t *testing.T) {
+	withLanguage(t, "de")
+	c := testCatalogue(t)
+	de := errorpages.Builtin().Translator("de")
+	v := view()
+	v.Lang, v.Tr = "de", de
+	var examples []ExampleError
+	v.Example = func(e ExampleError) []Example {
+		examples = append(examples, e)
+		return nil
+	}
+
+	p := c.Page("operations/createUser", v)
+	for _, want := range []RuleLink{
+		{"/body/email", "format", de.T("problem.format.want", "format", "email"), "/errors/problems/format"},
+		{"/body/age", "minimum", de.T("problem.minimum.want", "limit", "18"), "/errors/problems/minimum"},
+		{"/body/name", "max_length", de.T("problem.max_length.want", "n", "50"), "/errors/problems/max_length"},
+		{"/body/role", "enum", de.T("problem.hint.allowed", "values", "admin, member"), "/errors/problems/enum"},
+		{"/header/X-Tenant", "pattern", de.T("problem.pattern.want", "pattern", "^[a-z]{3,10}$"), "/errors/problems/pattern"},
+		{"/body/tags/*", "type", de.T("problem.type.want", "types", "string"), "/errors/problems/type"},
+	} {
+		if !slices.Contains(p.Rules, want) {
+			t.Errorf("no %+v in %+v", want, p.Rules)
+		}
+	}
+	if want := "muss dem Format email entsprechen"; !slices.ContainsFunc(p.Rules, func(r RuleLink) bool { return r.Text == want }) {
+		t.Errorf("no rule reads %q", want)
+	}
+	// An example carries the key the validator gives its problem, for
+	// the formats that follow the page's language (a pattern's: without
+	// the expression).
+	examples = nil
+	if c.Page("problems/pattern", v); len(examples) != 1 || len(examples[0].Fields) != 1 || examples[0].Fields[0].Key != "problem.pattern" {
+		t.Errorf("pattern example: %+v", examples)
+	}
+	examples = nil
+	if p := c.Page("problems/format", v); len(examples) != 1 || examples[0].Fields[0].Key != "problem.format.want" || examples[0].Fields[0].Args["format"] != "email" ||
+		!slices.Contains(p.Uses, Use{Operation: "createUser", Method: "POST", Path: "/users", Pointer: "/body/email", Text: "muss dem Format email entsprechen", URL: "/errors/operations/createUser"}) {
+		t.Errorf("format: %+v, example %+v", p.Uses, examples)
+	}
+
+	// No English left: the rules' own texts, the problems' English
+	// texts, the catalogue's English texts. Examples are bodies as the
+	// site sends them (English in its machine formats): not looked at.
+	var english []string
+	for _, e := range c.operations {
+		for _, r := range e.rules {
+			english = append(english, r.Text)
+		}
+	}
+	for _, code := range validation.ProblemCodes() {
+		english = append(english, errorpages.Builtin().Lookup("en", "problem."+code))
+	}
+	for _, text := range texts[SourceLanguage] {
+		for _, part := range placeholderRE.Split(text, -1) {
+			if len(strings.TrimSpace(part)) > 3 {
+				english = append(english, strings.TrimSpace(part))
+			}
+		}
+	}
+	pre := regexp.MustCompile(`(?s)<style>.*?</style>|<pre.*?</pre>`)
+	for _, name := range c.Names() {
+		var h, j bytes.Buffer
+		if name == "" {
+			x := c.IndexPage(v)
+			if err := c.WriteHTML(&h, nil, x); err != nil {
+				t.Fatal(err)
+			}
+			j.Write(c.Listing(v))
+		} else {
+			p := c.Page(name, v)
+			if err := c.WriteHTML(&h, p, nil); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.WriteJSON(&j, p, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		page := pre.ReplaceAllString(h.String(), "")
+		if !strings.Contains(page, `<html lang="de"`) {
+			t.Errorf("%s: not in German", name)
+		}
+		for _, en := range english {
+			if !strings.Contains(en, " ") {
+				en = ">" + en + "<" // a label, not a word of a German text ("Operation")
+			}
+			for what, body := range map[string]string{"HTML": page, "JSON": j.String()} {
+				if strings.Contains(body, en) || strings.Contains(body, template.HTMLEscapeString(en)) {
+					t.Errorf("%s (%s): English %q", name, what, en)
+				}
+			}
+		}
 	}
 }

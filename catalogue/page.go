@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/errorpages/caddy-errorpages/errorpages"
+	"github.com/errorpages/caddy-errorpages/validation"
 )
 
 // View is what a page needs from the request (or the export) it is
@@ -14,7 +15,8 @@ type View struct {
 	// Lang is the page's language: one of Languages (else English).
 	Lang string
 	// Tr is the site's translator in Lang: a type's title and
-	// description are the site's own texts for its status.
+	// description are the site's own texts for its status, a rule's text
+	// is its problem's text in errorpages (validation.Rule.Key).
 	Tr errorpages.Translator
 	// Example renders an example error as the site sends it to API
 	// clients, in each of the site's machine formats; nil for none.
@@ -153,13 +155,20 @@ func (c *Catalogue) page(e *entry, v View) *Page {
 		p.Meaning = c.T(lang, "problem."+e.name+".meaning")
 		p.Action = c.T(lang, "problem."+e.name+".action")
 		p.Uses, p.More = e.uses, e.more
+		if lang != SourceLanguage && len(e.uses) > 0 {
+			p.Uses = make([]Use, len(e.uses))
+			for i, u := range e.uses {
+				u.Text = ruleText(e.useRules[i], lang, v.Tr)
+				p.Uses[i] = u
+			}
+		}
 	case KindOperation:
 		p.kicker = c.T(lang, "label.operation")
 		p.Method, p.Path, p.Docs = e.op.Method, e.op.Path, e.op.Docs
 		p.Title = e.op.Method + " " + e.op.Path
 		p.Rules = make([]RuleLink, 0, len(e.rules))
 		for _, r := range e.rules {
-			p.Rules = append(p.Rules, RuleLink{Pointer: r.Pointer, Code: r.Code, Text: r.Text, URL: c.URL("problems/" + r.Code)})
+			p.Rules = append(p.Rules, RuleLink{Pointer: r.Pointer, Code: r.Code, Text: ruleText(r, lang, v.Tr), URL: c.URL("problems/" + r.Code)})
 		}
 	}
 	return p
@@ -174,8 +183,7 @@ func (c *Catalogue) example(e *entry, v View) ExampleError {
 	case KindProblem:
 		f := errorpages.Field{Field: "email", Pointer: "/body/email", Code: e.name, Message: english().T("problem." + e.name)}
 		if len(e.uses) > 0 {
-			u := e.uses[0]
-			f.Pointer, f.Field, f.Message = u.Pointer, fieldName(u.Pointer), u.Text
+			f = ruleField(e.useRules[0])
 		}
 		return validationExample(f, c.URL(e.rel))
 	case KindOperation:
@@ -192,7 +200,7 @@ func (c *Catalogue) example(e *entry, v View) ExampleError {
 				}
 			}
 		}
-		f := errorpages.Field{Field: fieldName(r.Pointer), Pointer: r.Pointer, Code: r.Code, Message: r.Text}
+		f := ruleField(r)
 		if r.Code == "credentials" {
 			return ExampleError{Code: 401, Type: "unauthorized", Details: "The request lacks the credentials this operation requires.", Fields: []errorpages.Field{f}, Docs: c.URL(e.rel)}
 		}
@@ -202,11 +210,48 @@ func (c *Catalogue) example(e *entry, v View) ExampleError {
 	x := ExampleError{Code: code, Type: e.name, Docs: c.URL(e.rel)}
 	switch e.name {
 	case TypeValidationFailed:
-		return validationExample(errorpages.Field{Field: "email", Pointer: "/body/email", Code: "format", Message: "must be a valid email address"}, x.Docs)
+		return validationExample(ruleField(validation.Rule{Pointer: "/body/email", Code: "format", Text: "must be a valid email address",
+			Key: "problem.format.want", Args: map[string]string{"format": "email"}}), x.Docs)
 	case TypeUpstreamContractViolation, TypeMaintenance:
 		x.Details = c.T(v.Lang, "type."+e.name+".meaning")
 	}
 	return x
+}
+
+// ruleText is r's text in lang: as written in English, else its
+// problem's text in errorpages (the words an error body uses for the
+// same problem), never English on a page in another language.
+func ruleText(r validation.Rule, lang string, tr errorpages.Translator) string {
+	if lang == SourceLanguage {
+		return r.Text
+	}
+	if s, ok := tr.ProblemText(r.Key, r.Args); ok {
+		return s
+	}
+	return tr.T("problem." + r.Code)
+}
+
+// ruleField is the problem an example error shows for breaking r: the
+// rule's English text, as the machine formats write it, and for the
+// formats in the page's language the Key the validator gives that
+// problem (the rule's own for the codes in keyedCodes; else none, and
+// the code's text is written, as for the validator's problems).
+func ruleField(r validation.Rule) errorpages.Field {
+	f := errorpages.Field{Field: fieldName(r.Pointer), Pointer: r.Pointer, Code: r.Code, Message: r.Text}
+	switch {
+	case r.Code == "pattern":
+		f.Key = "problem.pattern" // the expression stays in the machine formats
+	case keyedCodes[r.Code]:
+		f.Key, f.Args = r.Key, r.Args
+	}
+	return f
+}
+
+// keyedCodes are the codes whose problems the validator writes with the
+// Key and Args of their rule (validation's TestRulesUseTheValidatorsKeys).
+var keyedCodes = map[string]bool{
+	"type": true, "const": true, "format": true, "minimum": true, "maximum": true, "multiple_of": true,
+	"min_length": true, "max_length": true, "min_items": true, "max_items": true, "min_properties": true, "max_properties": true,
 }
 
 // english is the built-in English translator: the example's field
