@@ -70,6 +70,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //		translations   <dir>
 //		retry_after    <duration>
 //		maintenance [on|off] { ... }  // see maintenance.Parse
+//		catalogue <base path> { ... } // see parseCatalogue
 //	}
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // the directive name
@@ -246,6 +247,8 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			h.KeepHeaders = args
 		case "maintenance":
 			h.Maintenance, err = maintenance.Parse(d)
+		case "catalogue": // catalogue:
+			h.Catalogue, err = parseCatalogue(d)
 		case "default_language":
 			if h.DefaultLanguage, err = oneArg(d, sub); err == nil {
 				if _, e := errorpages.ParseLanguage(h.DefaultLanguage); e != nil {

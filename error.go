@@ -54,7 +54,7 @@ func (h *Handler) message(code int, lang string) string {
 // in tr's language, into e: a validator's problems are written for
 // clients and always shown; the text of Caddy's `error "<text>" <code>`
 // is shown as the details policy allows; Go error strings never are.
-func (h *Handler) localError(he caddyhttp.HandlerError, code int, tr errorpages.Translator, e *errorpages.Error) *errorpages.Error {
+func (h *Handler) localError(r *http.Request, he caddyhttp.HandlerError, code int, tr errorpages.Translator, e *errorpages.Error) *errorpages.Error {
 	h.newError(code, tr, e)
 	switch problems := asProblems(he.Err); {
 	case problems != nil:
@@ -74,6 +74,9 @@ func (h *Handler) localError(he caddyhttp.HandlerError, code int, tr errorpages.
 			e.Details = tr.T(errorpages.KeyValidationSummary, "n", strconv.Itoa(n))
 		}
 		e.Fields, e.More, e.Docs = problems.Fields, problems.More, problems.Docs
+		if e.Docs == "" && h.Catalogue != nil { // catalogue: the operation's page
+			e.Docs = h.catalogueDocs(r, e, problems.Operation)
+		}
 	case he.Err != nil && strings.Contains(he.Trace, "StaticError.ServeHTTP") && h.exposure.Allows(code):
 		// Only a message written by the site author for clients (Caddy's
 		// `error "<message>" <code>`) may be shown.
@@ -134,6 +137,9 @@ func (h *Handler) prepare(hdr http.Header, r *http.Request, e *errorpages.Error,
 	// more specific than the site's docs for the status, so it stays.
 	if h.Docs != "" && e.Docs == "" {
 		e.Docs = h.docs(r, e.Code)
+	}
+	if e.Docs == "" && h.Catalogue != nil { // catalogue: the error's page
+		e.Docs = h.catalogueDocs(r, e, "")
 	}
 	e.RetryAfter = h.retryAfter(hdr, e.Code, local)
 	return e.RequestID

@@ -37,6 +37,11 @@ const (
 // configured statuses and rendering local errors; everything else streams
 // through untouched.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) (err error) {
+	if h.Catalogue != nil { // catalogue: its pages, even during maintenance
+		if done, err := h.serveCatalogue(w, r); done {
+			return err
+		}
+	}
 	if h.maint != nil {
 		if a, on := h.maint.Check(r); on {
 			return h.serveMaintenance(w, r, a)
@@ -146,7 +151,7 @@ func (h *Handler) rewriteLocal(w http.ResponseWriter, r *http.Request, err error
 		return err // not ours to render: Caddy's own error handling applies
 	}
 	f, tr, vary := h.negotiate(r)
-	e := h.localError(he, code, tr, &ew.err)
+	e := h.localError(r, he, code, tr, &ew.err)
 	rid := h.prepare(w.Header(), r, e, true)
 	buf := getBuffer()
 	defer putBuffer(buf)

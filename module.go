@@ -272,6 +272,12 @@ type Handler struct {
 	// off and cannot be switched on at run time).
 	Maintenance *maintenance.Maintenance `json:"maintenance,omitempty"`
 
+	// `catalogue` serves the site's error catalogue under a base path
+	// (an index, a page per error type, problem code and operation, in
+	// HTML or JSON) and makes every error's `docs` its page's URL when
+	// `docs` is not set. Default: none.
+	Catalogue *Catalogue `json:"catalogue,omitempty"` // catalogue:
+
 	statuses errorpages.StatusSet
 	// noLocal and noUpstream leave a source's errors alone (Sources).
 	noLocal, noUpstream bool
@@ -369,11 +375,12 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		}
 		h.maint = m
 	}
-	return nil
+	return h.provisionCatalogue() // catalogue:
 }
 
 // Cleanup releases the maintenance switch when the config is unloaded.
 func (h *Handler) Cleanup() error {
+	h.cleanupCatalogue() // catalogue: its documents
 	if h.Maintenance != nil {
 		return h.Maintenance.Cleanup()
 	}

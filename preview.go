@@ -52,3 +52,12 @@ func (h *Handler) Title(code int) string {
 func (h *Handler) ServeMaintenance(w http.ResponseWriter, r *http.Request, a maintenance.Answer) error {
 	return h.serveMaintenance(w, r, a)
 }
+
+// CatalogueBase is the base path of the error catalogue the handler
+// serves (its catalogue option); "" when it serves none.
+func (h *Handler) CatalogueBase() string {
+	if h.Catalogue == nil || h.Catalogue.cat == nil {
+		return ""
+	}
+	return h.Catalogue.Base
+}

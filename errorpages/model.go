@@ -350,6 +350,9 @@ type Problems struct {
 	More int
 	// Docs is a documentation URL for the operation; "" for none.
 	Docs string
+	// Operation is the ID of the operation the request was checked
+	// against; "" for none (error_pages' catalogue links its page).
+	Operation string
 }
 
 // Error summarizes the problems in one line (what Caddy's own

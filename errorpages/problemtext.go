@@ -49,6 +49,18 @@ func localizeFields(fs []Field, tr Translator) []Field {
 	return out
 }
 
+// ProblemText is a problem's text in tr's language: the built-in text
+// of key (a Field's or a validation rule's Key, "problem.format.want")
+// with its {placeholders} filled from args, as the HTML page and the
+// text body write a field's message. ok is false when there is no such
+// text.
+func (tr Translator) ProblemText(key string, args map[string]string) (text string, ok bool) {
+	if key == "" || tr.t == nil {
+		return "", false
+	}
+	return problemMessage(&Field{Key: key, Args: args}, tr)
+}
+
 // problemMessage is the field's message in tr's language, if its code
 // (or its Key) is a built-in problem text.
 func problemMessage(f *Field, tr Translator) (string, bool) {

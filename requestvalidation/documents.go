@@ -3,6 +3,7 @@ package requestvalidation
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -68,6 +69,11 @@ func (h *Handler) source() string {
 func (h *Handler) documentKey() string {
 	src := h.source()
 	files := []string{h.OpenAPI + h.JSONSchema}
+	if abs, err := filepath.Abs(files[0]); err == nil {
+		// As the compiled document lists it: a one-file document's key
+		// is then the same before and after its first compilation.
+		files[0] = abs
+	}
 	if f, ok := lastFiles.Load(src); ok {
 		files = f.([]string)
 	}

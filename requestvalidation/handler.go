@@ -187,6 +187,8 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, next caddyhttp.
 		Fields:  res.Fields,
 		More:    res.More,
 		Docs:    docs,
+		// catalogue: error_pages links the operation's page
+		Operation: id,
 	})
 }
 

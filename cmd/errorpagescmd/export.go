@@ -3,9 +3,21 @@ package errorpagescmd
 import (
 	"bytes"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
+
+// catalogueExporter is an error_pages handler that can serve an error
+// catalogue (error_pages' catalogue option): export writes its pages too.
+type catalogueExporter interface {
+	// CatalogueBase is the catalogue's base path; "" when it has none.
+	CatalogueBase() string
+	// ExportCatalogue writes the catalogue's pages under dir, at the
+	// base path.
+	ExportCatalogue(dir, origin string) (int, error)
+}
 
 // export writes every page of every site into out/<site>/, and a gallery
 // index.html into out. It returns the files written.
@@ -33,6 +45,22 @@ func (g *gallery) export(out string) ([]string, error) {
 			}
 			if err := write(filepath.Join(dir, p.File), body); err != nil {
 				return files, err
+			}
+		}
+		// The site's error catalogue, at its base path, as static files.
+		if ce, ok := s.h.(catalogueExporter); ok && ce.CatalogueBase() != "" {
+			if _, err := ce.ExportCatalogue(dir, ""); err != nil {
+				return files, fmt.Errorf("export: catalogue: %w", err)
+			}
+			root := filepath.Join(dir, filepath.FromSlash(strings.Trim(ce.CatalogueBase(), "/")))
+			err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+				if err == nil && !d.IsDir() {
+					files = append(files, path)
+				}
+				return err
+			})
+			if err != nil {
+				return files, fmt.Errorf("export: catalogue: %w", err)
 			}
 		}
 		if g.lang != "" {
