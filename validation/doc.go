@@ -34,6 +34,11 @@
 //	                                      engine on each failing leaf,
 //	                                      which says why
 //
+// The parameters and the body report on one collector (problems.go), up
+// to MaxCounted problems; the engine's errors become problems in
+// problems_flatten.go, worded by problems_text.go, and finish orders and
+// caps the list.
+//
 // # Why three deciders for one body
 //
 // The jsonschema engine (santhosh-tekuri/jsonschema v6) is the reference:
