@@ -21,8 +21,8 @@
 //	   └─ checkBody (validate.go)         media type (415), then by kind:
 //	        ├─ forms.go                   urlencoded and multipart fields
 //	        └─ JSON:
-//	             1. walker (walk.go)      the bytes against the fast
-//	                                      schema, no value built: valid
+//	             1. walker (walk.go,      the bytes against the fast
+//	                walk_containers.go)   schema, no value built: valid
 //	                                      bodies end here
 //	             2. skim (jsonparse.go)   syntax only, for the error
 //	             3. explainBody           the failing members only, read
