@@ -17,21 +17,27 @@
 //	   │   ├─ params_style.go             read each style's text
 //	   │   │                              (brackets.go: a[b][0]= nesting)
 //	   │   ├─ params_coerce.go            text → the schema's JSON types
-//	   │   └─ fast.go, the engine         the value against its schema
+//	   │   └─ fast_check.go, the engine   the value against its schema
 //	   └─ checkBody (validate.go)         media type (415), then by kind:
 //	        ├─ forms.go                   urlencoded and multipart fields
 //	        └─ JSON:
-//	             1. walker (walk.go)      the bytes against the fast
-//	                                      schema, no value built: valid
+//	             1. walker (walk.go,      the bytes against the fast
+//	                walk_containers.go)   schema, no value built: valid
 //	                                      bodies end here
 //	             2. skim (jsonparse.go)   syntax only, for the error
 //	             3. explainBody           the failing members only, read
 //	                (explainbytes.go)     into values one at a time and
 //	                                      explained by …
-//	             4. explainValue          … the fast validator (fast.go)
-//	                (explain.go)          to split objects and arrays, and
-//	                                      the jsonschema engine on each
-//	                                      failing leaf, which says why
+//	             4. explainValue          … the fast validator
+//	                (explain.go)          (fast_check.go) to split objects
+//	                                      and arrays, and the jsonschema
+//	                                      engine on each failing leaf,
+//	                                      which says why
+//
+// The parameters and the body report on one collector (problems.go), up
+// to MaxCounted problems; the engine's errors become problems in
+// problems_flatten.go, worded by problems_text.go, and finish orders and
+// caps the list.
 //
 // # Why three deciders for one body
 //
@@ -42,9 +48,10 @@
 // keyword) and its memory grows with the number of errors. So a valid body
 // is decided from its bytes by the walker against fnode, the same schema
 // compiled a second time into a validator that only answers yes or no
-// (fast.go); and a rejected body is explained member by member, the engine
-// seeing only values that fail, stopping at MaxCounted problems. Schemas
-// using a keyword fnode does not implement (unevaluatedProperties,
+// (fast.go; built at load by fast_build.go, checked by fast_check.go and
+// fast_number.go); and a rejected body is explained member by member, the
+// engine seeing only values that fail, stopping at MaxCounted problems.
+// Schemas using a keyword fnode does not implement (unevaluatedProperties,
 // dependencies, $dynamicRef …) get no fnode: the engine decides alone.
 //
 // # What keeps them in agreement
