@@ -64,7 +64,7 @@ func TestBrowserCatalogue(t *testing.T) {
 		chromedp.UserDataDir(t.TempDir()),
 	)
 	defer cancel()
-	const url = "http://localhost:9080/errors/problems/format"
+	url := ports.URL("http://localhost:9080/errors/problems/format")
 	backgrounds := map[string]string{}
 	for _, vp := range []struct{ w, h int64 }{{320, 568}, {375, 812}, {1280, 900}} {
 		for _, scheme := range []string{"light", "dark"} {

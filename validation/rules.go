@@ -31,6 +31,12 @@ var problemCodes = []string{
 // the body's envelope, then the schema's keywords.
 func ProblemCodes() []string { return slices.Clone(problemCodes) }
 
+// responseOnlyCodes are the codes only the check of an upstream's
+// response gives (CheckResponse): they go to the log, never to a client
+// (a violating response is a 502 upstream_contract_violation without
+// its problems), so no client-facing list carries them.
+var responseOnlyCodes = []string{"undeclared_status", "write_only"}
+
 // Rule is one check an operation makes: where, the problem code a
 // violation gets, and the rule in words ("must be a valid email
 // address").
