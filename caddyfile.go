@@ -178,6 +178,9 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			var file string
 			if file, err = oneArg(d, sub); err == nil {
 				f, _ := errorpages.ParseFormat(strings.TrimSuffix(sub, "_template"))
+				if _, e := errorpages.LoadBodyTemplate(file, f); e != nil {
+					return d.Errf("%s: %v", sub, e)
+				}
 				switch f {
 				case errorpages.JSON:
 					h.JSONTemplate = file
@@ -310,10 +313,9 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		}
 	}
 	// Check the whole configuration the way Provision will, without
-	// writing its defaults into the adapted JSON and without reading the
-	// files it names: they are read when the config loads.
+	// writing its defaults into the adapted JSON.
 	check := *h
-	if err := check.compileWith(false); err != nil {
+	if err := check.compile(); err != nil {
 		if line, ok := lines[subdirectiveOf(err.Error())]; ok {
 			return fmt.Errorf("error_pages: %w, at %s:%d", err, d.File(), line)
 		}

@@ -19,6 +19,8 @@ func adapt(t *testing.T, caddyfile string) ([]byte, error) {
 }
 
 func TestCaddyfileErrors(t *testing.T) {
+	brokenDir := t.TempDir()
+	os.WriteFile(filepath.Join(brokenDir, "404.html"), []byte("ok\n{{.Code"), 0o644)
 	rows := []struct {
 		name, block, want string
 	}{
@@ -34,6 +36,8 @@ func TestCaddyfileErrors(t *testing.T) {
 		{"default format not offered", "formats html json\n\t\tdefault_format xml", "default format xml is not among the offered formats"},
 		{"bad size", "max_body lots", `max_body: "lots" is not a size`},
 		{"zero size", "max_body 0", "max_body"},
+		{"missing templates directory", "templates /nonexistent/dir", "/nonexistent/dir"},
+		{"broken template", "templates " + brokenDir, "404.html:2"},
 		{"bad details", "details sometimes", `details: "sometimes" is not auto, always or never`},
 		{"bad upstream_json", "upstream_json merge", `upstream_json: "merge" is not normalize or keep`},
 		{"message bad code", "message 200 OK", `message: "200" is not a 4xx or 5xx`},
@@ -59,6 +63,11 @@ func TestCaddyfileErrors(t *testing.T) {
 		{"template_placeholders with a wildcard inside", "template_placeholders env.*_KEY", `template_placeholders: "env.*_KEY"`},
 		{"unknown preset", "preset hal", `preset: "hal" is not a preset (errorpages, simple, jsonapi, graphql, google), at Caddyfile:3`},
 		{"preset without a name", "preset", "preset: needs exactly one argument"},
+		{"json_template missing file", "json_template testdata/presets/templates/nope.json.tmpl", "json_template: open testdata/presets/templates/nope.json.tmpl"},
+		{"json_template that does not parse names its line", "json_template testdata/presets/templates/unparsable.json.tmpl", "json_template: testdata/presets/templates/unparsable.json.tmpl: template: unparsable.json.tmpl:1:"},
+		{"json_template invalid for 5xx only names the sample", "json_template testdata/presets/templates/broken-5xx.json.tmpl",
+			`json_template: testdata/presets/templates/broken-5xx.json.tmpl: sample "upstream 502": output is not valid JSON: invalid character '}' looking for beginning of object key string at output line 4, at Caddyfile:3`},
+		{"xml_template given a JSON template", "xml_template testdata/presets/templates/errors.json.tmpl", "xml_template: testdata/presets/templates/errors.json.tmpl: sample"},
 		{"text_template with two files", "text_template a b", "text_template: needs exactly one argument"},
 		{"problem_extension without value", "problem_extension tenant", "problem_extension: needs a member name and a value"},
 		{"problem_extension shadowing a standard member", "problem_extension Status 200", `problem_extension: "Status" would shadow the problem's own "status" member, at Caddyfile:3`},
@@ -96,70 +105,6 @@ func TestCaddyfileErrors(t *testing.T) {
 				t.Errorf("error %q does not name the file and line", err)
 			}
 		})
-	}
-}
-
-// loadCaddyfile adapts a Caddyfile, which must succeed, and loads the
-// JSON as caddy validate and caddy run do, returning the load's error.
-func loadCaddyfile(t *testing.T, caddyfile string) error {
-	t.Helper()
-	out, err := adapt(t, caddyfile)
-	if err != nil {
-		t.Fatalf("caddy adapt fails, but reads no file: %v", err)
-	}
-	var cfg caddy.Config
-	if err := json.Unmarshal(out, &cfg); err != nil {
-		t.Fatal(err)
-	}
-	return caddy.Validate(&cfg)
-}
-
-// The files a config names (templates, translations, body templates) are
-// read when the config loads, not by caddy adapt: a missing or broken file
-// adapts, and fails caddy validate / run / reload with the subdirective
-// and the file (and the file's line when it has one).
-func TestFilesAreReadWhenTheConfigLoads(t *testing.T) {
-	dir := func(files map[string]string) string {
-		d := t.TempDir()
-		for name, body := range files {
-			os.WriteFile(filepath.Join(d, name), []byte(body), 0o644)
-		}
-		return d
-	}
-	brokenDir := dir(map[string]string{"404.html": "ok\n{{.Code"})
-	unknownKey := dir(map[string]string{"de.json": `{"page.home": "Start", "page.hme": "Tippfehler"}`})
-	badTag := dir(map[string]string{"xx-!!.json": `{}`})
-	nonCanonical := dir(map[string]string{"pt-br.json": `{}`})
-	malformed := dir(map[string]string{"fr.json": `{"page.home": ["Accueil"]}`})
-	badPlaceholder := dir(map[string]string{"de.json": `{"page.retry_in": "In {minutes}"}`})
-	added := dir(map[string]string{"ca.json": `{"page.home": "Inici"}`})
-	for _, row := range []struct{ name, block, want string }{
-		{"missing templates directory", "templates /nonexistent/dir", "/nonexistent/dir"},
-		{"broken template", "templates " + brokenDir, "404.html:2"},
-		{"json_template missing file", "json_template testdata/presets/templates/nope.json.tmpl", "json_template: open testdata/presets/templates/nope.json.tmpl"},
-		{"json_template that does not parse names its line", "json_template testdata/presets/templates/unparsable.json.tmpl", "json_template: testdata/presets/templates/unparsable.json.tmpl: template: unparsable.json.tmpl:1:"},
-		{"json_template invalid for 5xx only names the sample", "json_template testdata/presets/templates/broken-5xx.json.tmpl",
-			`json_template: testdata/presets/templates/broken-5xx.json.tmpl: sample "upstream 502": output is not valid JSON: invalid character '}' looking for beginning of object key string at output line 4`},
-		{"xml_template given a JSON template", "xml_template testdata/presets/templates/errors.json.tmpl", "xml_template: testdata/presets/templates/errors.json.tmpl: sample"},
-		{"translations: unknown key names file and key", "translations " + unknownKey, filepath.Join(unknownKey, "de.json") + `: de: unknown key "page.hme"`},
-		{"translations: file not named by a tag", "translations " + badTag, `xx-!!.json: file name: "xx-!!" is not a valid language tag`},
-		{"translations: file not named by the canonical tag", "translations " + nonCanonical, "pt-br.json: name the file by the canonical tag pt-BR.json"},
-		{"translations: malformed file", "translations " + malformed, "fr.json: want a flat JSON object of key → text"},
-		{"translations: unknown placeholder", "translations " + badPlaceholder, `page.retry_in: unknown placeholder {minutes}`},
-		{"translations: empty directory", "translations " + dir(nil), "holds no <language>.json file"},
-		{"translations: missing directory", "translations /nonexistent/i18n", "translations: stat /nonexistent/i18n"},
-		{"a language only the translations add, missing from them", "translations " + added + "\n\t\tlanguages en ca eu", `languages: "eu" has no translation`},
-	} {
-		t.Run(row.name, func(t *testing.T) {
-			err := loadCaddyfile(t, "http://localhost {\n\terror_pages {\n\t\t"+row.block+"\n\t}\n}\n")
-			if err == nil || !strings.Contains(err.Error(), row.want) {
-				t.Errorf("load error %v, want one containing %q", err, row.want)
-			}
-		})
-	}
-	// A language the translations add is offered once they are read.
-	if err := loadCaddyfile(t, "http://localhost {\n\terror_pages {\n\t\ttranslations "+added+"\n\t\tlanguages en ca\n\t\tdefault_language ca\n\t}\n}\n"); err != nil {
-		t.Errorf("a language added by translations: %v", err)
 	}
 }
 

@@ -285,6 +285,8 @@ func TestCaddyfileErrorsPointAtTheirLine(t *testing.T) {
 			logo javascript:alert(1)
 			name Shop
 		}`, []string{"brand logo", "Caddyfile:4"}},
+		{"missing templates directory", `		templates /no/such/dir
+		details auto`, []string{"templates", "Caddyfile:3"}},
 		{"maintenance until", `		maintenance {
 			until tomorrow
 			message "Back soon."

@@ -162,7 +162,19 @@ func TestLanguageConfigErrors(t *testing.T) {
 		return d
 	}
 	unknownKey := dir(map[string]string{"de.json": `{"page.home": "Start", "page.hme": "Tippfehler"}`})
+	badTag := dir(map[string]string{"xx-!!.json": `{}`})
+	nonCanonical := dir(map[string]string{"pt-br.json": `{}`})
+	malformed := dir(map[string]string{"fr.json": `{"page.home": ["Accueil"]}`})
+	badPlaceholder := dir(map[string]string{"de.json": `{"page.retry_in": "In {minutes}"}`})
+	empty := dir(nil)
 	for _, row := range []struct{ name, block, want string }{
+		{"translations: unknown key names file and key", "translations " + unknownKey, filepath.Join(unknownKey, "de.json") + `: de: unknown key "page.hme"`},
+		{"translations: file not named by a tag", "translations " + badTag, `xx-!!.json: file name: "xx-!!" is not a valid language tag`},
+		{"translations: file not named by the canonical tag", "translations " + nonCanonical, "pt-br.json: name the file by the canonical tag pt-BR.json"},
+		{"translations: malformed file", "translations " + malformed, "fr.json: want a flat JSON object of key → text"},
+		{"translations: unknown placeholder", "translations " + badPlaceholder, `page.retry_in: unknown placeholder {minutes}`},
+		{"translations: empty directory", "translations " + empty, "holds no <language>.json file"},
+		{"translations: missing directory", "translations /nonexistent/i18n", "translations: stat /nonexistent/i18n"},
 		{"default_language not a tag", "default_language de_DE!", `default_language: "de_DE!" is not a valid language tag`},
 		{"default_language without translation", "default_language tlh", `default_language: "tlh" has no translation`},
 		{"languages with an unknown language", "languages de tlh", `languages: "tlh" has no translation`},

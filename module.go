@@ -393,14 +393,9 @@ type maintenanceCheck interface {
 	Check(r *http.Request) (maintenance.Answer, bool)
 }
 
-// compile turns the configuration into its run-time form, reading the
-// files it names (templates, translations, body templates).
-func (h *Handler) compile() error { return h.compileWith(true) }
-
-// compileWith is compile; without files it reads no file and checks what
-// can be checked without them, as the Caddyfile parser does (caddy adapt
-// only fills the config: the files are read when it loads).
-func (h *Handler) compileWith(files bool) error {
+// compile turns the configuration into its run-time form. It is shared by
+// Provision and the Caddyfile parser, so both report the same errors.
+func (h *Handler) compile() error {
 	if len(h.Status) == 0 {
 		h.statuses = errorpages.AllErrors()
 	} else {
@@ -514,7 +509,7 @@ func (h *Handler) compileWith(files bool) error {
 			return err
 		}
 	}
-	if err := h.compileLanguages(files); err != nil {
+	if err := h.compileLanguages(); err != nil {
 		return err
 	}
 	h.retryValue = nil
@@ -524,11 +519,8 @@ func (h *Handler) compileWith(files bool) error {
 	if h.RetryAfter > 0 {
 		h.retryValue = []string{strconv.Itoa(retrySeconds(time.Duration(h.RetryAfter)))}
 	}
-	rc := errorpages.RendererConfig{Brand: h.Brand}
-	if files {
-		rc.TemplatesDir = h.Templates
-	}
-	if err := h.compileContract(&rc, files); err != nil {
+	rc := errorpages.RendererConfig{Brand: h.Brand, TemplatesDir: h.Templates}
+	if err := h.compileContract(&rc); err != nil {
 		return err
 	}
 	r, err := errorpages.NewRenderer(rc)
@@ -611,29 +603,12 @@ func (h *Handler) untranslatedMessages() []string {
 	return out
 }
 
-// compileLanguages builds the localized formats, the catalogue (built-in
-// texts plus Translations), the language matcher over Languages and the
-// per-language messages. Without files, a config with Translations stops
-// after the localized formats: which languages exist is known once the
-// translations are read.
-func (h *Handler) compileLanguages(files bool) error {
-	h.localized = [5]bool{}
-	localize := h.Localize
-	if len(localize) == 0 {
-		localize = []string{"html", "text"}
-	}
-	for _, s := range localize {
-		f, err := errorpages.ParseFormat(s)
-		if err != nil {
-			return fmt.Errorf("localize: %w", err)
-		}
-		h.localized[f] = true
-	}
+// compileLanguages builds the catalogue (built-in texts plus
+// Translations), the language matcher over Languages, the localized
+// formats and the per-language messages.
+func (h *Handler) compileLanguages() error {
 	h.catalog = errorpages.Builtin()
 	if h.Translations != "" {
-		if !files {
-			return nil
-		}
 		if err := h.catalog.MergeDir(h.Translations); err != nil {
 			return fmt.Errorf("translations: %w", err)
 		}
@@ -679,6 +654,18 @@ func (h *Handler) compileLanguages(files bool) error {
 	}
 	h.defaultTr = h.translators[def]
 	h.sourceTr = h.catalog.Translator(errorpages.SourceLanguage)
+	h.localized = [5]bool{}
+	localize := h.Localize
+	if len(localize) == 0 {
+		localize = []string{"html", "text"}
+	}
+	for _, s := range localize {
+		f, err := errorpages.ParseFormat(s)
+		if err != nil {
+			return fmt.Errorf("localize: %w", err)
+		}
+		h.localized[f] = true
+	}
 	h.langMessages = nil
 	for _, l := range slices.Sorted(maps.Keys(h.LanguageMessages)) {
 		c, err := h.knownLanguage("message", l)
@@ -758,9 +745,9 @@ func validHeaderName(s string) bool {
 }
 
 // compileContract compiles the options that shape the site's own error
-// contract into rc and h: preset, body templates (read only with files),
-// problem+json extensions, sources, keep_upstream and request_id.
-func (h *Handler) compileContract(rc *errorpages.RendererConfig, files bool) error {
+// contract into rc and h: preset, body templates, problem+json
+// extensions, sources, keep_upstream and request_id.
+func (h *Handler) compileContract(rc *errorpages.RendererConfig) error {
 	if h.Preset != "" {
 		p, err := errorpages.ParsePreset(h.Preset)
 		if err != nil {
@@ -801,7 +788,7 @@ func (h *Handler) compileContract(rc *errorpages.RendererConfig, files bool) err
 		{"xml_template", h.XMLTemplate, errorpages.XML, &rc.XMLTemplate},
 		{"text_template", h.TextTemplate, errorpages.Text, &rc.TextTemplate},
 	} {
-		if t.file == "" || !files {
+		if t.file == "" {
 			continue
 		}
 		bt, err := errorpages.LoadBodyTemplate(t.file, t.format)
