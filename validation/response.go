@@ -166,10 +166,10 @@ func (r *response) matchType(ct string) *respMedia {
 	var params map[string]string
 	for _, m := range r.media {
 		mt := m.mt
-		if mt.typ != "*" && !strings.EqualFold(mt.typ, t) {
+		if mt.typ != "*" && !asciiEqualFold(mt.typ, t) {
 			continue
 		}
-		if mt.sub != "*" && !strings.EqualFold(mt.sub, sub) {
+		if mt.sub != "*" && !asciiEqualFold(mt.sub, sub) {
 			continue
 		}
 		if len(mt.params) > 0 {
@@ -178,7 +178,7 @@ func (r *response) matchType(ct string) *respMedia {
 			}
 			ok := true
 			for k, v := range mt.params {
-				if !strings.EqualFold(params[k], v) {
+				if !asciiEqualFold(params[k], v) {
 					ok = false
 				}
 			}
@@ -189,6 +189,28 @@ func (r *response) matchType(ct string) *respMedia {
 		return m
 	}
 	return nil
+}
+
+// asciiEqualFold is strings.EqualFold in ASCII only: media types are
+// case-insensitive in ASCII (RFC 9110), and Unicode folding would take
+// application/jſon (U+017F, a long s) for application/json.
+func asciiEqualFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }
 
 // buildResponses compiles the declared responses of every operation of
