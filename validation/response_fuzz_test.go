@@ -39,6 +39,7 @@ components:
             - {type: string, maxLength: 3}
             - {type: integer, maximum: 9}
         tags: {type: array, items: {type: string}, uniqueItems: true, maxItems: 3}
+        labels: {type: array, items: {type: string, maxLength: 4}, maxItems: 2}
 paths:
   /items:
     get:
@@ -153,12 +154,17 @@ func FuzzResponse(f *testing.F) {
 		{500, "application/json", "", `{"code":1}`},
 		{200, "application/json", "", `[{"id":1,"secret":"` + m + `","kind":"abcd","note":null,"tags":["a","a"]}]`},
 		{200, "application/json", "X-Request-Id", `[{"id":2,"kind":7,"note":"` + m + `"}]`},
+		{201, "application/json", "", `{"id":3,"kind":"ab","labels":["a","b"]}`},
+		{201, "application/json", "", `{"id":3,"kind":"ab","labels":["a","b","c"]}`},
 		{203, "application/vnd.items+json", "", `{"a":0,"b":1.5,"c":"` + m + `"}`},
 		{206, "application/vnd.items+json", "", `null`},
 		{418, "application/problem+json", "", `{"title":"` + m + `","status":"x"}`},
 		{201, "text/plain", "", m},
 		{-1, "", "Content-Type", m},
 		{999, "application/json;;", "", `{}`},
+		{200, " application/JSON ; charset=utf-8", "", `[]`},
+		{201, "APPLICATION/JSON;x=\"y\"", "", `{"id":3,"kind":"ab"}`},
+		{299, "application/vnd.items+json; charset=\"utf-8\"", "", `{"k":1}`},
 	} {
 		f.Add(s.status, s.ct, s.drop, []byte(s.body))
 	}
