@@ -149,7 +149,7 @@ func (op *Operation) CheckSecurity(req *Request) *Result {
 			return req.ClientCertificate
 		}
 		scheme, cred, _ := strings.Cut(strings.TrimSpace(req.Header.Get("Authorization")), " ")
-		return strings.EqualFold(scheme, s.scheme) && strings.TrimSpace(cred) != ""
+		return asciiEqualFold(scheme, s.scheme) && strings.TrimSpace(cred) != "" // ASCII case only (RFC 9110 auth-scheme)
 	}
 	for _, r := range op.security {
 		ok := true

@@ -102,6 +102,11 @@ func TestSecurityRequirements(t *testing.T) {
 		{"{} among the alternatives: anonymous", req{method: "GET", target: "/optional"}, false, nil, nil},
 		{"OR: the first", req{method: "GET", target: "/or", header: map[string]string{"X-Api-Key": "k"}}, false, nil, nil},
 		{"OR: the second", req{method: "GET", target: "/or", header: map[string]string{"Authorization": "Basic dXNlcjpwYXNz"}}, false, nil, nil},
+		// Scheme names are compared in ASCII case only: "Baſic" (U+017F,
+		// long s) is Basic only under Unicode case folding.
+		{"OR: a scheme equal to Basic only under Unicode folding", req{method: "GET", target: "/or", header: map[string]string{"Authorization": "Baſic dXNlcjpwYXNz"}},
+			false, []string{"/header/Authorization credentials", "/header/X-Api-Key credentials"},
+			[]string{`ApiKey ` + realm + `, in="header", name="X-Api-Key"`, "Basic " + realm + `, charset="UTF-8"`}},
 		{"OR: neither", req{method: "GET", target: "/or"}, false, []string{"/header/Authorization credentials", "/header/X-Api-Key credentials"},
 			[]string{`ApiKey ` + realm + `, in="header", name="X-Api-Key"`, "Basic " + realm + `, charset="UTF-8"`}},
 		{"AND: both", req{method: "GET", target: "/and?api_key=q", header: map[string]string{"X-Api-Key": "k"}}, false, nil, nil},

@@ -120,7 +120,8 @@ func (op *Operation) checkBody(req *Request, c *collector) bool {
 		}
 	}
 	if cs, ok := params["charset"]; ok && (kind == bodyJSON || kind == bodyForm) {
-		if !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "utf8") && !strings.EqualFold(cs, "us-ascii") {
+		// ASCII case only: under Unicode folding "uſ-aſcii" would be us-ascii.
+		if !asciiEqualFold(cs, "utf-8") && !asciiEqualFold(cs, "utf8") && !asciiEqualFold(cs, "us-ascii") {
 			c.add(errorpages.Field{Pointer: "/body", Code: "charset", Message: "has a charset other than UTF-8", Hint: "send UTF-8 with charset=utf-8 or no charset"}, "")
 			return true
 		}
@@ -155,7 +156,7 @@ func (rb *requestBody) match(typ string, params map[string]string) *mediaType {
 		}
 		ok := true
 		for k, v := range mt.params {
-			if !strings.EqualFold(params[k], v) {
+			if !asciiEqualFold(params[k], v) {
 				ok = false
 			}
 		}

@@ -317,6 +317,9 @@ func TestBodies(t *testing.T) {
 		{"PATCH with an undeclared media type", sh, req{method: "PATCH", target: "/api/products/1", ct: "application/json", body: `{"name":"x"}`}, 415, []string{"/body media_type"}, "Accept-Patch: application/merge-patch+json"},
 		{"PUT with an undeclared media type has no Accept header", sh, req{method: "PUT", target: "/api/products/1", ct: "text/csv", body: "a,b"}, 415, []string{"/body media_type"}, ""},
 		{"a charset other than UTF-8", sh, req{method: "POST", target: "/api/products", header: tenant, ct: "application/json; charset=iso-8859-1", body: product}, 415, []string{"/body charset"}, "Accept-Post: application/json"},
+		// Charset names are compared in ASCII case only: "uſ-aſcii" (U+017F,
+		// long s) is us-ascii only under Unicode case folding.
+		{"a charset equal to us-ascii only under Unicode folding", sh, req{method: "POST", target: "/api/products", header: tenant, ct: `application/json; charset="uſ-aſcii"`, body: product}, 415, []string{"/body charset"}, "Accept-Post: application/json"},
 		{"+json media type", sh, req{method: "PATCH", target: "/api/products/1", ct: "application/merge-patch+json", body: `{"name":null}`}, 0, nil, ""},
 		{"wildcard media range", sh, req{method: "PUT", target: "/api/files/readme", ct: "text/markdown", body: "# hi"}, 0, nil, ""},
 		{"JSON object with no properties where one is needed", sh, req{method: "PATCH", target: "/api/products/1", ct: "application/merge-patch+json", body: `{}`}, 400, []string{"/body min_properties"}, ""},
