@@ -311,19 +311,11 @@ func (r *jsonReader) escapedStr(start int, value bool) (string, error) {
 		}
 		e := r.data[i+1]
 		i += 2
+		if ch, ok := simpleEscape(e); ok {
+			buf = append(buf, ch)
+			continue
+		}
 		switch e {
-		case '"', '\\', '/':
-			buf = append(buf, e)
-		case 'b':
-			buf = append(buf, '\b')
-		case 'f':
-			buf = append(buf, '\f')
-		case 'n':
-			buf = append(buf, '\n')
-		case 'r':
-			buf = append(buf, '\r')
-		case 't':
-			buf = append(buf, '\t')
 		case 'u':
 			r1, ok := hex4(r.data, i)
 			if !ok {

@@ -129,45 +129,34 @@ func (p *jsonParser) strEscaped(start int) (string, *jsonError) {
 				return "", p.fail("ends inside a string")
 			}
 			e := p.b[i+1]
-			switch e {
-			case '"', '\\', '/':
-				buf = append(buf, e)
-			case 'b':
-				buf = append(buf, '\b')
-			case 'f':
-				buf = append(buf, '\f')
-			case 'n':
-				buf = append(buf, '\n')
-			case 'r':
-				buf = append(buf, '\r')
-			case 't':
-				buf = append(buf, '\t')
-			case 'u':
-				r, ok := hex4(p.b, i+2)
-				if !ok {
-					p.i = i
-					return "", p.fail("invalid \\u escape")
-				}
-				i += 6
-				if utf16.IsSurrogate(r) {
-					r2, ok := rune(0), false
-					if i+1 < len(p.b) && p.b[i] == '\\' && p.b[i+1] == 'u' {
-						r2, ok = hex4(p.b, i+2)
-					}
-					dec := utf16.DecodeRune(r, r2)
-					if !ok || dec == utf8.RuneError {
-						return "", &jsonError{code: "invalid_encoding", offset: i - 6, msg: "has a lone UTF-16 surrogate escape"}
-					}
-					r = dec
-					i += 6
-				}
-				buf = utf8.AppendRune(buf, r)
+			if ch, ok := simpleEscape(e); ok {
+				buf = append(buf, ch)
+				i += 2
 				continue
-			default:
+			}
+			if e != 'u' {
 				p.i = i
 				return "", p.fail("invalid escape in a string")
 			}
-			i += 2
+			r, ok := hex4(p.b, i+2)
+			if !ok {
+				p.i = i
+				return "", p.fail("invalid \\u escape")
+			}
+			i += 6
+			if utf16.IsSurrogate(r) {
+				r2, ok := rune(0), false
+				if i+1 < len(p.b) && p.b[i] == '\\' && p.b[i+1] == 'u' {
+					r2, ok = hex4(p.b, i+2)
+				}
+				dec := utf16.DecodeRune(r, r2)
+				if !ok || dec == utf8.RuneError {
+					return "", &jsonError{code: "invalid_encoding", offset: i - 6, msg: "has a lone UTF-16 surrogate escape"}
+				}
+				r = dec
+				i += 6
+			}
+			buf = utf8.AppendRune(buf, r)
 			continue
 		case c >= utf8.RuneSelf:
 			r, n := utf8.DecodeRune(p.b[i:])
@@ -183,6 +172,26 @@ func (p *jsonParser) strEscaped(start int) (string, *jsonError) {
 	}
 	p.i = i
 	return "", p.fail("ends inside a string")
+}
+
+// simpleEscape is the character a one-letter JSON escape (\n, \", …)
+// stands for; false for \u and anything that is not an escape.
+func simpleEscape(e byte) (byte, bool) {
+	switch e {
+	case '"', '\\', '/':
+		return e, true
+	case 'b':
+		return '\b', true
+	case 'f':
+		return '\f', true
+	case 'n':
+		return '\n', true
+	case 'r':
+		return '\r', true
+	case 't':
+		return '\t', true
+	}
+	return 0, false
 }
 
 func hex4(b []byte, at int) (rune, bool) {

@@ -349,16 +349,17 @@ func containsNil(a []any) bool {
 	return false
 }
 
-// isReadOnly reports whether the property schema at l is readOnly, on
-// itself or on the schema its $ref points to.
-func (w *schemaWalker) isReadOnly(l loc) bool {
+// hasFlag reports whether the property schema at l sets the boolean
+// keyword kw (readOnly, writeOnly), on itself or on the schema its $ref
+// points to.
+func (w *schemaWalker) hasFlag(l loc, kw string) bool {
 	for i := 0; i < 16; i++ {
 		m, ok := l.value().(map[string]any)
 		if !ok {
 			return false
 		}
-		if ro, ok := m["readOnly"].(bool); ok {
-			return ro
+		if v, ok := m[kw].(bool); ok {
+			return v
 		}
 		ref, ok := m["$ref"].(string)
 		if !ok || !isLocalSchemaRef(ref) {
@@ -374,38 +375,42 @@ func (w *schemaWalker) isReadOnly(l loc) bool {
 }
 
 // readOnlyProps applies OpenAPI's rule that readOnly properties belong to
-// responses: they are not required in a request, and (unless allowed)
-// not accepted in one.
+// responses and writeOnly ones to requests. In a request, readOnly
+// properties are not required and (unless allowed) not accepted; in a
+// response (w.response), the same for writeOnly ones, always refused
+// (code write_only). The refused ones are recorded in w.readOnly, which
+// means "not allowed here" in either context.
 func (w *schemaWalker) readOnlyProps(l loc, m map[string]any) error {
+	kw, refuse := "readOnly", !w.allowReadOnly
 	if w.response {
-		return w.writeOnlyProps(l, m)
+		kw, refuse = "writeOnly", true
 	}
 	props, ok := m["properties"].(map[string]any)
 	if !ok {
 		return nil
 	}
-	var ro []string
+	var flagged []string
 	for name := range props {
-		if w.isReadOnly(l.child("properties", name)) {
-			ro = append(ro, name)
+		if w.hasFlag(l.child("properties", name), kw) {
+			flagged = append(flagged, name)
 		}
 	}
-	if len(ro) == 0 {
+	if len(flagged) == 0 {
 		return nil
 	}
 	if req, ok := m["required"].([]any); ok {
 		kept := req[:0:0]
 		for _, r := range req {
-			if s, ok := r.(string); !ok || !containsString(ro, s) {
+			if s, ok := r.(string); !ok || !containsString(flagged, s) {
 				kept = append(kept, r)
 			}
 		}
 		m["required"] = kept
 	}
-	if w.allowReadOnly {
+	if !refuse {
 		return nil
 	}
-	for _, name := range ro {
+	for _, name := range flagged {
 		props[name] = false
 		w.readOnly[canonURL(l.child("properties", name).url())] = true
 	}
