@@ -10,9 +10,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 )
 
 // endless yields n bytes of b repeated, without holding them.
@@ -168,27 +166,7 @@ func TestCaddyConcurrentManyProblemBodies(t *testing.T) {
 	if len(body) > maxBody {
 		t.Fatalf("the body (%d bytes) must fit max_body", len(body))
 	}
-	runtime.GC()
-	var base runtime.MemStats
-	runtime.ReadMemStats(&base)
-	var peak atomic.Uint64
-	stop := make(chan struct{})
-	sampled := make(chan struct{})
-	go func() { // the peak of the heap in use, while the requests run
-		defer close(sampled)
-		var m runtime.MemStats
-		for {
-			runtime.ReadMemStats(&m)
-			if m.HeapInuse > peak.Load() {
-				peak.Store(m.HeapInuse)
-			}
-			select {
-			case <-stop:
-				return
-			case <-time.After(2 * time.Millisecond):
-			}
-		}
-	}()
+	stopHeap := heapPeak(func(ms *runtime.MemStats) uint64 { return ms.HeapInuse })
 	var wg sync.WaitGroup
 	errs := make(chan string, clients)
 	for i := 0; i < clients; i++ {
@@ -219,14 +197,12 @@ func TestCaddyConcurrentManyProblemBodies(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	close(stop)
-	<-sampled
+	base, growth := stopHeap()
 	close(errs)
 	for e := range errs {
 		t.Error(e)
 	}
-	growth := int64(peak.Load()) - int64(base.HeapInuse)
-	t.Logf("heap in use: %d MiB before, peak growth %d MiB for %d clients", base.HeapInuse>>20, growth>>20, clients)
+	t.Logf("heap in use: %d MiB before, peak growth %d MiB for %d clients", base>>20, growth>>20, clients)
 	if bound := int64(clients * 4 * maxBody); growth > bound {
 		t.Fatalf("the heap in use grew by %d MiB, more than %d × 4 × max_body = %d MiB", growth>>20, clients, bound>>20)
 	}

@@ -19,9 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 )
 
 // contractDoc declares what the upstream answers to GET /pets/{case}:
@@ -568,28 +566,7 @@ http://localhost:9180 {
 	client := &http.Client{Transport: &http.Transport{DialContext: ports.Dial, MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients, DisableCompression: true}}
 	defer client.CloseIdleConnections()
 
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	baseline := ms.HeapAlloc
-	var peak atomic.Uint64
-	stop := make(chan struct{})
-	sampled := make(chan struct{})
-	go func() {
-		defer close(sampled)
-		var ms runtime.MemStats
-		for {
-			runtime.ReadMemStats(&ms)
-			if ms.HeapAlloc > peak.Load() {
-				peak.Store(ms.HeapAlloc)
-			}
-			select {
-			case <-stop:
-				return
-			case <-time.After(2 * time.Millisecond):
-			}
-		}
-	}()
+	stopHeap := heapPeak(func(ms *runtime.MemStats) uint64 { return ms.HeapAlloc })
 
 	var wg sync.WaitGroup
 	errs := make(chan string, clients)
@@ -612,13 +589,11 @@ http://localhost:9180 {
 		}()
 	}
 	wg.Wait()
-	close(stop)
-	<-sampled
+	_, growth := stopHeap()
 	close(errs)
 	for e := range errs {
 		t.Error(e)
 	}
-	growth := int64(peak.Load()) - int64(baseline)
 	bound := int64(clients*limit*4 + 64<<20)
 	t.Logf("peak heap growth %d MiB for %d × %d MiB answers (bound %d MiB)", growth>>20, clients, bigSize>>20, bound>>20)
 	if growth > bound {
