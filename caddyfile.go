@@ -10,6 +10,7 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"github.com/dustin/go-humanize"
+	"golang.org/x/net/http/httpguts"
 
 	"github.com/errorpages/caddy-errorpages/errorpages"
 	"github.com/errorpages/caddy-errorpages/maintenance"
@@ -149,7 +150,7 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			if len(args) < 1 || len(args) > 2 {
 				return d.Errf("passthrough_header: needs a header name and optionally a value")
 			}
-			if !validHeaderName(args[0]) {
+			if !httpguts.ValidHeaderFieldName(args[0]) {
 				return d.Errf("passthrough_header: %q is not a header name", args[0])
 			}
 			h.PassthroughHeader = args[0]
@@ -158,7 +159,7 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			}
 		case "request_id_header":
 			h.RequestIDHeader, err = oneArg(d, sub)
-			if err == nil && !validHeaderName(h.RequestIDHeader) {
+			if err == nil && !httpguts.ValidHeaderFieldName(h.RequestIDHeader) {
 				return d.Errf("request_id_header: %q is not a header name", h.RequestIDHeader)
 			}
 		case "cache_control":

@@ -17,6 +17,7 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 	"go.uber.org/zap"
+	"golang.org/x/net/http/httpguts"
 
 	"github.com/errorpages/caddy-errorpages/errorpages"
 	"github.com/errorpages/caddy-errorpages/maintenance"
@@ -424,7 +425,7 @@ func (h *Handler) compile() error {
 			return fmt.Errorf("default_format: %w", err)
 		}
 		def = f
-	} else if len(h.Formats) > 0 && !contains(offers, def) {
+	} else if len(h.Formats) > 0 && !slices.Contains(offers, def) {
 		def = offers[0]
 	}
 	n, err := errorpages.NewNegotiator(offers, def)
@@ -468,14 +469,14 @@ func (h *Handler) compile() error {
 	if h.PassthroughValue == "" {
 		h.PassthroughValue = "*"
 	}
-	if !validHeaderName(h.PassthroughHeader) {
+	if !httpguts.ValidHeaderFieldName(h.PassthroughHeader) {
 		return fmt.Errorf("passthrough_header: %q is not a header name", h.PassthroughHeader)
 	}
 	h.passName = http.CanonicalHeaderKey(h.PassthroughHeader)
 	if h.RequestIDHeader == "" {
 		h.RequestIDHeader = DefaultRequestIDHeader
 	}
-	if !validHeaderName(h.RequestIDHeader) {
+	if !httpguts.ValidHeaderFieldName(h.RequestIDHeader) {
 		return fmt.Errorf("request_id_header: %q is not a header name", h.RequestIDHeader)
 	}
 	h.ridName = http.CanonicalHeaderKey(h.RequestIDHeader)
@@ -720,28 +721,6 @@ func (h *Handler) offers(f errorpages.Format) bool {
 		}
 	}
 	return false
-}
-
-func contains(fs []errorpages.Format, f errorpages.Format) bool {
-	for _, x := range fs {
-		if x == f {
-			return true
-		}
-	}
-	return false
-}
-
-func validHeaderName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
-			return false
-		}
-	}
-	return true
 }
 
 // compileContract compiles the options that shape the site's own error

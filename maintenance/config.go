@@ -23,6 +23,7 @@ import (
 	"github.com/caddyserver/certmagic"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
+	"golang.org/x/net/http/httpguts"
 )
 
 // Defaults.
@@ -146,7 +147,7 @@ func (m *Maintenance) Compile() error {
 		return fmt.Errorf("bypass_header: needs a header name and a value")
 	}
 	if m.BypassHeader != "" {
-		if !validHeaderName(m.BypassHeader) {
+		if !httpguts.ValidHeaderFieldName(m.BypassHeader) {
 			return fmt.Errorf("bypass_header: %q is not a header name", m.BypassHeader)
 		}
 		m.bypassName = http.CanonicalHeaderKey(m.BypassHeader)
@@ -284,19 +285,6 @@ func ValidName(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
-
-func validHeaderName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
 			return false
 		}
 	}
