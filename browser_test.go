@@ -158,30 +158,9 @@ const screenshotsEnv = "ERRORPAGES_SCREENSHOTS"
 // from the real module to headless Chromium at phone and desktop sizes, in
 // light and dark mode, and checks what a visitor sees.
 func TestBrowserPages(t *testing.T) {
-	chrome := findChromium()
-	if chrome == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("Chromium is required in CI (.ci/run installs Debian's chromium package)")
-		}
-		t.Skip("no Chromium installed; install Debian's chromium package to run the browser test")
-	}
+	allocCtx := newBrowser(t)
 	up := newFakeUpstream(t)
 	startCaddy(t, browserConfig(up))
-
-	allocCtx, cancel := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chrome),
-		chromedp.NoSandbox,
-		chromedp.Headless,
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("hide-scrollbars", true),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	defer cancel()
 
 	pages := []struct {
 		name, url string
@@ -261,10 +240,6 @@ func TestBrowserPages(t *testing.T) {
 					}); err != nil {
 						t.Fatal(err)
 					}
-					opts := []chromedp.EmulateViewportOption{}
-					if vp.w < 600 {
-						opts = append(opts, chromedp.EmulateMobile)
-					}
 					err := chromedp.Do(ctx,
 						chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
 							hdr := network.Headers{"X-Request-ID": "7f9c2b1e-4d3a-4b8e-9c1f-2a6d8e0b5c71"}
@@ -274,17 +249,7 @@ func TestBrowserPages(t *testing.T) {
 							_, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: hdr})
 							return err
 						}),
-						chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-							_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspListenerJS})
-							return err
-						}),
-						chromedp.EmulateViewport(vp.w, vp.h, opts...),
-						chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-							_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
-								Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
-							})
-							return err
-						}),
+						emulate(vp.w, vp.h, scheme),
 						chromedp.Navigate(p.url),
 					)
 					if err != nil {
@@ -401,6 +366,57 @@ func TestBrowserPages(t *testing.T) {
 			t.Errorf("%s: dark mode does not change the page (light %q, dark %q)", p.name, l, d)
 		}
 	}
+}
+
+// newBrowser starts headless Chromium for t (with the flags the project
+// uses everywhere: no sandbox, GPU or background networking), or skips t
+// when none is installed — except in CI, where it fails.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	chrome := findChromium()
+	if chrome == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("Chromium is required in CI (.ci/run installs Debian's chromium package)")
+		}
+		t.Skip("no Chromium installed; install Debian's chromium package to run the browser test")
+	}
+	allocCtx, cancel := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chrome),
+		chromedp.NoSandbox,
+		chromedp.Headless,
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("hide-scrollbars", true),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	t.Cleanup(cancel)
+	return allocCtx
+}
+
+// emulate is what every page load sets up first: the CSP violation
+// listener (cspListenerJS), a w×h viewport (a phone's below 600 px) and
+// the color scheme ("light", "dark").
+func emulate(w, h int64, scheme string) chromedp.Action[chromedp.Void] {
+	var opts []chromedp.EmulateViewportOption
+	if w < 600 {
+		opts = append(opts, chromedp.EmulateMobile)
+	}
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspListenerJS}); err != nil {
+			return err
+		}
+		if _, err := chromedp.EmulateViewport(w, h, opts...)(ctx, t); err != nil {
+			return err
+		}
+		_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
+		})
+		return err
+	})
 }
 
 func contains2(list []string, s string) bool {

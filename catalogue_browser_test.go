@@ -10,9 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -48,22 +46,8 @@ type catalogueState struct {
 // the operations that can produce the code shown. With
 // ERRORPAGES_SCREENSHOTS=1 it writes docs/catalogue-*.png.
 func TestBrowserCatalogue(t *testing.T) {
-	chrome := findChromium()
-	if chrome == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("Chromium is required in CI (.ci/run installs Debian's chromium package)")
-		}
-		t.Skip("no Chromium installed; install Debian's chromium package to run the browser test")
-	}
+	allocCtx := newBrowser(t)
 	catalogueSite(t)
-	allocCtx, cancel := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chrome), chromedp.NoSandbox, chromedp.Headless,
-		chromedp.Flag("disable-gpu", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-first-run", true), chromedp.Flag("hide-scrollbars", true),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	defer cancel()
 	url := ports.URL("http://localhost:9080/errors/problems/format")
 	backgrounds := map[string]string{}
 	for _, vp := range []struct{ w, h int64 }{{320, 568}, {375, 812}, {1280, 900}} {
@@ -95,22 +79,8 @@ func TestBrowserCatalogue(t *testing.T) {
 				}); err != nil {
 					t.Fatal(err)
 				}
-				var opts []chromedp.EmulateViewportOption
-				if vp.w < 600 {
-					opts = append(opts, chromedp.EmulateMobile)
-				}
 				err := chromedp.Do(ctx,
-					chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-						_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspListenerJS})
-						return err
-					}),
-					chromedp.EmulateViewport(vp.w, vp.h, opts...),
-					chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-						_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
-							Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
-						})
-						return err
-					}),
+					emulate(vp.w, vp.h, scheme),
 					chromedp.Navigate(url),
 				)
 				if err != nil {
