@@ -49,6 +49,7 @@ type Catalogue struct {
 	Origin string `json:"origin,omitempty"`
 
 	cat      *catalogue.Catalogue
+	origin   string // Origin without a trailing slash
 	releases []func() error
 	// formats are the machine formats of the pages' examples: the
 	// site's default one and problem+json, as offered.
@@ -65,6 +66,7 @@ func (h *Handler) provisionCatalogue() error {
 	if err := checkCatalogue(c); err != nil {
 		return err
 	}
+	c.origin = strings.TrimRight(c.Origin, "/")
 	var specs []*validation.Spec
 	for _, path := range c.OpenAPI {
 		spec, release, err := requestvalidation.SharedSpec(path)
@@ -193,8 +195,8 @@ func (h *Handler) catalogueError(w http.ResponseWriter, r *http.Request, err err
 // catalogueOrigin is the scheme and host the catalogue's URLs are made
 // absolute with: `origin`, else the request's. r is nil for an export.
 func (h *Handler) catalogueOrigin(r *http.Request) string {
-	if o := h.Catalogue.Origin; o != "" || r == nil {
-		return strings.TrimRight(o, "/")
+	if o := h.Catalogue.origin; o != "" || r == nil {
+		return o
 	}
 	scheme := "http"
 	if r.TLS != nil {
@@ -305,7 +307,7 @@ func (h *Handler) ExportCatalogue(dir, origin string) (int, error) {
 		return 0, fmt.Errorf("error_pages has no catalogue")
 	}
 	if origin == "" {
-		origin = strings.TrimRight(c.Origin, "/")
+		origin = c.origin
 	}
 	tr := h.sourceTr
 	v := catalogue.View{Lang: tr.Lang(), Tr: tr}

@@ -364,6 +364,9 @@ func TestCatalogueDocsDefaultOnlyWhenOn(t *testing.T) {
 		t.Errorf("fallback: %q", got)
 	}
 	h.Catalogue.Origin = "https://api.example.com/"
+	if err := h.provisionCatalogue(); err != nil { // the config, read at provision
+		t.Fatal(err)
+	}
 	if got := h.catalogueDocs(r, e, ""); got != "https://api.example.com/errors/not_found" {
 		t.Errorf("origin: %q", got)
 	}

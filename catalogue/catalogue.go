@@ -75,8 +75,9 @@ type Catalogue struct {
 type entry struct {
 	kind string
 	name string
-	// rel is the entry's path below the base, URL-escaped.
-	rel string
+	// rel is the entry's path below the base, URL-escaped; path is the
+	// base and rel, made once (error bodies link it on every error).
+	rel, path string
 	// statuses: a type's status codes (several for the class slugs
 	// client_error and server_error).
 	statuses []int
@@ -164,6 +165,7 @@ func (c *Catalogue) addTypes(statuses errorpages.StatusSet) {
 }
 
 func (c *Catalogue) add(e *entry) {
+	e.path = c.URL(e.rel)
 	switch e.kind {
 	case KindType:
 		c.types = append(c.types, e)
@@ -188,7 +190,7 @@ func (c *Catalogue) URL(rel string) string { return c.base + "/" + rel }
 // catalogue has none.
 func (c *Catalogue) TypeURL(typ string) string {
 	if e := c.byName[typ]; e != nil && e.kind == KindType {
-		return c.URL(e.rel)
+		return e.path
 	}
 	return ""
 }
@@ -197,7 +199,7 @@ func (c *Catalogue) TypeURL(typ string) string {
 // catalogue has none.
 func (c *Catalogue) OperationURL(id string) string {
 	if e := c.byName["operations/"+id]; e != nil {
-		return c.URL(e.rel)
+		return e.path
 	}
 	return ""
 }
